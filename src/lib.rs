@@ -1,0 +1,1 @@
+//! stackforge CLI library.
