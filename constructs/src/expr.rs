@@ -73,6 +73,17 @@ impl Reference {
         }
     }
 
+    /// A reference to `logical_id` in whichever stack uses it, for resources named by hand
+    /// (raw resources, ported templates). Synthesis checks the ID exists there.
+    pub fn local(logical_id: &str) -> Self {
+        Self {
+            owner: None,
+            logical_id: logical_id.into(),
+            path: logical_id.into(),
+            kind: RefKind::Resource,
+        }
+    }
+
     /// The stack owning the target, if known.
     pub fn owner(&self) -> Option<&StackKey> {
         self.owner.as_ref()
@@ -290,23 +301,13 @@ impl Expr {
     /// and templates ported from elsewhere). Synthesis checks the ID exists in the stack
     /// that uses it. Prefer handles, which carry their stack.
     pub fn local_ref(logical_id: &str) -> Expr {
-        Expr::Ref(Reference {
-            owner: None,
-            logical_id: logical_id.into(),
-            path: logical_id.into(),
-            kind: RefKind::Resource,
-        })
+        Expr::Ref(Reference::local(logical_id))
     }
 
     /// `{"Fn::GetAtt": [logical_id, attribute]}` named by hand (see [`Expr::local_ref`]).
     pub fn local_get_att(logical_id: &str, attribute: &str) -> Expr {
         Expr::GetAtt {
-            target: Reference {
-                owner: None,
-                logical_id: logical_id.into(),
-                path: logical_id.into(),
-                kind: RefKind::Resource,
-            },
+            target: Reference::local(logical_id),
             attribute: attribute.into(),
         }
     }

@@ -2,18 +2,36 @@
 //!
 //! An [`App`] holds [`Stack`]s per [`Environment`]; constructs add resources to a stack through
 //! a [`Scope`] (a path in the construct tree) and return handles whose attributes are typed
-//! [`Expr`] values. [`App::synth`] resolves cross-stack references, validates, and returns an
-//! in-memory [`Assembly`] of CloudFormation templates. See `ARCHITECTURE.md` for the pipeline.
+//! [`Expr`] values. [`App::synth`] runs aspects, resolves cross-stack references, validates,
+//! and returns an in-memory [`Assembly`] of CloudFormation templates. See `ARCHITECTURE.md`
+//! for the pipeline.
 #![deny(missing_docs)]
 
+pub mod app;
+pub mod aspect;
+pub mod assembly;
+pub mod error;
 pub mod expr;
+pub mod logical_id;
 pub mod resource;
 pub mod resources;
 pub mod schema_check;
+pub mod scope;
+pub mod stack;
+pub mod synth;
+pub mod template;
 pub mod value;
 
+pub use app::App;
+pub use aspect::{Aspect, ResourceView, Tags};
+pub use assembly::{Assembly, EnvironmentAssembly, OutputFormat, StackArtifact};
+pub use error::{Error, Result, Warning};
 pub use expr::{ConditionRef, Expr, MappingRef, Pseudo, RefKind, Reference, StackKey};
 pub use resource::{
-    CfnResource, RawResource, RemovalPolicy, ResourceHandle, ResourceOptions, TagShape, TypeInfo,
+    type_info, CfnResource, RawResource, RemovalPolicy, ResourceHandle, ResourceOptions, TagShape,
+    TypeInfo,
 };
+pub use scope::Scope;
+pub use stack::{Environment, Stack, StackProps, Suppression};
+pub use template::{Output, Parameter, ParameterType, ResourceDef, Template};
 pub use value::{Bool, Int, IntoExpr, Num, Str, Tag};

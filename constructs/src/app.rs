@@ -1,0 +1,106 @@
+//! `App`: the root of the construct tree — stacks of every environment, app-wide tags and
+//! aspects.
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::aspect::Aspect;
+use crate::error::{Error, Result};
+use crate::stack::{Environment, Stack};
+
+/// An application: named stacks in one or more environments.
+///
+/// ```
+/// use stackforge_constructs::{App, Environment, Stack, StackProps};
+/// use stackforge_constructs::resources::sns::Topic;
+///
+/// let mut app = App::new("shop");
+/// let dev = Environment::new("dev");
+/// let mut stack = Stack::new(&app, &dev, "alerts", StackProps::default())?;
+/// stack.root().add("Topic", Topic::default())?;
+/// app.add_stack(stack)?;
+/// let assembly = app.synth()?;
+/// assert_eq!(assembly.environments[0].stacks[0].stack_name, "shop-dev-alerts");
+/// # Ok::<(), stackforge_constructs::Error>(())
+/// ```
+pub struct App {
+    name: String,
+    pub(crate) stacks: Vec<Stack>,
+    pub(crate) aspects: Vec<Arc<dyn Aspect>>,
+    pub(crate) tags: IndexMap<String, String>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("name", &self.name)
+            .field(
+                "stacks",
+                &self
+                    .stacks
+                    .iter()
+                    .map(|s| s.key().to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .field("aspects", &self.aspects.len())
+            .field("tags", &self.tags)
+            .finish()
+    }
+}
+
+impl App {
+    /// An empty app called `name` (used in stack names and the `app` tag).
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            stacks: Vec::new(),
+            aspects: Vec::new(),
+            tags: IndexMap::new(),
+        }
+    }
+
+    /// The app name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Adds a stack. Stacks of one environment deploy in dependency order, ties broken by
+    /// the order they were added.
+    pub fn add_stack(&mut self, stack: Stack) -> Result<()> {
+        if self.stacks.iter().any(|s| s.key() == stack.key()) {
+            return Err(Error::DuplicateStack {
+                env: stack.key().env().to_owned(),
+                stack: stack.name().to_owned(),
+            });
+        }
+        self.stacks.push(stack);
+        Ok(())
+    }
+
+    /// Adds an aspect, run on every resource at synth after the built-in tagging.
+    pub fn add_aspect(&mut self, aspect: impl Aspect + 'static) {
+        self.aspects.push(Arc::new(aspect));
+    }
+
+    /// Adds a tag for every taggable resource of the app (after `app`, `env`, `stack`).
+    pub fn add_tag(&mut self, key: &str, value: &str) {
+        self.tags.insert(key.to_owned(), value.to_owned());
+    }
+
+    /// The stacks, in the order they were added.
+    pub fn stacks(&self) -> &[Stack] {
+        &self.stacks
+    }
+
+    /// The environments, in the order their first stack was added.
+    pub fn environments(&self) -> Vec<&Environment> {
+        let mut envs: Vec<&Environment> = Vec::new();
+        for s in &self.stacks {
+            if !envs.iter().any(|e| e.name() == s.environment().name()) {
+                envs.push(s.environment());
+            }
+        }
+        envs
+    }
+}

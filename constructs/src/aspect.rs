@@ -1,0 +1,88 @@
+//! Aspects: visitors over every resource of an app, run at synth before references are
+//! resolved. Tagging is one of them.
+
+use indexmap::IndexMap;
+
+use crate::expr::{Expr, StackKey};
+use crate::resource::{type_info, TagShape};
+
+/// A resource as an aspect sees it: identity (read-only) and properties/metadata (mutable).
+#[derive(Debug)]
+pub struct ResourceView<'a> {
+    /// The stack holding the resource.
+    pub stack: &'a StackKey,
+    /// The construct path.
+    pub path: &'a str,
+    /// The logical ID.
+    pub logical_id: &'a str,
+    /// The CloudFormation type.
+    pub type_name: &'a str,
+    /// The properties (mutable).
+    pub properties: &'a mut IndexMap<String, Expr>,
+    /// The metadata (mutable; the construct path is added after aspects run).
+    pub metadata: &'a mut IndexMap<String, serde_json::Value>,
+}
+
+/// A visitor over every resource of an app. Return `Err(message)` to fail synthesis; the
+/// message is reported with the resource's construct path.
+pub trait Aspect: Send + Sync {
+    /// Visits one resource.
+    fn visit(&self, resource: &mut ResourceView<'_>) -> Result<(), String>;
+}
+
+/// Adds tags to every taggable resource, in the shape its type takes (a `Key`/`Value` list
+/// or a map), and not to types that reject tags. Tags a resource already carries win.
+#[derive(Debug, Clone, Default)]
+pub struct Tags {
+    tags: IndexMap<String, String>,
+}
+
+impl Tags {
+    /// Tags to apply, in order.
+    pub fn new(tags: IndexMap<String, String>) -> Self {
+        Self { tags }
+    }
+}
+
+impl Aspect for Tags {
+    fn visit(&self, resource: &mut ResourceView<'_>) -> Result<(), String> {
+        let Some(shape) = type_info(resource.type_name).and_then(|t| t.tags) else {
+            return Ok(());
+        };
+        match shape {
+            TagShape::List(property) => {
+                let entry = resource
+                    .properties
+                    .entry(property.to_owned())
+                    .or_insert_with(|| Expr::List(Vec::new()));
+                // A tag list computed by an intrinsic cannot be merged into; leave it alone.
+                let Expr::List(items) = entry else {
+                    return Ok(());
+                };
+                let existing: Vec<String> = items
+                    .iter()
+                    .filter_map(|t| match t {
+                        Expr::Map(m) => m.get("Key").and_then(Expr::as_str).map(str::to_owned),
+                        _ => None,
+                    })
+                    .collect();
+                for (k, v) in &self.tags {
+                    if !existing.iter().any(|e| e == k) {
+                        items.push(Expr::map([("Key", Expr::str(k)), ("Value", Expr::str(v))]));
+                    }
+                }
+            }
+            TagShape::Map(property) => {
+                let entry = resource
+                    .properties
+                    .entry(property.to_owned())
+                    .or_insert_with(|| Expr::Map(IndexMap::new()));
+                let Expr::Map(map) = entry else { return Ok(()) };
+                for (k, v) in &self.tags {
+                    map.entry(k.clone()).or_insert_with(|| Expr::str(v));
+                }
+            }
+        }
+        Ok(())
+    }
+}

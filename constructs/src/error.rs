@@ -1,0 +1,297 @@
+//! The constructs layer's error type: every variant names where (construct path or stack),
+//! what is wrong, and how to fix it.
+
+use std::fmt;
+
+/// Errors from building constructs and synthesizing an app.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A construct id is already taken in its scope.
+    #[error("`{path}`: the id `{id}` is already used in this scope. Fix: give one of the two constructs a different id.")]
+    DuplicateId {
+        /// Path of the scope plus the id.
+        path: String,
+        /// The id.
+        id: String,
+    },
+
+    /// A construct id is empty or contains `/`.
+    #[error(
+        "`{scope}`: invalid construct id `{id}`: {problem}. Fix: use a non-empty id without `/`."
+    )]
+    InvalidId {
+        /// The scope the id was used in.
+        scope: String,
+        /// The id.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
+
+    /// A construct's props are invalid.
+    #[error("`{path}`: invalid `{field}`: {problem}. Fix: {fix}")]
+    InvalidProps {
+        /// The construct path.
+        path: String,
+        /// The offending property.
+        field: String,
+        /// What is wrong.
+        problem: String,
+        /// How to fix it.
+        fix: String,
+    },
+
+    /// Two paths produce the same logical ID.
+    #[error("stack `{stack}`: `{first}` and `{second}` both get the logical ID `{logical_id}`. Fix: rename one construct, or give one an explicit logical ID.")]
+    LogicalIdCollision {
+        /// The stack.
+        stack: String,
+        /// The logical ID.
+        logical_id: String,
+        /// The path that took the ID first.
+        first: String,
+        /// The path that collided.
+        second: String,
+    },
+
+    /// A logical ID override or rename target is not a valid logical ID.
+    #[error("`{path}`: `{logical_id}` is not a valid logical ID. Fix: use 1 to 255 ASCII letters and digits.")]
+    InvalidLogicalId {
+        /// The construct path or stack.
+        path: String,
+        /// The rejected ID.
+        logical_id: String,
+    },
+
+    /// A rename was declared that no resource used.
+    #[error("stack `{stack}`: the logical ID rename `{from}` -> `{to}` matches no resource. Fix: remove the rename, or correct `{from}` to an ID the stack computes.")]
+    UnusedRename {
+        /// The stack.
+        stack: String,
+        /// The computed ID the rename expects.
+        from: String,
+        /// The ID it would produce.
+        to: String,
+    },
+
+    /// A name in Parameters/Mappings/Conditions/Outputs is taken or invalid.
+    #[error("stack `{stack}`: {section} `{name}`: {problem}. Fix: {fix}")]
+    InvalidTemplateName {
+        /// The stack.
+        stack: String,
+        /// The template section.
+        section: &'static str,
+        /// The name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+        /// How to fix it.
+        fix: String,
+    },
+
+    /// Two stacks of one environment share a name.
+    #[error("environment `{env}`: the stack `{stack}` is added twice. Fix: give each stack a unique name.")]
+    DuplicateStack {
+        /// The environment.
+        env: String,
+        /// The stack name.
+        stack: String,
+    },
+
+    /// A reference points into a stack that is not part of the app.
+    #[error("`{consumer}` uses `{target}` of stack `{stack}`, which is not part of the app. Fix: add that stack to the app with `App::add_stack`.")]
+    UnknownStack {
+        /// The construct path using the reference.
+        consumer: String,
+        /// The referenced construct path.
+        target: String,
+        /// The unknown stack.
+        stack: String,
+    },
+
+    /// A reference points into another environment.
+    #[error("`{consumer}` (environment `{consumer_env}`) uses `{target}` of environment `{target_env}`. Environments cannot reference each other. Fix: create the resource in `{consumer_env}` too, or pass the value as a parameter.")]
+    CrossEnvironmentReference {
+        /// The construct path using the reference.
+        consumer: String,
+        /// Its environment.
+        consumer_env: String,
+        /// The referenced construct path.
+        target: String,
+        /// The target's environment.
+        target_env: String,
+    },
+
+    /// A condition or mapping is used in a stack that does not declare it.
+    #[error("`{consumer}` uses the {kind} `{name}` of stack `{owner}`. Conditions and mappings are local to a stack. Fix: declare it in the stack that uses it.")]
+    ForeignDeclaration {
+        /// The construct path using it.
+        consumer: String,
+        /// `condition` or `mapping`.
+        kind: &'static str,
+        /// Its name.
+        name: String,
+        /// The declaring stack.
+        owner: String,
+    },
+
+    /// Stacks depend on each other in a cycle.
+    #[error("environment `{env}`: stacks depend on each other in a cycle: {cycle}. Fix: move one of these resources so references flow one way, or pass the value as a parameter.")]
+    StackCycle {
+        /// The environment.
+        env: String,
+        /// The references forming the cycle, in order.
+        cycle: String,
+    },
+
+    /// A `Ref`, `GetAtt`, `DependsOn` or `Fn::Sub` placeholder names nothing in the stack.
+    #[error("`{consumer}`: {what} `{target}` does not exist in stack `{stack}`. Fix: {fix}")]
+    MissingTarget {
+        /// The construct path or template section using it.
+        consumer: String,
+        /// `Ref`, `GetAtt`, `DependsOn`, `Fn::Sub placeholder`.
+        what: &'static str,
+        /// The missing name.
+        target: String,
+        /// The stack.
+        stack: String,
+        /// How to fix it.
+        fix: String,
+    },
+
+    /// Two outputs export one name.
+    #[error("environment `{env}`: the export name `{name}` is used by `{first}` and `{second}`. Fix: export names must be unique per account and region; rename one output.")]
+    DuplicateExport {
+        /// The environment.
+        env: String,
+        /// The export name.
+        name: String,
+        /// The first output (`stack/Output`).
+        first: String,
+        /// The second output.
+        second: String,
+    },
+
+    /// A CloudFormation limit is exceeded.
+    #[error(
+        "stack `{stack}`: {what}: {count} exceeds CloudFormation's limit of {limit}. Fix: {fix}"
+    )]
+    LimitExceeded {
+        /// The stack.
+        stack: String,
+        /// What is counted.
+        what: &'static str,
+        /// The count.
+        count: usize,
+        /// The limit.
+        limit: usize,
+        /// How to fix it.
+        fix: &'static str,
+    },
+
+    /// A raw resource does not match its type's schema.
+    #[error("`{path}` ({type_name}): property `{property}`: {problem}")]
+    Schema {
+        /// The construct path.
+        path: String,
+        /// The resource type.
+        type_name: String,
+        /// The property path.
+        property: String,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+
+    /// A policy-rule suppression is malformed.
+    #[error("`{path}`: suppression of rule `{rule}` is invalid: {problem}. Fix: {fix}")]
+    InvalidSuppression {
+        /// The construct path.
+        path: String,
+        /// The rule id.
+        rule: String,
+        /// What is wrong.
+        problem: String,
+        /// How to fix it.
+        fix: String,
+    },
+
+    /// An aspect rejected a resource.
+    #[error("`{path}`: {message}")]
+    Aspect {
+        /// The construct path.
+        path: String,
+        /// The aspect's message.
+        message: String,
+    },
+
+    /// Several errors (synthesis reports all it finds, not only the first).
+    #[error("{}", Many(.0))]
+    Many(Vec<Error>),
+}
+
+struct Many<'a>(&'a [Error]);
+
+impl fmt::Display for Many<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidProps`].
+    pub fn invalid_props(
+        path: impl Into<String>,
+        field: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Error::InvalidProps {
+            path: path.into(),
+            field: field.into(),
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// One error for a list of errors: the error itself when there is one, `None` when empty.
+    pub fn from_many(mut errors: Vec<Error>) -> Option<Error> {
+        match errors.len() {
+            0 => None,
+            1 => errors.pop(),
+            _ => Some(Error::Many(errors)),
+        }
+    }
+
+    /// The individual errors (one for a single error).
+    pub fn errors(&self) -> Vec<&Error> {
+        match self {
+            Error::Many(v) => v.iter().flat_map(Error::errors).collect(),
+            e => vec![e],
+        }
+    }
+}
+
+/// Result with the constructs [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A non-fatal finding of synthesis (a limit approached, a raw resource without schema).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The stack (`dev/network`) or construct path concerned.
+    pub location: String,
+    /// What was found and what to do about it.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.location, self.message)
+    }
+}

@@ -1,0 +1,453 @@
+//! The plain template model that synthesis produces and the serializers read. Everything is
+//! an `IndexMap`, so the output order is the insertion order and the bytes are stable.
+
+use indexmap::IndexMap;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::expr::Expr;
+use crate::resource::RemovalPolicy;
+
+/// The metadata key recording a resource's construct path.
+pub const PATH_METADATA_KEY: &str = "stackforge:path";
+
+/// A synthesized CloudFormation template.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Template {
+    /// `Description`.
+    pub description: Option<String>,
+    /// `Parameters`.
+    pub parameters: IndexMap<String, Parameter>,
+    /// `Mappings`: map name -> top-level key -> second-level key -> value.
+    pub mappings: IndexMap<String, IndexMap<String, IndexMap<String, Expr>>>,
+    /// `Conditions`.
+    pub conditions: IndexMap<String, Expr>,
+    /// `Resources` by logical ID.
+    pub resources: IndexMap<String, ResourceDef>,
+    /// `Outputs`.
+    pub outputs: IndexMap<String, Output>,
+}
+
+/// One resource of a [`Template`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceDef {
+    /// `Type`.
+    pub type_name: String,
+    /// `Properties`.
+    pub properties: IndexMap<String, Expr>,
+    /// `DependsOn` (logical IDs in the same template).
+    pub depends_on: Vec<String>,
+    /// `Condition`.
+    pub condition: Option<String>,
+    /// `DeletionPolicy`.
+    pub deletion_policy: Option<RemovalPolicy>,
+    /// `UpdateReplacePolicy`.
+    pub update_replace_policy: Option<RemovalPolicy>,
+    /// `Metadata` (always holds [`PATH_METADATA_KEY`]).
+    pub metadata: IndexMap<String, serde_json::Value>,
+}
+
+impl ResourceDef {
+    /// The construct path recorded in the metadata.
+    pub fn path(&self) -> Option<&str> {
+        self.metadata
+            .get(PATH_METADATA_KEY)
+            .and_then(|v| v.as_str())
+    }
+}
+
+/// The `Type` of a template parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterType {
+    /// `String`
+    String,
+    /// `Number`
+    Number,
+    /// `List<Number>`
+    NumberList,
+    /// `CommaDelimitedList`
+    CommaDelimitedList,
+    /// An AWS-specific type such as `AWS::EC2::VPC::Id` or
+    /// `AWS::SSM::Parameter::Value<String>`.
+    Aws(String),
+}
+
+impl ParameterType {
+    /// The template spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ParameterType::String => "String",
+            ParameterType::Number => "Number",
+            ParameterType::NumberList => "List<Number>",
+            ParameterType::CommaDelimitedList => "CommaDelimitedList",
+            ParameterType::Aws(s) => s,
+        }
+    }
+}
+
+/// A template parameter. Build with [`Parameter::string`] or [`Parameter::number`] and the
+/// builder methods; every constraint defaults to unset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    /// `Type`. Default: `String`.
+    pub kind: ParameterType,
+    /// `Description`. Default: none.
+    pub description: Option<String>,
+    /// `Default`. Default: none (the value must then be given at deploy).
+    pub default: Option<String>,
+    /// `NoEcho`. Default: false.
+    pub no_echo: bool,
+    /// `AllowedValues`. Default: any.
+    pub allowed_values: Vec<String>,
+    /// `AllowedPattern`. Default: any.
+    pub allowed_pattern: Option<String>,
+    /// `MinLength`. Default: none.
+    pub min_length: Option<u32>,
+    /// `MaxLength`. Default: none.
+    pub max_length: Option<u32>,
+    /// `MinValue`. Default: none.
+    pub min_value: Option<f64>,
+    /// `MaxValue`. Default: none.
+    pub max_value: Option<f64>,
+    /// `ConstraintDescription`. Default: none.
+    pub constraint_description: Option<String>,
+}
+
+impl Parameter {
+    /// A parameter of `kind` with no constraints.
+    pub fn new(kind: ParameterType) -> Self {
+        Self {
+            kind,
+            description: None,
+            default: None,
+            no_echo: false,
+            allowed_values: Vec::new(),
+            allowed_pattern: None,
+            min_length: None,
+            max_length: None,
+            min_value: None,
+            max_value: None,
+            constraint_description: None,
+        }
+    }
+
+    /// A `String` parameter.
+    pub fn string() -> Self {
+        Self::new(ParameterType::String)
+    }
+
+    /// A `Number` parameter.
+    pub fn number() -> Self {
+        Self::new(ParameterType::Number)
+    }
+
+    /// Sets `Description`.
+    pub fn description(mut self, d: &str) -> Self {
+        self.description = Some(d.to_owned());
+        self
+    }
+
+    /// Sets `Default`.
+    pub fn default_value(mut self, d: impl Into<String>) -> Self {
+        self.default = Some(d.into());
+        self
+    }
+
+    /// Sets `NoEcho: true`.
+    pub fn no_echo(mut self) -> Self {
+        self.no_echo = true;
+        self
+    }
+
+    /// Sets `AllowedValues`.
+    pub fn allowed_values<I: IntoIterator<Item = S>, S: Into<String>>(mut self, v: I) -> Self {
+        self.allowed_values = v.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `AllowedPattern` and its `ConstraintDescription`.
+    pub fn allowed_pattern(mut self, pattern: &str, constraint_description: &str) -> Self {
+        self.allowed_pattern = Some(pattern.to_owned());
+        self.constraint_description = Some(constraint_description.to_owned());
+        self
+    }
+
+    /// Sets `MinLength` and `MaxLength`.
+    pub fn length(mut self, min: u32, max: u32) -> Self {
+        self.min_length = Some(min);
+        self.max_length = Some(max);
+        self
+    }
+
+    /// Sets `MinValue` and `MaxValue`.
+    pub fn range(mut self, min: f64, max: f64) -> Self {
+        self.min_value = Some(min);
+        self.max_value = Some(max);
+        self
+    }
+
+    /// Checks a value given for this parameter (from a parameter file or the command line)
+    /// against its type and constraints. Returns what is wrong.
+    pub fn check_value(&self, value: &str) -> Result<(), String> {
+        let numbers: Vec<&str> = match self.kind {
+            ParameterType::Number => vec![value],
+            ParameterType::NumberList => value.split(',').map(str::trim).collect(),
+            _ => Vec::new(),
+        };
+        for n in &numbers {
+            let parsed: f64 = n
+                .parse()
+                .map_err(|_| format!("`{n}` is not a number (type {})", self.kind.as_str()))?;
+            if self.min_value.is_some_and(|min| parsed < min)
+                || self.max_value.is_some_and(|max| parsed > max)
+            {
+                return Err(format!(
+                    "{parsed} is outside {}..={}",
+                    self.min_value.map_or("".into(), |v| v.to_string()),
+                    self.max_value.map_or("".into(), |v| v.to_string())
+                ));
+            }
+        }
+        if !self.allowed_values.is_empty() && !self.allowed_values.iter().any(|a| a == value) {
+            return Err(format!("`{value}` is not one of {:?}", self.allowed_values));
+        }
+        let len = value.chars().count() as u32;
+        if self.min_length.is_some_and(|m| len < m) || self.max_length.is_some_and(|m| len > m) {
+            return Err(format!(
+                "length {len} is outside {}..={}",
+                self.min_length.map_or("".into(), |v| v.to_string()),
+                self.max_length.map_or("".into(), |v| v.to_string())
+            ));
+        }
+        if let Some(pattern) = &self.allowed_pattern {
+            // CloudFormation matches the whole value against AllowedPattern.
+            let anchored = format!("^(?:{pattern})$");
+            match regex::Regex::new(&anchored) {
+                Ok(re) if !re.is_match(value) => {
+                    return Err(format!(
+                        "`{value}` does not match AllowedPattern `{pattern}`{}",
+                        self.constraint_description
+                            .as_ref()
+                            .map_or(String::new(), |c| format!(" ({c})"))
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A template output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// `Description`. Default: none.
+    pub description: Option<String>,
+    /// `Value`.
+    pub value: Expr,
+    /// `Export.Name`. Default: not exported.
+    pub export_name: Option<Expr>,
+    /// `Condition`. Default: none.
+    pub condition: Option<String>,
+}
+
+impl Output {
+    /// An output of `value` with no description or export.
+    pub fn new(value: impl Into<Expr>) -> Self {
+        Self {
+            description: None,
+            value: value.into(),
+            export_name: None,
+            condition: None,
+        }
+    }
+
+    /// Sets `Description`.
+    pub fn description(mut self, d: &str) -> Self {
+        self.description = Some(d.to_owned());
+        self
+    }
+
+    /// Sets `Export.Name`.
+    pub fn export(mut self, name: impl Into<Expr>) -> Self {
+        self.export_name = Some(name.into());
+        self
+    }
+}
+
+/// `AWSTemplateFormatVersion` of every template.
+pub const FORMAT_VERSION: &str = "2010-09-09";
+
+impl Serialize for Template {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("AWSTemplateFormatVersion", FORMAT_VERSION)?;
+        if let Some(d) = &self.description {
+            m.serialize_entry("Description", d)?;
+        }
+        if !self.parameters.is_empty() {
+            m.serialize_entry("Parameters", &self.parameters)?;
+        }
+        if !self.mappings.is_empty() {
+            m.serialize_entry("Mappings", &self.mappings)?;
+        }
+        if !self.conditions.is_empty() {
+            m.serialize_entry("Conditions", &self.conditions)?;
+        }
+        m.serialize_entry("Resources", &self.resources)?;
+        if !self.outputs.is_empty() {
+            m.serialize_entry("Outputs", &self.outputs)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for ResourceDef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("Type", &self.type_name)?;
+        if !self.properties.is_empty() {
+            m.serialize_entry("Properties", &self.properties)?;
+        }
+        match self.depends_on.as_slice() {
+            [] => {}
+            [one] => m.serialize_entry("DependsOn", one)?,
+            many => m.serialize_entry("DependsOn", many)?,
+        }
+        if let Some(c) = &self.condition {
+            m.serialize_entry("Condition", c)?;
+        }
+        if let Some(p) = self.update_replace_policy {
+            m.serialize_entry("UpdateReplacePolicy", p.as_str())?;
+        }
+        if let Some(p) = self.deletion_policy {
+            m.serialize_entry("DeletionPolicy", p.as_str())?;
+        }
+        if !self.metadata.is_empty() {
+            m.serialize_entry("Metadata", &self.metadata)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Parameter {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("Type", self.kind.as_str())?;
+        if let Some(d) = &self.description {
+            m.serialize_entry("Description", d)?;
+        }
+        if let Some(d) = &self.default {
+            m.serialize_entry("Default", d)?;
+        }
+        if self.no_echo {
+            m.serialize_entry("NoEcho", &true)?;
+        }
+        if !self.allowed_values.is_empty() {
+            m.serialize_entry("AllowedValues", &self.allowed_values)?;
+        }
+        if let Some(p) = &self.allowed_pattern {
+            m.serialize_entry("AllowedPattern", p)?;
+        }
+        if let Some(v) = self.min_length {
+            m.serialize_entry("MinLength", &v)?;
+        }
+        if let Some(v) = self.max_length {
+            m.serialize_entry("MaxLength", &v)?;
+        }
+        if let Some(v) = self.min_value {
+            m.serialize_entry("MinValue", &Expr::from(v))?;
+        }
+        if let Some(v) = self.max_value {
+            m.serialize_entry("MaxValue", &Expr::from(v))?;
+        }
+        if let Some(c) = &self.constraint_description {
+            m.serialize_entry("ConstraintDescription", c)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Output {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Export<'a>(&'a Expr);
+        impl Serialize for Export<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("Name", self.0)?;
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        if let Some(d) = &self.description {
+            m.serialize_entry("Description", d)?;
+        }
+        m.serialize_entry("Value", &self.value)?;
+        if let Some(e) = &self.export_name {
+            m.serialize_entry("Export", &Export(e))?;
+        }
+        if let Some(c) = &self.condition {
+            m.serialize_entry("Condition", c)?;
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn template_sections_render_in_cloudformation_order_and_empty_ones_are_left_out() {
+        let mut t = Template {
+            description: Some("d".into()),
+            ..Default::default()
+        };
+        t.outputs.insert("O".into(), Output::new("v").export("e"));
+        t.parameters.insert(
+            "P".into(),
+            Parameter::number().range(1.0, 5.0).default_value("2"),
+        );
+        t.resources.insert(
+            "R".into(),
+            ResourceDef {
+                type_name: "AWS::SNS::Topic".into(),
+                properties: IndexMap::new(),
+                depends_on: vec!["Q".into()],
+                condition: Some("C".into()),
+                deletion_policy: Some(RemovalPolicy::Retain),
+                update_replace_policy: Some(RemovalPolicy::Retain),
+                metadata: [(PATH_METADATA_KEY.to_owned(), json!("s/R"))]
+                    .into_iter()
+                    .collect(),
+            },
+        );
+        let text = serde_json::to_string(&t).unwrap();
+        assert_eq!(
+            text,
+            r#"{"AWSTemplateFormatVersion":"2010-09-09","Description":"d","Parameters":{"P":{"Type":"Number","Default":"2","MinValue":1.0,"MaxValue":5.0}},"Resources":{"R":{"Type":"AWS::SNS::Topic","DependsOn":"Q","Condition":"C","UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain","Metadata":{"stackforge:path":"s/R"}}},"Outputs":{"O":{"Value":"v","Export":{"Name":"e"}}}}"#
+        );
+    }
+
+    #[test]
+    fn parameter_values_are_checked_against_type_and_constraints() {
+        let n = Parameter::number().range(1.0, 10.0);
+        assert!(n.check_value("5").is_ok());
+        assert!(n.check_value("x").unwrap_err().contains("not a number"));
+        assert!(n.check_value("11").unwrap_err().contains("outside"));
+        let s = Parameter::string()
+            .allowed_pattern("arn:aws:acm:.*", "an ACM certificate ARN")
+            .length(1, 200);
+        assert!(s
+            .check_value("arn:aws:acm:us-east-1:1:certificate/x")
+            .is_ok());
+        assert!(s
+            .check_value("xarn:aws:acm:")
+            .unwrap_err()
+            .contains("AllowedPattern"));
+        assert!(s.check_value("").unwrap_err().contains("length"));
+        let e = Parameter::string().allowed_values(["a", "b"]);
+        assert!(e.check_value("c").unwrap_err().contains("not one of"));
+    }
+}

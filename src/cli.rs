@@ -1,0 +1,59 @@
+//! Command-line parsing and dispatch.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{list::ListCommand, synth::SynthCommand};
+use crate::error::EXIT_USAGE;
+use crate::pipeline::{AppFactory, Io};
+
+/// stackforge: synthesize, check, diff and deploy CloudFormation stacks defined in Rust.
+#[derive(Debug, Parser)]
+#[command(name = "stackforge", version, about, long_about = None)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Synthesize templates into templates/<env>/ (or check they are fresh).
+    Synth(SynthCommand),
+    /// List environments, stacks in deploy order, dependencies and resource counts.
+    List(ListCommand),
+}
+
+/// Parses `args`, runs the command, prints errors as paragraphs to `io.err` and returns the
+/// exit code (0 ok, 1 failure found, 2 usage or input error).
+pub fn run<I, T>(args: I, factory: AppFactory, io: &mut Io<'_>) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = write!(io.err, "{}", e.render());
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match &cli.command {
+        Command::Synth(c) => c.execute(factory, io),
+        Command::List(c) => c.execute(factory, io),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(io.err, "error: {e}");
+            e.exit_code()
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand; each is a clap `Args` struct with an `execute` method.
+
+pub mod list;
+pub mod synth;

@@ -1,0 +1,110 @@
+//! `synth`: write (or, with `--check`, compare) the templates of the selected environments.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use stackforge_constructs::OutputFormat;
+
+use crate::error::{CliError, Result, EXIT_FAILURE};
+use crate::output::{compare_env, render_env, write_env, Staleness};
+use crate::pipeline::{synthesize, AppFactory, Io, Selection};
+
+/// Template file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// Pretty-printed JSON.
+    #[default]
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+impl From<Format> for OutputFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Json => OutputFormat::Json,
+            Format::Yaml => OutputFormat::Yaml,
+        }
+    }
+}
+
+/// Synthesize the app and write `templates/<env>/<stack>.template.json` plus `manifest.json`.
+#[derive(Debug, Clone, Args)]
+pub struct SynthCommand {
+    /// Environments and stacks to synthesize.
+    #[command(flatten)]
+    pub select: Selection,
+    /// Template format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Output folder; environment folders go inside it.
+    #[arg(long, default_value = "templates")]
+    pub out: PathBuf,
+    /// Synthesize in memory and compare with the output folder; exit 1 if it is stale.
+    #[arg(long)]
+    pub check: bool,
+}
+
+impl SynthCommand {
+    /// Runs the command.
+    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<ExitCode> {
+        let assembly = synthesize(factory, io)?;
+        let envs = self.select.environments(&assembly)?;
+        let format = OutputFormat::from(self.format);
+        let mut rendered = Vec::new();
+        for env in &envs {
+            let dir = self.out.join(env.environment.name());
+            for stack in &env.stacks {
+                crate::params::load(&dir, stack)?;
+            }
+            let files = render_env(&assembly, env, format);
+            let only: Option<Vec<String>> = (!self.select.stacks.is_empty()).then(|| {
+                env.stacks
+                    .iter()
+                    .filter(|s| self.select.includes_stack(&s.name))
+                    .map(|s| s.template_file(format))
+                    .collect()
+            });
+            rendered.push((files, only));
+        }
+
+        if self.check {
+            let mut stale: Vec<Staleness> = Vec::new();
+            for (files, only) in &rendered {
+                stale.extend(compare_env(&self.out, files, only.as_deref()));
+            }
+            if stale.is_empty() {
+                writeln!(io.out, "templates are up to date ({})", self.out.display())
+                    .map_err(|e| CliError::io("stdout", e))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            for s in &stale {
+                let _ = writeln!(io.err, "{s}");
+                if let Staleness::Differs(_, diff) = s {
+                    let _ = write!(io.err, "{diff}");
+                }
+            }
+            let _ = writeln!(
+                io.err,
+                "{} is stale: {} file(s) differ from a fresh synth. Fix: run `cargo run -- synth`, review the diff, and commit it.",
+                self.out.display(),
+                stale.len()
+            );
+            return Ok(ExitCode::from(EXIT_FAILURE));
+        }
+
+        for (files, only) in &rendered {
+            write_env(&self.out, files, only.as_deref())?;
+            let stacks = files.files.len() - 1;
+            writeln!(
+                io.out,
+                "wrote {} ({stacks} template{})",
+                self.out.join(&files.env).display(),
+                if stacks == 1 { "" } else { "s" }
+            )
+            .map_err(|e| CliError::io("stdout", e))?;
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

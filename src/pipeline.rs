@@ -1,0 +1,87 @@
+//! The steps every command shares: build the app, synthesize it, select environments and
+//! stacks, and report warnings.
+
+use std::io::Write;
+
+use clap::Args;
+use stackforge_constructs::{App, Assembly, EnvironmentAssembly};
+
+use crate::error::{CliError, Result};
+
+/// Builds the app to synthesize (every environment). `src/main.rs` passes the
+/// migration-api's; any other app can reuse the CLI with its own.
+pub type AppFactory = fn() -> Result<App, stackforge_constructs::Error>;
+
+/// Standard output and error of a command (captured in tests).
+pub struct Io<'a> {
+    /// Results.
+    pub out: &'a mut dyn Write,
+    /// Warnings, progress and errors.
+    pub err: &'a mut dyn Write,
+}
+
+/// `--env` / `--stack` selection shared by the commands.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Selection {
+    /// Environment to act on (repeat for several). Default: all.
+    #[arg(long = "env", value_name = "ENV")]
+    pub envs: Vec<String>,
+    /// Stack to act on, by short name (repeat for several). Default: all.
+    #[arg(long = "stack", value_name = "STACK")]
+    pub stacks: Vec<String>,
+}
+
+impl Selection {
+    /// The selected environments, in app order; an unknown name is a usage error listing the
+    /// known ones.
+    pub fn environments<'a>(&self, assembly: &'a Assembly) -> Result<Vec<&'a EnvironmentAssembly>> {
+        let known: Vec<&str> = assembly
+            .environments
+            .iter()
+            .map(|e| e.environment.name())
+            .collect();
+        for e in &self.envs {
+            if !known.contains(&e.as_str()) {
+                return Err(CliError::Usage(format!(
+                    "unknown environment `{e}`. The app `{}` has: {}. Fix: pass one of these to --env.",
+                    assembly.app,
+                    known.join(", ")
+                )));
+            }
+        }
+        let envs: Vec<&EnvironmentAssembly> = assembly
+            .environments
+            .iter()
+            .filter(|e| self.envs.is_empty() || self.envs.iter().any(|s| s == e.environment.name()))
+            .collect();
+        for s in &self.stacks {
+            if !envs.iter().any(|e| e.stack(s).is_some()) {
+                let mut names: Vec<&str> = envs
+                    .iter()
+                    .flat_map(|e| e.stacks.iter().map(|s| s.name.as_str()))
+                    .collect();
+                names.dedup();
+                return Err(CliError::Usage(format!(
+                    "unknown stack `{s}`. The selected environments have: {}. Fix: pass one of these to --stack.",
+                    names.join(", ")
+                )));
+            }
+        }
+        Ok(envs)
+    }
+
+    /// Whether the stack `name` is selected.
+    pub fn includes_stack(&self, name: &str) -> bool {
+        self.stacks.is_empty() || self.stacks.iter().any(|s| s == name)
+    }
+}
+
+/// Builds and synthesizes the app, printing synthesis warnings to `io.err`.
+pub fn synthesize(factory: AppFactory, io: &mut Io<'_>) -> Result<Assembly> {
+    let app = factory()?;
+    let assembly = app.synth()?;
+    for w in &assembly.warnings {
+        let _ = writeln!(io.err, "warning: {w}");
+    }
+    Ok(assembly)
+}
