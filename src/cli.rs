@@ -1,12 +1,11 @@
 //! Command-line parsing and dispatch.
 
 use std::ffi::OsString;
-use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::commands::{list::ListCommand, synth::SynthCommand};
-use crate::error::EXIT_USAGE;
+use crate::error::{EXIT_OK, EXIT_USAGE};
 use crate::pipeline::{AppFactory, Io};
 
 /// stackforge: synthesize, check, diff and deploy CloudFormation stacks defined in Rust.
@@ -29,7 +28,7 @@ pub enum Command {
 
 /// Parses `args`, runs the command, prints errors as paragraphs to `io.err` and returns the
 /// exit code (0 ok, 1 failure found, 2 usage or input error).
-pub fn run<I, T>(args: I, factory: AppFactory, io: &mut Io<'_>) -> ExitCode
+pub fn run<I, T>(args: I, factory: AppFactory, io: &mut Io<'_>) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -38,11 +37,7 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let _ = write!(io.err, "{}", e.render());
-            return if e.use_stderr() {
-                ExitCode::from(EXIT_USAGE)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
     let result = match &cli.command {

@@ -1,7 +1,6 @@
 //! The CLI layer's error type and its exit codes.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -47,11 +46,11 @@ pub enum CliError {
 
 impl CliError {
     /// The process exit code for this error.
-    pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(match self {
+    pub fn exit_code(&self) -> u8 {
+        match self {
             CliError::Usage(_) | CliError::Input { .. } => EXIT_USAGE,
             CliError::Synth(_) | CliError::Failed(_) | CliError::Io { .. } => EXIT_FAILURE,
-        })
+        }
     }
 
     /// Wraps an I/O error with the path it concerns.

@@ -1,12 +1,14 @@
 //! The `stackforge` binary, wired to the migration-api application.
 
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
     let mut io = stackforge::Io {
         out: &mut out,
         err: &mut err,
     };
-    stackforge::run(std::env::args_os(), stackforge_stacks::app, &mut io)
+    std::process::ExitCode::from(stackforge::run(
+        std::env::args_os(),
+        stackforge_stacks::app,
+        &mut io,
+    ))
 }

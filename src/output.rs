@@ -63,8 +63,8 @@ pub fn write_env(out: &Path, files: &EnvFiles, only: Option<&[String]>) -> Resul
             for entry in fs::read_dir(&target).map_err(|e| CliError::io(&target, e))? {
                 let entry = entry.map_err(|e| CliError::io(&target, e))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let keep = name.ends_with(PARAMETER_FILE_SUFFIX)
-                    || (only.is_some() && !files.files.contains_key(&name));
+                let unselected = only.is_some_and(|o| !o.contains(&name)) && name != MANIFEST_FILE;
+                let keep = name.ends_with(PARAMETER_FILE_SUFFIX) || unselected;
                 if keep && entry.path().is_file() {
                     fs::copy(entry.path(), staging.join(&name))
                         .map_err(|e| CliError::io(entry.path(), e))?;

@@ -82,8 +82,7 @@ impl StackArtifact {
     pub fn render(&self, format: OutputFormat) -> String {
         match format {
             OutputFormat::Json => self.body.clone(),
-            // Serializing a map of strings, numbers and lists cannot fail.
-            OutputFormat::Yaml => serde_norway::to_string(&self.template).unwrap_or_default(),
+            OutputFormat::Yaml => crate::yaml::to_yaml(&self.json()),
         }
     }
 

@@ -20,7 +20,9 @@ pub mod scope;
 pub mod stack;
 pub mod synth;
 pub mod template;
+pub mod testing;
 pub mod value;
+pub mod yaml;
 
 pub use app::App;
 pub use aspect::{Aspect, ResourceView, Tags};

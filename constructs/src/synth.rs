@@ -503,25 +503,23 @@ impl Resolver<'_, '_> {
                     *e = import;
                 }
             }
-            Expr::If { condition, .. } | Expr::Condition(condition) => {
-                if &condition.owner != self.stack.key() {
-                    self.errors.push(Error::ForeignDeclaration {
-                        consumer: consumer.to_owned(),
-                        kind: "condition",
-                        name: condition.name().to_owned(),
-                        owner: condition.owner.to_string(),
-                    });
-                }
+            Expr::If { condition, .. } | Expr::Condition(condition)
+                if &condition.owner != self.stack.key() =>
+            {
+                self.errors.push(Error::ForeignDeclaration {
+                    consumer: consumer.to_owned(),
+                    kind: "condition",
+                    name: condition.name().to_owned(),
+                    owner: condition.owner.to_string(),
+                });
             }
-            Expr::FindInMap { map, .. } => {
-                if &map.owner != self.stack.key() {
-                    self.errors.push(Error::ForeignDeclaration {
-                        consumer: consumer.to_owned(),
-                        kind: "mapping",
-                        name: map.name().to_owned(),
-                        owner: map.owner.to_string(),
-                    });
-                }
+            Expr::FindInMap { map, .. } if &map.owner != self.stack.key() => {
+                self.errors.push(Error::ForeignDeclaration {
+                    consumer: consumer.to_owned(),
+                    kind: "mapping",
+                    name: map.name().to_owned(),
+                    owner: map.owner.to_string(),
+                });
             }
             Expr::Sub { template, vars } => self.check_sub(template, vars, consumer),
             _ => {}

@@ -1,10 +1,8 @@
 //! `list`: environments, their stacks in deploy order, dependencies and resource counts.
 
-use std::process::ExitCode;
-
 use clap::Args;
 
-use crate::error::{CliError, Result};
+use crate::error::{CliError, Result, EXIT_OK};
 use crate::pipeline::{synthesize, AppFactory, Io, Selection};
 
 /// List environments, stacks (in deploy order), dependencies and resource counts.
@@ -17,7 +15,7 @@ pub struct ListCommand {
 
 impl ListCommand {
     /// Runs the command.
-    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<ExitCode> {
+    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
         let assembly = synthesize(factory, io)?;
         let mut text = String::new();
         for env in self.select.environments(&assembly)? {
@@ -57,6 +55,6 @@ impl ListCommand {
         io.out
             .write_all(text.as_bytes())
             .map_err(|e| CliError::io("stdout", e))?;
-        Ok(ExitCode::SUCCESS)
+        Ok(EXIT_OK)
     }
 }

@@ -1,12 +1,11 @@
 //! `synth`: write (or, with `--check`, compare) the templates of the selected environments.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use stackforge_constructs::OutputFormat;
 
-use crate::error::{CliError, Result, EXIT_FAILURE};
+use crate::error::{CliError, Result, EXIT_FAILURE, EXIT_OK};
 use crate::output::{compare_env, render_env, write_env, Staleness};
 use crate::pipeline::{synthesize, AppFactory, Io, Selection};
 
@@ -48,7 +47,7 @@ pub struct SynthCommand {
 
 impl SynthCommand {
     /// Runs the command.
-    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<ExitCode> {
+    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
         let assembly = synthesize(factory, io)?;
         let envs = self.select.environments(&assembly)?;
         let format = OutputFormat::from(self.format);
@@ -77,7 +76,7 @@ impl SynthCommand {
             if stale.is_empty() {
                 writeln!(io.out, "templates are up to date ({})", self.out.display())
                     .map_err(|e| CliError::io("stdout", e))?;
-                return Ok(ExitCode::SUCCESS);
+                return Ok(EXIT_OK);
             }
             for s in &stale {
                 let _ = writeln!(io.err, "{s}");
@@ -91,7 +90,7 @@ impl SynthCommand {
                 self.out.display(),
                 stale.len()
             );
-            return Ok(ExitCode::from(EXIT_FAILURE));
+            return Ok(EXIT_FAILURE);
         }
 
         for (files, only) in &rendered {
@@ -105,6 +104,6 @@ impl SynthCommand {
             )
             .map_err(|e| CliError::io("stdout", e))?;
         }
-        Ok(ExitCode::SUCCESS)
+        Ok(EXIT_OK)
     }
 }

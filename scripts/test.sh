@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need (a pinned Python venv with cfn-lint,
+# moto[server] and the AWS CLI) and runs every check CI runs. Safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Python tools (.venv, pinned by scripts/requirements-test.lock)"
+stamp=.venv/.requirements-stamp
+want=$(cat scripts/requirements-test.txt scripts/requirements-test.lock | sha256sum | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  rm -rf .venv
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check \
+    -r scripts/requirements-test.txt -c scripts/requirements-test.lock
+  echo "$want" > "$stamp"
+fi
+export PATH="$root/.venv/bin:$PATH"
+cfn-lint --version
+
+# Snapshots never update themselves here: a changed template fails until reviewed.
+export INSTA_UPDATE=no CI=true
+
+step "Formatting"
+cargo fmt --all -- --check
+
+step "Lints"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "API docs"
+RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --quiet
+
+step "Generated resources are up to date"
+cargo xtask codegen --check
+
+step "Tests"
+lint_dir="$root/target/lint-templates"
+rm -rf "$lint_dir"
+STACKFORGE_LINT_DIR="$lint_dir" cargo test --workspace
+
+step "Committed templates are fresh"
+cargo run --quiet -- synth --check
+
+step "cfn-lint on committed templates and on templates the tests wrote"
+mapfile -t templates < <(find templates "$lint_dir" -name '*.template.json' -o -name '*.template.yaml' 2>/dev/null | sort)
+echo "${#templates[@]} templates"
+cfn-lint --non-zero-exit-code error -- "${templates[@]}"
+
+echo
+echo "All checks passed."
