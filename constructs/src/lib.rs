@@ -10,6 +10,7 @@
 pub mod app;
 pub mod aspect;
 pub mod assembly;
+pub mod aws;
 pub mod error;
 pub mod expr;
 pub mod logical_id;
