@@ -2,4 +2,6 @@
 //! grouped by service.
 
 pub mod iam;
+pub mod kms;
+pub mod logs;
 pub mod refs;

@@ -39,12 +39,20 @@ pub enum Effect {
 /// Who a resource-policy statement applies to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Principal {
-    /// `{"Service": [...]}` — AWS services (`logs.amazonaws.com`).
-    Service(Vec<String>),
+    /// `{"Service": [...]}` — AWS service principals (`logs.amazonaws.com`; regional ones
+    /// such as `logs.${AWS::Region}.amazonaws.com` are built with [`Expr::concat`]).
+    Service(Vec<Expr>),
     /// `{"AWS": [...]}` — accounts or roles (ARNs).
     Aws(Vec<Expr>),
     /// `"*"` — anyone (only sensible in `Deny` statements or with conditions).
     Any,
+}
+
+impl Principal {
+    /// One AWS service principal (`backup.amazonaws.com`).
+    pub fn service(name: impl Into<Expr>) -> Self {
+        Principal::Service(vec![name.into()])
+    }
 }
 
 /// One statement. Build with [`Statement::allow`] or [`Statement::deny`].
