@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 
-use super::naming::{camel, escape, first_sentence, snake};
+use super::naming::{camel, escape, first_sentence, singular, snake};
 
 /// The Rust type of a property value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -496,7 +496,7 @@ impl<'a> Builder<'a> {
             Some("boolean") => Ty::Bool,
             Some("array") => match node.get("items") {
                 Some(items) => {
-                    let item_prop = format!("{prop}Item");
+                    let item_prop = singular(prop);
                     Ty::Vec(Box::new(self.ty(
                         items,
                         &format!("{loc}/items"),
@@ -596,16 +596,12 @@ impl<'a> Builder<'a> {
                 None => variants.push((variant, value)),
             }
         }
-        let subject = match loc.strip_prefix("#/definitions/") {
-            Some(def) if !def.contains('/') => format!("`{def}`"),
-            _ => format!("the `{prop}` property"),
-        };
         self.taken.insert(name.clone());
         self.enums.insert(
             name.clone(),
             EnumDef {
                 name: name.clone(),
-                doc: format!("Values of {subject}."),
+                doc: format!("Allowed values of `{name}`."),
                 variants,
             },
         );

@@ -36,6 +36,18 @@ pub fn camel(name: &str) -> String {
     name.to_upper_camel_case()
 }
 
+/// The name of one item of a list property: `Permissions` -> `Permission`,
+/// `RequiresCompatibilities` -> `RequiresCompatibility`, `EncryptionType` -> `EncryptionTypeItem`.
+pub fn singular(name: &str) -> String {
+    if let Some(stem) = name.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if name.ends_with('s') && !name.ends_with("ss") {
+        name[..name.len() - 1].to_owned()
+    } else {
+        format!("{name}Item")
+    }
+}
+
 /// An enum variant for a schema value: `TLS-1-2` -> `Tls1_2` (digits on both sides of a
 /// separator keep an underscore so `1-2` and `12` stay distinct), `2xx` -> `V2xx`.
 pub fn variant(value: &str) -> String {
@@ -185,6 +197,14 @@ mod tests {
         assert_eq!(camel("WebACL"), "WebAcl");
         assert_eq!(camel("VPCGatewayAttachment"), "VpcGatewayAttachment");
         assert_eq!(camel("iso8601UTC"), "Iso8601Utc");
+    }
+
+    #[test]
+    fn list_items_are_named_in_the_singular() {
+        assert_eq!(singular("Permissions"), "Permission");
+        assert_eq!(singular("RequiresCompatibilities"), "RequiresCompatibility");
+        assert_eq!(singular("Address"), "AddressItem");
+        assert_eq!(singular("EncryptionType"), "EncryptionTypeItem");
     }
 
     #[test]

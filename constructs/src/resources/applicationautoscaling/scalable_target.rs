@@ -173,7 +173,7 @@ impl IntoExpr for SuspendedState {
     }
 }
 
-/// Values of the `ScalableDimension` property.
+/// Allowed values of `ScalableDimension`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScalableDimension {
     /// `appstream:fleet:DesiredCapacity`
@@ -279,7 +279,7 @@ impl IntoExpr for ScalableDimension {
     }
 }
 
-/// Values of the `ServiceNamespace` property.
+/// Allowed values of `ServiceNamespace`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceNamespace {
     /// `appstream`

@@ -752,7 +752,7 @@ impl IntoExpr for TargetTrackingScalingPolicyConfiguration {
     }
 }
 
-/// Values of the `AdjustmentType` property.
+/// Allowed values of `AdjustmentType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdjustmentType {
     /// `ChangeInCapacity`
@@ -776,7 +776,7 @@ impl IntoExpr for AdjustmentType {
     }
 }
 
-/// Values of the `MaxCapacityBreachBehavior` property.
+/// Allowed values of `MaxCapacityBreachBehavior`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MaxCapacityBreachBehavior {
     /// `HonorMaxCapacity`
@@ -797,7 +797,7 @@ impl IntoExpr for MaxCapacityBreachBehavior {
     }
 }
 
-/// Values of the `MetricAggregationType` property.
+/// Allowed values of `MetricAggregationType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetricAggregationType {
     /// `Average`
@@ -821,7 +821,7 @@ impl IntoExpr for MetricAggregationType {
     }
 }
 
-/// Values of the `Mode` property.
+/// Allowed values of `Mode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     /// `ForecastAndScale`
@@ -842,7 +842,7 @@ impl IntoExpr for Mode {
     }
 }
 
-/// Values of the `PolicyType` property.
+/// Allowed values of `PolicyType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PolicyType {
     /// `PredictiveScaling`
@@ -866,7 +866,7 @@ impl IntoExpr for PolicyType {
     }
 }
 
-/// Values of the `PredefinedMetricType` property.
+/// Allowed values of `PredefinedMetricType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PredefinedMetricType {
     /// `ALBRequestCountPerTarget`
@@ -1004,7 +1004,7 @@ impl IntoExpr for PredefinedMetricType {
     }
 }
 
-/// Values of the `PredefinedMetricType` property.
+/// Allowed values of `PredictiveScalingPredefinedLoadMetricPredefinedMetricType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PredictiveScalingPredefinedLoadMetricPredefinedMetricType {
     /// `ALBRequestCount`
@@ -1046,7 +1046,7 @@ impl IntoExpr for PredictiveScalingPredefinedLoadMetricPredefinedMetricType {
     }
 }
 
-/// Values of the `PredefinedMetricType` property.
+/// Allowed values of `PredictiveScalingPredefinedMetricPairPredefinedMetricType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PredictiveScalingPredefinedMetricPairPredefinedMetricType {
     /// `ALBRequestCount`
@@ -1088,7 +1088,7 @@ impl IntoExpr for PredictiveScalingPredefinedMetricPairPredefinedMetricType {
     }
 }
 
-/// Values of the `PredefinedMetricType` property.
+/// Allowed values of `PredictiveScalingPredefinedScalingMetricPredefinedMetricType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
     /// `ALBRequestCount`
@@ -1130,7 +1130,7 @@ impl IntoExpr for PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
     }
 }
 
-/// Values of the `ScalableDimension` property.
+/// Allowed values of `ScalableDimension`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScalableDimension {
     /// `appstream:fleet:DesiredCapacity`
@@ -1231,7 +1231,7 @@ impl IntoExpr for ScalableDimension {
     }
 }
 
-/// Values of the `ServiceNamespace` property.
+/// Allowed values of `ServiceNamespace`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceNamespace {
     /// `appstream`
@@ -1291,7 +1291,7 @@ impl IntoExpr for ServiceNamespace {
     }
 }
 
-/// Values of the `Statistic` property.
+/// Allowed values of `Statistic`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statistic {
     /// `Average`

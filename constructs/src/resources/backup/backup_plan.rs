@@ -328,7 +328,7 @@ impl IntoExpr for ScanSettingResourceType {
     }
 }
 
-/// Values of `MalwareScanner`.
+/// Allowed values of `MalwareScanner`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MalwareScanner {
     /// `GUARDDUTY`
@@ -346,7 +346,7 @@ impl IntoExpr for MalwareScanner {
     }
 }
 
-/// Values of `ScanMode`.
+/// Allowed values of `ScanMode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScanMode {
     /// `FULL_SCAN`

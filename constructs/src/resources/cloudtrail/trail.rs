@@ -318,7 +318,7 @@ impl IntoExpr for InsightSelector {
     }
 }
 
-/// Values of the `EventCategory` property.
+/// Allowed values of `EventCategory`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventCategory {
     /// `Data`
@@ -336,7 +336,7 @@ impl IntoExpr for EventCategory {
     }
 }
 
-/// Values of the `InsightType` property.
+/// Allowed values of `InsightType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InsightType {
     /// `ApiCallRateInsight`
@@ -357,7 +357,7 @@ impl IntoExpr for InsightType {
     }
 }
 
-/// Values of the `ReadWriteType` property.
+/// Allowed values of `ReadWriteType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReadWriteType {
     /// `All`
@@ -381,7 +381,7 @@ impl IntoExpr for ReadWriteType {
     }
 }
 
-/// Values of `SourceEventCategory`.
+/// Allowed values of `SourceEventCategory`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceEventCategory {
     /// `Management`
@@ -402,7 +402,7 @@ impl IntoExpr for SourceEventCategory {
     }
 }
 
-/// Values of `Template`.
+/// Allowed values of `Template`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Template {
     /// `API_ACTIVITY`
@@ -426,7 +426,7 @@ impl IntoExpr for Template {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `Type`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Type {
     /// `AWS::Lambda::Function`

@@ -392,7 +392,7 @@ impl IntoExpr for WarmUpConfiguration {
     }
 }
 
-/// Values of the `ComparisonOperator` property.
+/// Allowed values of `ComparisonOperator`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ComparisonOperator {
     /// `GreaterThanOrEqualToThreshold`
@@ -430,7 +430,7 @@ impl IntoExpr for ComparisonOperator {
     }
 }
 
-/// Values of the `Statistic` property.
+/// Allowed values of `Statistic`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statistic {
     /// `Average`
@@ -460,7 +460,7 @@ impl IntoExpr for Statistic {
     }
 }
 
-/// Values of the `TreatMissingData` property.
+/// Allowed values of `TreatMissingData`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TreatMissingData {
     /// `breaching`
@@ -487,7 +487,7 @@ impl IntoExpr for TreatMissingData {
     }
 }
 
-/// Values of the `Unit` property.
+/// Allowed values of `Unit`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Unit {
     /// `Bits`

@@ -175,7 +175,7 @@ impl IntoExpr for TagFieldSpecification {
     }
 }
 
-/// Values of the `FileFormat` property.
+/// Allowed values of `FileFormat`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileFormat {
     /// `plain-text`
@@ -196,7 +196,7 @@ impl IntoExpr for FileFormat {
     }
 }
 
-/// Values of the `LogDestinationType` property.
+/// Allowed values of `LogDestinationType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogDestinationType {
     /// `cloud-watch-logs`
@@ -220,7 +220,7 @@ impl IntoExpr for LogDestinationType {
     }
 }
 
-/// Values of the `ResourceType` property.
+/// Allowed values of `ResourceType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResourceType {
     /// `NetworkInterface`
@@ -253,7 +253,7 @@ impl IntoExpr for ResourceType {
     }
 }
 
-/// Values of the `ResourceType` property.
+/// Allowed values of `TagFieldSpecificationResourceType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TagFieldSpecificationResourceType {
     /// `auto-scaling-group`
@@ -277,7 +277,7 @@ impl IntoExpr for TagFieldSpecificationResourceType {
     }
 }
 
-/// Values of the `TrafficType` property.
+/// Allowed values of `TrafficType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrafficType {
     /// `ACCEPT`

@@ -136,7 +136,7 @@ impl IntoExpr for AvailabilityZoneAddress {
     }
 }
 
-/// Values of the `AvailabilityMode` property.
+/// Allowed values of `AvailabilityMode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AvailabilityMode {
     /// `regional`
@@ -157,7 +157,7 @@ impl IntoExpr for AvailabilityMode {
     }
 }
 
-/// Values of the `ConnectivityType` property.
+/// Allowed values of `ConnectivityType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConnectivityType {
     /// `private`

@@ -284,7 +284,7 @@ impl IntoExpr for VpcEncryptionControl {
     }
 }
 
-/// Values of the `EgressOnlyInternetGatewayExclusion` property.
+/// Allowed values of `EgressOnlyInternetGatewayExclusion`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EgressOnlyInternetGatewayExclusion {
     /// `enable`
@@ -305,7 +305,7 @@ impl IntoExpr for EgressOnlyInternetGatewayExclusion {
     }
 }
 
-/// Values of the `ElasticFileSystemExclusion` property.
+/// Allowed values of `ElasticFileSystemExclusion`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ElasticFileSystemExclusion {
     /// `enable`
@@ -326,7 +326,7 @@ impl IntoExpr for ElasticFileSystemExclusion {
     }
 }
 
-/// Values of the `InstanceTenancy` property.
+/// Allowed values of `InstanceTenancy`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InstanceTenancy {
     /// `dedicated`
@@ -350,7 +350,7 @@ impl IntoExpr for InstanceTenancy {
     }
 }
 
-/// Values of the `InternetGatewayExclusion` property.
+/// Allowed values of `InternetGatewayExclusion`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InternetGatewayExclusion {
     /// `enable`
@@ -371,7 +371,7 @@ impl IntoExpr for InternetGatewayExclusion {
     }
 }
 
-/// Values of the `LambdaExclusion` property.
+/// Allowed values of `LambdaExclusion`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LambdaExclusion {
     /// `enable`
@@ -392,7 +392,7 @@ impl IntoExpr for LambdaExclusion {
     }
 }
 
-/// Values of the `Mode` property.
+/// Allowed values of `Mode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     /// `monitor`
@@ -413,7 +413,7 @@ impl IntoExpr for Mode {
     }
 }
 
-/// Values of the `NatGatewayExclusion` property.
+/// Allowed values of `NatGatewayExclusion`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NatGatewayExclusion {
     /// `enable`
@@ -434,7 +434,7 @@ impl IntoExpr for NatGatewayExclusion {
     }
 }
 
-/// Values of the `VirtualPrivateGatewayExclusion` property.
+/// Allowed values of `VirtualPrivateGatewayExclusion`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VirtualPrivateGatewayExclusion {
     /// `enable`
@@ -455,7 +455,7 @@ impl IntoExpr for VirtualPrivateGatewayExclusion {
     }
 }
 
-/// Values of the `VpcLatticeExclusion` property.
+/// Allowed values of `VpcLatticeExclusion`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VpcLatticeExclusion {
     /// `enable`
@@ -476,7 +476,7 @@ impl IntoExpr for VpcLatticeExclusion {
     }
 }
 
-/// Values of the `VpcPeeringExclusion` property.
+/// Allowed values of `VpcPeeringExclusion`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VpcPeeringExclusion {
     /// `enable`

@@ -144,7 +144,7 @@ impl IntoExpr for DnsOptionsSpecification {
     }
 }
 
-/// Values of the `DnsRecordIpType` property.
+/// Allowed values of `DnsRecordIpType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DnsRecordIpType {
     /// `ipv4`
@@ -174,7 +174,7 @@ impl IntoExpr for DnsRecordIpType {
     }
 }
 
-/// Values of the `IpAddressType` property.
+/// Allowed values of `IpAddressType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IpAddressType {
     /// `ipv4`
@@ -201,7 +201,7 @@ impl IntoExpr for IpAddressType {
     }
 }
 
-/// Values of the `PrivateDnsOnlyForInboundResolverEndpoint` property.
+/// Allowed values of `PrivateDnsOnlyForInboundResolverEndpoint`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PrivateDnsOnlyForInboundResolverEndpoint {
     /// `OnlyInboundResolver`
@@ -225,7 +225,7 @@ impl IntoExpr for PrivateDnsOnlyForInboundResolverEndpoint {
     }
 }
 
-/// Values of the `PrivateDnsPreference` property.
+/// Allowed values of `PrivateDnsPreference`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PrivateDnsPreference {
     /// `VERIFIED_DOMAINS_ONLY`
@@ -252,7 +252,7 @@ impl IntoExpr for PrivateDnsPreference {
     }
 }
 
-/// Values of the `VpcEndpointType` property.
+/// Allowed values of `VpcEndpointType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VpcEndpointType {
     /// `Interface`

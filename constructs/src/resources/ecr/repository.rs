@@ -174,7 +174,7 @@ impl IntoExpr for LifecyclePolicy {
     }
 }
 
-/// Values of `EncryptionType`.
+/// Allowed values of `EncryptionType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EncryptionType {
     /// `AES256`
@@ -198,7 +198,7 @@ impl IntoExpr for EncryptionType {
     }
 }
 
-/// Values of the `ImageTagMutability` property.
+/// Allowed values of `ImageTagMutability`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImageTagMutability {
     /// `MUTABLE`
@@ -225,7 +225,7 @@ impl IntoExpr for ImageTagMutability {
     }
 }
 
-/// Values of `ImageTagMutabilityExclusionFilterType`.
+/// Allowed values of `ImageTagMutabilityExclusionFilterType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImageTagMutabilityExclusionFilterType {
     /// `WILDCARD`

@@ -215,7 +215,7 @@ impl IntoExpr for ServiceConnectDefaults {
     }
 }
 
-/// Values of the `Logging` property.
+/// Allowed values of `Logging`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Logging {
     /// `DEFAULT`

@@ -423,7 +423,7 @@ pub struct DeploymentLifecycleHook {
     /// The Amazon Resource Name (ARN) of the hook target. Optional.
     pub hook_target_arn: Option<Str>,
     /// The lifecycle stages at which to run the hook. Required.
-    pub lifecycle_stages: Vec<LifecycleStagesItem>,
+    pub lifecycle_stages: Vec<LifecycleStage>,
     /// The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS permission to call Lambda functions on your behalf. Optional.
     pub role_arn: Option<Str>,
     /// The type of action the lifecycle hook performs. Optional.
@@ -434,7 +434,7 @@ pub struct DeploymentLifecycleHook {
 
 impl DeploymentLifecycleHook {
     /// A `DeploymentLifecycleHook` with the required properties; the optional ones are unset.
-    pub fn new(lifecycle_stages: impl Into<Vec<LifecycleStagesItem>>) -> Self {
+    pub fn new(lifecycle_stages: impl Into<Vec<LifecycleStage>>) -> Self {
         Self {
             hook_details: None,
             hook_target_arn: None,
@@ -562,8 +562,8 @@ impl IntoExpr for GatewayConnector {
 /// The `GatewayConnectorFilters` property type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GatewayConnectorFilters {
-    /// The `AccessTypes` property (a list of `AccessTypesItem`s). Optional.
-    pub access_types: Option<Vec<AccessTypesItem>>,
+    /// The `AccessTypes` property (a list of `AccessType`s). Optional.
+    pub access_types: Option<Vec<AccessType>>,
 }
 
 impl IntoExpr for GatewayConnectorFilters {
@@ -736,7 +736,7 @@ impl IntoExpr for LogConfiguration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricConfiguration {
     /// The list of metric names to configure. Required.
-    pub metric_names: Vec<MetricNamesItem>,
+    pub metric_names: Vec<MetricName>,
     /// The resolution, in seconds, at which to collect the metrics. Required.
     pub resolution_seconds: Int,
 }
@@ -744,7 +744,7 @@ pub struct MetricConfiguration {
 impl MetricConfiguration {
     /// A `MetricConfiguration` with the required properties; the optional ones are unset.
     pub fn new(
-        metric_names: impl Into<Vec<MetricNamesItem>>,
+        metric_names: impl Into<Vec<MetricName>>,
         resolution_seconds: impl Into<Int>,
     ) -> Self {
         Self {
@@ -1429,9 +1429,9 @@ impl IntoExpr for VpcLatticeConfiguration {
     }
 }
 
-/// Values of the `AccessTypesItem` property.
+/// Allowed values of `AccessType`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AccessTypesItem {
+pub enum AccessType {
     /// `PUBLIC`
     Public,
     /// `PRIVATE`
@@ -1440,7 +1440,7 @@ pub enum AccessTypesItem {
     Expr(Expr),
 }
 
-impl IntoExpr for AccessTypesItem {
+impl IntoExpr for AccessType {
     fn into_expr(self) -> Expr {
         Expr::str(match self {
             Self::Public => "PUBLIC",
@@ -1450,7 +1450,7 @@ impl IntoExpr for AccessTypesItem {
     }
 }
 
-/// Values of the `Action` property.
+/// Allowed values of `Action`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// `ROLLBACK`
@@ -1471,7 +1471,7 @@ impl IntoExpr for Action {
     }
 }
 
-/// Values of the `AssignPublicIp` property.
+/// Allowed values of `AssignPublicIp`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AssignPublicIp {
     /// `DISABLED`
@@ -1492,7 +1492,7 @@ impl IntoExpr for AssignPublicIp {
     }
 }
 
-/// Values of the `AvailabilityZoneRebalancing` property.
+/// Allowed values of `AvailabilityZoneRebalancing`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AvailabilityZoneRebalancing {
     /// `ENABLED`
@@ -1513,7 +1513,7 @@ impl IntoExpr for AvailabilityZoneRebalancing {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `DeploymentControllerType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeploymentControllerType {
     /// `CODE_DEPLOY`
@@ -1537,7 +1537,7 @@ impl IntoExpr for DeploymentControllerType {
     }
 }
 
-/// Values of the `FilesystemType` property.
+/// Allowed values of `FilesystemType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilesystemType {
     /// `ext3`
@@ -1564,7 +1564,7 @@ impl IntoExpr for FilesystemType {
     }
 }
 
-/// Values of the `Format` property.
+/// Allowed values of `Format`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Format {
     /// `TEXT`
@@ -1585,7 +1585,7 @@ impl IntoExpr for Format {
     }
 }
 
-/// Values of the `HealthCheckProtocol` property.
+/// Allowed values of `HealthCheckProtocol`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HealthCheckProtocol {
     /// `HTTP`
@@ -1606,7 +1606,7 @@ impl IntoExpr for HealthCheckProtocol {
     }
 }
 
-/// Values of the `IncludeQueryParameters` property.
+/// Allowed values of `IncludeQueryParameters`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IncludeQueryParameters {
     /// `DISABLED`
@@ -1627,7 +1627,7 @@ impl IntoExpr for IncludeQueryParameters {
     }
 }
 
-/// Values of the `LaunchType` property.
+/// Allowed values of `LaunchType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LaunchType {
     /// `EC2`
@@ -1651,9 +1651,9 @@ impl IntoExpr for LaunchType {
     }
 }
 
-/// Values of the `LifecycleStagesItem` property.
+/// Allowed values of `LifecycleStage`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum LifecycleStagesItem {
+pub enum LifecycleStage {
     /// `RECONCILE_SERVICE`
     ReconcileService,
     /// `PRE_SCALE_UP`
@@ -1674,7 +1674,7 @@ pub enum LifecycleStagesItem {
     Expr(Expr),
 }
 
-impl IntoExpr for LifecycleStagesItem {
+impl IntoExpr for LifecycleStage {
     fn into_expr(self) -> Expr {
         Expr::str(match self {
             Self::ReconcileService => "RECONCILE_SERVICE",
@@ -1690,7 +1690,7 @@ impl IntoExpr for LifecycleStagesItem {
     }
 }
 
-/// Values of the `LogLevel` property.
+/// Allowed values of `LogLevel`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogLevel {
     /// `debug`
@@ -1711,9 +1711,9 @@ impl IntoExpr for LogLevel {
     }
 }
 
-/// Values of the `MetricNamesItem` property.
+/// Allowed values of `MetricName`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum MetricNamesItem {
+pub enum MetricName {
     /// `CPUUtilization`
     CpuUtilization,
     /// `MemoryUtilization`
@@ -1722,7 +1722,7 @@ pub enum MetricNamesItem {
     Expr(Expr),
 }
 
-impl IntoExpr for MetricNamesItem {
+impl IntoExpr for MetricName {
     fn into_expr(self) -> Expr {
         Expr::str(match self {
             Self::CpuUtilization => "CPUUtilization",
@@ -1732,7 +1732,7 @@ impl IntoExpr for MetricNamesItem {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `PlacementConstraintType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlacementConstraintType {
     /// `distinctInstance`
@@ -1753,7 +1753,7 @@ impl IntoExpr for PlacementConstraintType {
     }
 }
 
-/// Values of the `PropagateTags` property.
+/// Allowed values of `PropagateTags`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PropagateTags {
     /// `SERVICE`
@@ -1774,7 +1774,7 @@ impl IntoExpr for PropagateTags {
     }
 }
 
-/// Values of the `ResourceType` property.
+/// Allowed values of `ResourceType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResourceType {
     /// `volume`
@@ -1792,7 +1792,7 @@ impl IntoExpr for ResourceType {
     }
 }
 
-/// Values of the `SchedulingStrategy` property.
+/// Allowed values of `SchedulingStrategy`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SchedulingStrategy {
     /// `DAEMON`
@@ -1813,7 +1813,7 @@ impl IntoExpr for SchedulingStrategy {
     }
 }
 
-/// Values of the `SourceServiceRevisionCleanup` property.
+/// Allowed values of `SourceServiceRevisionCleanup`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceServiceRevisionCleanup {
     /// `BLOCKING`
@@ -1834,7 +1834,7 @@ impl IntoExpr for SourceServiceRevisionCleanup {
     }
 }
 
-/// Values of the `Strategy` property.
+/// Allowed values of `Strategy`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Strategy {
     /// `ROLLING`
@@ -1861,7 +1861,7 @@ impl IntoExpr for Strategy {
     }
 }
 
-/// Values of the `TargetType` property.
+/// Allowed values of `TargetType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TargetType {
     /// `AWS_LAMBDA`
@@ -1882,7 +1882,7 @@ impl IntoExpr for TargetType {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `ThresholdConfigurationType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ThresholdConfigurationType {
     /// `COUNT`
@@ -1906,7 +1906,7 @@ impl IntoExpr for ThresholdConfigurationType {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `Type`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Type {
     /// `binpack`

@@ -38,7 +38,7 @@ pub struct TaskDefinition {
     /// The configuration details for the App Mesh proxy. Optional. Changing it replaces the resource.
     pub proxy_configuration: Option<ProxyConfiguration>,
     /// The task launch types the task definition was validated against. Optional. Changing it replaces the resource.
-    pub requires_compatibilities: Option<Vec<RequiresCompatibilitiesItem>>,
+    pub requires_compatibilities: Option<Vec<RequiresCompatibility>>,
     /// The operating system that your tasks definitions run on. Optional. Changing it replaces the resource.
     pub runtime_platform: Option<RuntimePlatform>,
     /// The metadata that you apply to the task definition to help you categorize and organize them. Optional.
@@ -326,7 +326,7 @@ pub struct Device {
     /// The path for the device on the host container instance. Optional.
     pub host_path: Option<Str>,
     /// The explicit permissions to provide to the container for the device. Optional.
-    pub permissions: Option<Vec<PermissionsItem>>,
+    pub permissions: Option<Vec<Permission>>,
 }
 
 impl IntoExpr for Device {
@@ -1179,7 +1179,7 @@ impl IntoExpr for VolumeFrom {
     }
 }
 
-/// Values of the `AppProtocol` property.
+/// Allowed values of `AppProtocol`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppProtocol {
     /// `http`
@@ -1203,7 +1203,7 @@ impl IntoExpr for AppProtocol {
     }
 }
 
-/// Values of the `Condition` property.
+/// Allowed values of `Condition`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     /// `COMPLETE`
@@ -1230,7 +1230,7 @@ impl IntoExpr for Condition {
     }
 }
 
-/// Values of the `CpuArchitecture` property.
+/// Allowed values of `CpuArchitecture`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CpuArchitecture {
     /// `ARM64`
@@ -1251,7 +1251,7 @@ impl IntoExpr for CpuArchitecture {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `EnvironmentFileType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EnvironmentFileType {
     /// `s3`
@@ -1269,7 +1269,7 @@ impl IntoExpr for EnvironmentFileType {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `FirelensConfigurationType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FirelensConfigurationType {
     /// `fluentbit`
@@ -1290,7 +1290,7 @@ impl IntoExpr for FirelensConfigurationType {
     }
 }
 
-/// Values of the `IAM` property.
+/// Allowed values of `Iam`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Iam {
     /// `ENABLED`
@@ -1311,7 +1311,7 @@ impl IntoExpr for Iam {
     }
 }
 
-/// Values of the `IpcMode` property.
+/// Allowed values of `IpcMode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IpcMode {
     /// `host`
@@ -1335,7 +1335,7 @@ impl IntoExpr for IpcMode {
     }
 }
 
-/// Values of the `Name` property.
+/// Allowed values of `Name`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Name {
     /// `core`
@@ -1395,7 +1395,7 @@ impl IntoExpr for Name {
     }
 }
 
-/// Values of the `NetworkMode` property.
+/// Allowed values of `NetworkMode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NetworkMode {
     /// `awsvpc`
@@ -1422,7 +1422,7 @@ impl IntoExpr for NetworkMode {
     }
 }
 
-/// Values of the `OperatingSystemFamily` property.
+/// Allowed values of `OperatingSystemFamily`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OperatingSystemFamily {
     /// `LINUX`
@@ -1467,9 +1467,9 @@ impl IntoExpr for OperatingSystemFamily {
     }
 }
 
-/// Values of the `PermissionsItem` property.
+/// Allowed values of `Permission`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum PermissionsItem {
+pub enum Permission {
     /// `mknod`
     Mknod,
     /// `read`
@@ -1480,7 +1480,7 @@ pub enum PermissionsItem {
     Expr(Expr),
 }
 
-impl IntoExpr for PermissionsItem {
+impl IntoExpr for Permission {
     fn into_expr(self) -> Expr {
         Expr::str(match self {
             Self::Mknod => "mknod",
@@ -1491,7 +1491,7 @@ impl IntoExpr for PermissionsItem {
     }
 }
 
-/// Values of the `PidMode` property.
+/// Allowed values of `PidMode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PidMode {
     /// `host`
@@ -1512,7 +1512,7 @@ impl IntoExpr for PidMode {
     }
 }
 
-/// Values of the `Protocol` property.
+/// Allowed values of `Protocol`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Protocol {
     /// `tcp`
@@ -1533,9 +1533,9 @@ impl IntoExpr for Protocol {
     }
 }
 
-/// Values of the `RequiresCompatibilitiesItem` property.
+/// Allowed values of `RequiresCompatibility`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RequiresCompatibilitiesItem {
+pub enum RequiresCompatibility {
     /// `EC2`
     Ec2,
     /// `EXTERNAL`
@@ -1548,7 +1548,7 @@ pub enum RequiresCompatibilitiesItem {
     Expr(Expr),
 }
 
-impl IntoExpr for RequiresCompatibilitiesItem {
+impl IntoExpr for RequiresCompatibility {
     fn into_expr(self) -> Expr {
         Expr::str(match self {
             Self::Ec2 => "EC2",
@@ -1560,7 +1560,7 @@ impl IntoExpr for RequiresCompatibilitiesItem {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `ResourceRequirementType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResourceRequirementType {
     /// `GPU`
@@ -1584,7 +1584,7 @@ impl IntoExpr for ResourceRequirementType {
     }
 }
 
-/// Values of the `Scope` property.
+/// Allowed values of `Scope`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scope {
     /// `shared`
@@ -1605,7 +1605,7 @@ impl IntoExpr for Scope {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `TaskDefinitionPlacementConstraintType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskDefinitionPlacementConstraintType {
     /// `memberOf`
@@ -1623,7 +1623,7 @@ impl IntoExpr for TaskDefinitionPlacementConstraintType {
     }
 }
 
-/// Values of the `TransitEncryption` property.
+/// Allowed values of `TransitEncryption`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TransitEncryption {
     /// `ENABLED`
@@ -1644,7 +1644,7 @@ impl IntoExpr for TransitEncryption {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `Type`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Type {
     /// `APPMESH`
@@ -1662,7 +1662,7 @@ impl IntoExpr for Type {
     }
 }
 
-/// Values of the `VersionConsistency` property.
+/// Allowed values of `VersionConsistency`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VersionConsistency {
     /// `enabled`

@@ -539,7 +539,7 @@ impl IntoExpr for TargetGroupTuple {
     }
 }
 
-/// Values of the `AdvertiseTrustStoreCaNames` property.
+/// Allowed values of `AdvertiseTrustStoreCaNames`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdvertiseTrustStoreCaNames {
     /// `off`
@@ -560,7 +560,7 @@ impl IntoExpr for AdvertiseTrustStoreCaNames {
     }
 }
 
-/// Values of the `Format` property.
+/// Allowed values of `Format`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Format {
     /// `single-string`
@@ -584,7 +584,7 @@ impl IntoExpr for Format {
     }
 }
 
-/// Values of the `OnUnauthenticatedRequest` property.
+/// Allowed values of `OnUnauthenticatedRequest`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OnUnauthenticatedRequest {
     /// `allow`
@@ -608,7 +608,7 @@ impl IntoExpr for OnUnauthenticatedRequest {
     }
 }
 
-/// Values of the `Protocol` property.
+/// Allowed values of `Protocol`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Protocol {
     /// `GENEVE`
@@ -650,7 +650,7 @@ impl IntoExpr for Protocol {
     }
 }
 
-/// Values of the `StatusCode` property.
+/// Allowed values of `StatusCode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatusCode {
     /// `HTTP_301`
@@ -671,7 +671,7 @@ impl IntoExpr for StatusCode {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `Type`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Type {
     /// `authenticate-cognito`

@@ -721,7 +721,7 @@ impl IntoExpr for Transform {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `ActionType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionType {
     /// `authenticate-cognito`
@@ -754,7 +754,7 @@ impl IntoExpr for ActionType {
     }
 }
 
-/// Values of the `Format` property.
+/// Allowed values of `Format`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Format {
     /// `single-string`
@@ -778,7 +778,7 @@ impl IntoExpr for Format {
     }
 }
 
-/// Values of the `IpAddressType` property.
+/// Allowed values of `IpAddressType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IpAddressType {
     /// `ipv4`
@@ -799,7 +799,7 @@ impl IntoExpr for IpAddressType {
     }
 }
 
-/// Values of the `OnUnauthenticatedRequest` property.
+/// Allowed values of `OnUnauthenticatedRequest`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OnUnauthenticatedRequest {
     /// `allow`
@@ -823,7 +823,7 @@ impl IntoExpr for OnUnauthenticatedRequest {
     }
 }
 
-/// Values of the `StatusCode` property.
+/// Allowed values of `StatusCode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatusCode {
     /// `HTTP_301`
@@ -844,7 +844,7 @@ impl IntoExpr for StatusCode {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `Type`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Type {
     /// `host-header-rewrite`

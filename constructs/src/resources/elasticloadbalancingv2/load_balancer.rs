@@ -174,7 +174,7 @@ impl IntoExpr for SubnetMapping {
     }
 }
 
-/// Values of the `EnablePrefixForIpv6SourceNat` property.
+/// Allowed values of `EnablePrefixForIpv6SourceNat`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EnablePrefixForIpv6SourceNat {
     /// `off`
@@ -195,7 +195,7 @@ impl IntoExpr for EnablePrefixForIpv6SourceNat {
     }
 }
 
-/// Values of the `IpAddressType` property.
+/// Allowed values of `IpAddressType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IpAddressType {
     /// `dualstack`
@@ -219,7 +219,7 @@ impl IntoExpr for IpAddressType {
     }
 }
 
-/// Values of the `Scheme` property.
+/// Allowed values of `Scheme`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scheme {
     /// `internal`
@@ -240,7 +240,7 @@ impl IntoExpr for Scheme {
     }
 }
 
-/// Values of the `Type` property.
+/// Allowed values of `Type`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Type {
     /// `application`

@@ -177,7 +177,7 @@ impl IntoExpr for TargetDescription {
     }
 }
 
-/// Values of the `HealthCheckProtocol` property.
+/// Allowed values of `HealthCheckProtocol`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HealthCheckProtocol {
     /// `GENEVE`
@@ -219,7 +219,7 @@ impl IntoExpr for HealthCheckProtocol {
     }
 }
 
-/// Values of the `IpAddressType` property.
+/// Allowed values of `IpAddressType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IpAddressType {
     /// `ipv4`
@@ -240,7 +240,7 @@ impl IntoExpr for IpAddressType {
     }
 }
 
-/// Values of the `Protocol` property.
+/// Allowed values of `Protocol`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Protocol {
     /// `GENEVE`
@@ -282,7 +282,7 @@ impl IntoExpr for Protocol {
     }
 }
 
-/// Values of the `TargetType` property.
+/// Allowed values of `TargetType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TargetType {
     /// `alb`

@@ -73,7 +73,7 @@ impl ResourceHandle<Key> {
     }
 }
 
-/// Values of the `KeySpec` property.
+/// Allowed values of `KeySpec`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KeySpec {
     /// `SYMMETRIC_DEFAULT`
@@ -139,7 +139,7 @@ impl IntoExpr for KeySpec {
     }
 }
 
-/// Values of the `KeyUsage` property.
+/// Allowed values of `KeyUsage`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KeyUsage {
     /// `ENCRYPT_DECRYPT`
@@ -166,7 +166,7 @@ impl IntoExpr for KeyUsage {
     }
 }
 
-/// Values of the `Origin` property.
+/// Allowed values of `Origin`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Origin {
     /// `AWS_KMS`

@@ -70,7 +70,7 @@ impl ResourceHandle<LogGroup> {
     }
 }
 
-/// Values of the `LogGroupClass` property.
+/// Allowed values of `LogGroupClass`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogGroupClass {
     /// `STANDARD`

@@ -614,7 +614,7 @@ impl IntoExpr for ProcessorFeature {
     }
 }
 
-/// Values of the `DatabaseInsightsMode` property.
+/// Allowed values of `DatabaseInsightsMode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DatabaseInsightsMode {
     /// `advanced`
@@ -635,7 +635,7 @@ impl IntoExpr for DatabaseInsightsMode {
     }
 }
 
-/// Values of the `MasterUserAuthenticationType` property.
+/// Allowed values of `MasterUserAuthenticationType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MasterUserAuthenticationType {
     /// `iam-db-auth`
@@ -656,7 +656,7 @@ impl IntoExpr for MasterUserAuthenticationType {
     }
 }
 
-/// Values of the `Name` property.
+/// Allowed values of `Name`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Name {
     /// `coreCount`

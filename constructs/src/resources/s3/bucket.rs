@@ -434,7 +434,7 @@ pub struct CorsRule {
     /// Headers that are specified in the ``Access-Control-Request-Headers`` header. Optional.
     pub allowed_headers: Option<Vec<Str>>,
     /// An HTTP method that you allow the origin to run. Required.
-    pub allowed_methods: Vec<AllowedMethodsItem>,
+    pub allowed_methods: Vec<AllowedMethod>,
     /// One or more origins you want customers to be able to access the bucket from. Required.
     pub allowed_origins: Vec<Str>,
     /// One or more headers in the response that you want customers to be able to access from their applications (for example, from a JavaScript ``XMLHttpRequest`` object). Optional.
@@ -448,7 +448,7 @@ pub struct CorsRule {
 impl CorsRule {
     /// A `CorsRule` with the required properties; the optional ones are unset.
     pub fn new(
-        allowed_methods: impl Into<Vec<AllowedMethodsItem>>,
+        allowed_methods: impl Into<Vec<AllowedMethod>>,
         allowed_origins: impl Into<Vec<Str>>,
     ) -> Self {
         Self {
@@ -728,7 +728,7 @@ pub struct InventoryConfiguration {
     /// Object versions to include in the inventory list. Required.
     pub included_object_versions: IncludedObjectVersions,
     /// Contains the optional fields that are included in the inventory results. Optional.
-    pub optional_fields: Option<Vec<OptionalFieldsItem>>,
+    pub optional_fields: Option<Vec<OptionalField>>,
     /// Specifies the inventory filter prefix. Optional.
     pub prefix: Option<Str>,
     /// Specifies the schedule for generating inventory results. Required.
@@ -2170,7 +2170,7 @@ impl IntoExpr for WebsiteConfiguration {
     }
 }
 
-/// Values of the `AbacStatus` property.
+/// Allowed values of `AbacStatus`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AbacStatus {
     /// `Enabled`
@@ -2191,7 +2191,7 @@ impl IntoExpr for AbacStatus {
     }
 }
 
-/// Values of the `AccelerationStatus` property.
+/// Allowed values of `AccelerationStatus`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccelerationStatus {
     /// `Enabled`
@@ -2212,7 +2212,7 @@ impl IntoExpr for AccelerationStatus {
     }
 }
 
-/// Values of the `AccessControl` property.
+/// Allowed values of `AccessControl`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccessControl {
     /// `AuthenticatedRead`
@@ -2251,7 +2251,7 @@ impl IntoExpr for AccessControl {
     }
 }
 
-/// Values of the `AccessTier` property.
+/// Allowed values of `AccessTier`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccessTier {
     /// `ARCHIVE_ACCESS`
@@ -2272,9 +2272,9 @@ impl IntoExpr for AccessTier {
     }
 }
 
-/// Values of the `AllowedMethodsItem` property.
+/// Allowed values of `AllowedMethod`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AllowedMethodsItem {
+pub enum AllowedMethod {
     /// `GET`
     Get,
     /// `PUT`
@@ -2289,7 +2289,7 @@ pub enum AllowedMethodsItem {
     Expr(Expr),
 }
 
-impl IntoExpr for AllowedMethodsItem {
+impl IntoExpr for AllowedMethod {
     fn into_expr(self) -> Expr {
         Expr::str(match self {
             Self::Get => "GET",
@@ -2302,7 +2302,7 @@ impl IntoExpr for AllowedMethodsItem {
     }
 }
 
-/// Values of the `BucketNamespace` property.
+/// Allowed values of `BucketNamespace`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BucketNamespace {
     /// `global`
@@ -2323,7 +2323,7 @@ impl IntoExpr for BucketNamespace {
     }
 }
 
-/// Values of the `ConfigurationState` property.
+/// Allowed values of `ConfigurationState`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigurationState {
     /// `ENABLED`
@@ -2344,7 +2344,7 @@ impl IntoExpr for ConfigurationState {
     }
 }
 
-/// Values of the `Status` property.
+/// Allowed values of `DeleteMarkerReplicationStatus`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeleteMarkerReplicationStatus {
     /// `Disabled`
@@ -2365,7 +2365,7 @@ impl IntoExpr for DeleteMarkerReplicationStatus {
     }
 }
 
-/// Values of the `EncryptionTypeItem` property.
+/// Allowed values of `EncryptionTypeItem`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EncryptionTypeItem {
     /// `NONE`
@@ -2386,7 +2386,7 @@ impl IntoExpr for EncryptionTypeItem {
     }
 }
 
-/// Values of the `Expiration` property.
+/// Allowed values of `Expiration`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expiration {
     /// `ENABLED`
@@ -2407,7 +2407,7 @@ impl IntoExpr for Expiration {
     }
 }
 
-/// Values of the `Format` property.
+/// Allowed values of `Format`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Format {
     /// `CSV`
@@ -2431,7 +2431,7 @@ impl IntoExpr for Format {
     }
 }
 
-/// Values of the `IncludedObjectVersions` property.
+/// Allowed values of `IncludedObjectVersions`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IncludedObjectVersions {
     /// `All`
@@ -2452,7 +2452,7 @@ impl IntoExpr for IncludedObjectVersions {
     }
 }
 
-/// Values of the `Status` property.
+/// Allowed values of `IntelligentTieringConfigurationStatus`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IntelligentTieringConfigurationStatus {
     /// `Disabled`
@@ -2473,7 +2473,7 @@ impl IntoExpr for IntelligentTieringConfigurationStatus {
     }
 }
 
-/// Values of the `Status` property.
+/// Allowed values of `MetricsStatus`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetricsStatus {
     /// `Disabled`
@@ -2494,7 +2494,7 @@ impl IntoExpr for MetricsStatus {
     }
 }
 
-/// Values of the `Mode` property.
+/// Allowed values of `Mode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     /// `COMPLIANCE`
@@ -2515,7 +2515,7 @@ impl IntoExpr for Mode {
     }
 }
 
-/// Values of the `StorageClass` property.
+/// Allowed values of `NoncurrentVersionTransitionStorageClass`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NoncurrentVersionTransitionStorageClass {
     /// `DEEP_ARCHIVE`
@@ -2548,7 +2548,7 @@ impl IntoExpr for NoncurrentVersionTransitionStorageClass {
     }
 }
 
-/// Values of the `ObjectLockEnabled` property.
+/// Allowed values of `ObjectLockEnabled`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ObjectLockEnabled {
     /// `Enabled`
@@ -2566,7 +2566,7 @@ impl IntoExpr for ObjectLockEnabled {
     }
 }
 
-/// Values of the `ObjectOwnership` property.
+/// Allowed values of `ObjectOwnership`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ObjectOwnership {
     /// `ObjectWriter`
@@ -2590,9 +2590,9 @@ impl IntoExpr for ObjectOwnership {
     }
 }
 
-/// Values of the `OptionalFieldsItem` property.
+/// Allowed values of `OptionalField`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum OptionalFieldsItem {
+pub enum OptionalField {
     /// `Size`
     Size,
     /// `LastModifiedDate`
@@ -2635,7 +2635,7 @@ pub enum OptionalFieldsItem {
     Expr(Expr),
 }
 
-impl IntoExpr for OptionalFieldsItem {
+impl IntoExpr for OptionalField {
     fn into_expr(self) -> Expr {
         Expr::str(match self {
             Self::Size => "Size",
@@ -2662,7 +2662,7 @@ impl IntoExpr for OptionalFieldsItem {
     }
 }
 
-/// Values of the `Owner` property.
+/// Allowed values of `Owner`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Owner {
     /// `Destination`
@@ -2680,7 +2680,7 @@ impl IntoExpr for Owner {
     }
 }
 
-/// Values of the `Protocol` property.
+/// Allowed values of `Protocol`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Protocol {
     /// `http`
@@ -2701,7 +2701,7 @@ impl IntoExpr for Protocol {
     }
 }
 
-/// Values of the `Status` property.
+/// Allowed values of `ReplicaModificationsStatus`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReplicaModificationsStatus {
     /// `Enabled`
@@ -2722,7 +2722,7 @@ impl IntoExpr for ReplicaModificationsStatus {
     }
 }
 
-/// Values of the `Status` property.
+/// Allowed values of `ReplicationRuleStatus`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReplicationRuleStatus {
     /// `Disabled`
@@ -2743,7 +2743,7 @@ impl IntoExpr for ReplicationRuleStatus {
     }
 }
 
-/// Values of the `Status` property.
+/// Allowed values of `ReplicationTimeStatus`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReplicationTimeStatus {
     /// `Disabled`
@@ -2764,7 +2764,7 @@ impl IntoExpr for ReplicationTimeStatus {
     }
 }
 
-/// Values of the `Status` property.
+/// Allowed values of `RuleStatus`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleStatus {
     /// `Enabled`
@@ -2785,7 +2785,7 @@ impl IntoExpr for RuleStatus {
     }
 }
 
-/// Values of the `ScheduleFrequency` property.
+/// Allowed values of `ScheduleFrequency`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScheduleFrequency {
     /// `Daily`
@@ -2806,7 +2806,7 @@ impl IntoExpr for ScheduleFrequency {
     }
 }
 
-/// Values of the `SSEAlgorithm` property.
+/// Allowed values of `ServerSideEncryptionByDefaultSseAlgorithm`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServerSideEncryptionByDefaultSseAlgorithm {
     /// `aws:kms`
@@ -2830,7 +2830,7 @@ impl IntoExpr for ServerSideEncryptionByDefaultSseAlgorithm {
     }
 }
 
-/// Values of the `SseAlgorithm` property.
+/// Allowed values of `SseAlgorithm`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SseAlgorithm {
     /// `aws:kms`
@@ -2851,7 +2851,7 @@ impl IntoExpr for SseAlgorithm {
     }
 }
 
-/// Values of the `Status` property.
+/// Allowed values of `SseKmsEncryptedObjectsStatus`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SseKmsEncryptedObjectsStatus {
     /// `Disabled`
@@ -2872,7 +2872,7 @@ impl IntoExpr for SseKmsEncryptedObjectsStatus {
     }
 }
 
-/// Values of the `Status` property.
+/// Allowed values of `Status`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
     /// `Enabled`
@@ -2893,7 +2893,7 @@ impl IntoExpr for Status {
     }
 }
 
-/// Values of the `StorageClass` property.
+/// Allowed values of `StorageClass`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StorageClass {
     /// `DEEP_ARCHIVE`
@@ -2932,7 +2932,7 @@ impl IntoExpr for StorageClass {
     }
 }
 
-/// Values of the `TransitionDefaultMinimumObjectSize` property.
+/// Allowed values of `TransitionDefaultMinimumObjectSize`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TransitionDefaultMinimumObjectSize {
     /// `varies_by_storage_class`
@@ -2953,7 +2953,7 @@ impl IntoExpr for TransitionDefaultMinimumObjectSize {
     }
 }
 
-/// Values of the `StorageClass` property.
+/// Allowed values of `TransitionStorageClass`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TransitionStorageClass {
     /// `DEEP_ARCHIVE`

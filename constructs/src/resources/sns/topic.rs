@@ -154,7 +154,7 @@ impl IntoExpr for Subscription {
     }
 }
 
-/// Values of the `Protocol` property.
+/// Allowed values of `Protocol`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Protocol {
     /// `http/s`

@@ -1114,7 +1114,7 @@ impl IntoExpr for ForwardedIpConfiguration {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GeoMatchStatement {
     /// An array of two-character country codes that you want to match against, for example, `[ "US", "CN" ]` , from the alpha-2 country ISO codes of the ISO 3166 international standard. Optional.
-    pub country_codes: Option<Vec<CountryCodesItem>>,
+    pub country_codes: Option<Vec<CountryCode>>,
     /// The configuration for inspecting IP addresses in an HTTP header that you specify, instead of using the IP address that's reported by the web request origin. Optional.
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
@@ -2899,7 +2899,7 @@ impl IntoExpr for XssMatchStatement {
     }
 }
 
-/// Values of the `AggregateKeyType` property.
+/// Allowed values of `AggregateKeyType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AggregateKeyType {
     /// `CONSTANT`
@@ -2926,7 +2926,7 @@ impl IntoExpr for AggregateKeyType {
     }
 }
 
-/// Values of the `ALBLowReputationMode` property.
+/// Allowed values of `AlbLowReputationMode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlbLowReputationMode {
     /// `ACTIVE_UNDER_DDOS`
@@ -2947,7 +2947,7 @@ impl IntoExpr for AlbLowReputationMode {
     }
 }
 
-/// Values of `BlockchainChain`.
+/// Allowed values of `BlockchainChain`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BlockchainChain {
     /// `BASE`
@@ -2974,7 +2974,7 @@ impl IntoExpr for BlockchainChain {
     }
 }
 
-/// Values of `BodyParsingFallbackBehavior`.
+/// Allowed values of `BodyParsingFallbackBehavior`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BodyParsingFallbackBehavior {
     /// `MATCH`
@@ -2998,7 +2998,7 @@ impl IntoExpr for BodyParsingFallbackBehavior {
     }
 }
 
-/// Values of the `ComparisonOperator` property.
+/// Allowed values of `ComparisonOperator`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ComparisonOperator {
     /// `EQ`
@@ -3031,9 +3031,9 @@ impl IntoExpr for ComparisonOperator {
     }
 }
 
-/// Values of the `CountryCodesItem` property.
+/// Allowed values of `CountryCode`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum CountryCodesItem {
+pub enum CountryCode {
     /// `AD`
     Ad,
     /// `AE`
@@ -3538,7 +3538,7 @@ pub enum CountryCodesItem {
     Expr(Expr),
 }
 
-impl IntoExpr for CountryCodesItem {
+impl IntoExpr for CountryCode {
     fn into_expr(self) -> Expr {
         Expr::str(match self {
             Self::Ad => "AD",
@@ -3796,7 +3796,7 @@ impl IntoExpr for CountryCodesItem {
     }
 }
 
-/// Values of `CryptoCurrency`.
+/// Allowed values of `CryptoCurrency`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CryptoCurrency {
     /// `USDC`
@@ -3814,7 +3814,7 @@ impl IntoExpr for CryptoCurrency {
     }
 }
 
-/// Values of `CurrencyMode`.
+/// Allowed values of `CurrencyMode`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CurrencyMode {
     /// `REAL`
@@ -3835,7 +3835,7 @@ impl IntoExpr for CurrencyMode {
     }
 }
 
-/// Values of `DataProtectionAction`.
+/// Allowed values of `DataProtectionAction`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataProtectionAction {
     /// `SUBSTITUTION`
@@ -3856,7 +3856,7 @@ impl IntoExpr for DataProtectionAction {
     }
 }
 
-/// Values of the `FallbackBehavior` property.
+/// Allowed values of `FallbackBehavior`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FallbackBehavior {
     /// `MATCH`
@@ -3877,7 +3877,7 @@ impl IntoExpr for FallbackBehavior {
     }
 }
 
-/// Values of the `FieldType` property.
+/// Allowed values of `FieldType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldType {
     /// `SINGLE_HEADER`
@@ -3907,7 +3907,7 @@ impl IntoExpr for FieldType {
     }
 }
 
-/// Values of the `InspectionLevel` property.
+/// Allowed values of `InspectionLevel`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InspectionLevel {
     /// `COMMON`
@@ -3928,7 +3928,7 @@ impl IntoExpr for InspectionLevel {
     }
 }
 
-/// Values of `JsonMatchScope`.
+/// Allowed values of `JsonMatchScope`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JsonMatchScope {
     /// `ALL`
@@ -3952,7 +3952,7 @@ impl IntoExpr for JsonMatchScope {
     }
 }
 
-/// Values of `LabelMatchScope`.
+/// Allowed values of `LabelMatchScope`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LabelMatchScope {
     /// `LABEL`
@@ -3973,7 +3973,7 @@ impl IntoExpr for LabelMatchScope {
     }
 }
 
-/// Values of `MapMatchScope`.
+/// Allowed values of `MapMatchScope`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MapMatchScope {
     /// `ALL`
@@ -3997,7 +3997,7 @@ impl IntoExpr for MapMatchScope {
     }
 }
 
-/// Values of `OversizeHandling`.
+/// Allowed values of `OversizeHandling`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OversizeHandling {
     /// `CONTINUE`
@@ -4021,7 +4021,7 @@ impl IntoExpr for OversizeHandling {
     }
 }
 
-/// Values of the `PayloadType` property.
+/// Allowed values of `PayloadType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PayloadType {
     /// `JSON`
@@ -4042,7 +4042,7 @@ impl IntoExpr for PayloadType {
     }
 }
 
-/// Values of the `Position` property.
+/// Allowed values of `Position`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Position {
     /// `FIRST`
@@ -4066,7 +4066,7 @@ impl IntoExpr for Position {
     }
 }
 
-/// Values of `PositionalConstraint`.
+/// Allowed values of `PositionalConstraint`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PositionalConstraint {
     /// `EXACTLY`
@@ -4096,7 +4096,7 @@ impl IntoExpr for PositionalConstraint {
     }
 }
 
-/// Values of `PreParseTextTransformationType`.
+/// Allowed values of `PreParseTextTransformationType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PreParseTextTransformationType {
     /// `NONE`
@@ -4126,7 +4126,7 @@ impl IntoExpr for PreParseTextTransformationType {
     }
 }
 
-/// Values of `ResponseContentType`.
+/// Allowed values of `ResponseContentType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResponseContentType {
     /// `TEXT_PLAIN`
@@ -4150,7 +4150,7 @@ impl IntoExpr for ResponseContentType {
     }
 }
 
-/// Values of `Scope`.
+/// Allowed values of `Scope`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scope {
     /// `CLOUDFRONT`
@@ -4171,7 +4171,7 @@ impl IntoExpr for Scope {
     }
 }
 
-/// Values of `SensitivityLevel`.
+/// Allowed values of `SensitivityLevel`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SensitivityLevel {
     /// `LOW`
@@ -4192,7 +4192,7 @@ impl IntoExpr for SensitivityLevel {
     }
 }
 
-/// Values of `SensitivityToAct`.
+/// Allowed values of `SensitivityToAct`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SensitivityToAct {
     /// `LOW`
@@ -4216,7 +4216,7 @@ impl IntoExpr for SensitivityToAct {
     }
 }
 
-/// Values of `SizeInspectionLimit`.
+/// Allowed values of `SizeInspectionLimit`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SizeInspectionLimit {
     /// `KB_16`
@@ -4243,7 +4243,7 @@ impl IntoExpr for SizeInspectionLimit {
     }
 }
 
-/// Values of `TextTransformationType`.
+/// Allowed values of `TextTransformationType`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TextTransformationType {
     /// `NONE`
@@ -4351,7 +4351,7 @@ impl IntoExpr for TextTransformationType {
     }
 }
 
-/// Values of `UsageOfAction`.
+/// Allowed values of `UsageOfAction`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UsageOfAction {
     /// `ENABLED`
