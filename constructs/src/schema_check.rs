@@ -84,10 +84,7 @@ fn pattern(source: &str) -> Option<Regex> {
 }
 
 fn strings<'a>(v: &'a Value, key: &str) -> Vec<&'a str> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
+    v.get(key).map(strings_of).unwrap_or_default()
 }
 
 /// The JSON type names a schema allows (empty: any).
@@ -100,11 +97,18 @@ fn types(schema: &Value) -> Vec<&str> {
 }
 
 /// Whether `expr` is a literal (checked) rather than an intrinsic function (accepted).
+/// A one-key map `{"Ref": ..}` or `{"Fn::..": ..}` is an intrinsic too: it is what a
+/// template ported through `Expr::from(serde_json::Value)` holds.
 fn is_literal(expr: &Expr) -> bool {
-    matches!(
-        expr,
-        Expr::String(_) | Expr::Number(_) | Expr::Bool(_) | Expr::List(_) | Expr::Map(_)
-    )
+    match expr {
+        Expr::String(_) | Expr::Number(_) | Expr::Bool(_) | Expr::List(_) => true,
+        Expr::Map(m) => {
+            !(m.len() == 1
+                && m.keys()
+                    .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::")))
+        }
+        _ => false,
+    }
 }
 
 /// `AWS::NoValue` removes the property it is the value of.
@@ -340,7 +344,8 @@ impl<'a> Checker<'a> {
             return;
         }
         if let Some(options) = schema.get("enum").and_then(Value::as_array) {
-            if !options.iter().any(|o| enum_matches(o, value)) {
+            let any_case = schema.get("enumCaseInsensitive") == Some(&Value::Bool(true));
+            if !options.iter().any(|o| enum_matches(o, value, any_case)) {
                 let list: Vec<String> = options.iter().take(12).map(show).collect();
                 let more = if options.len() > 12 { ", ..." } else { "" };
                 self.report(
@@ -456,8 +461,9 @@ fn strings_of(v: &Value) -> Vec<&str> {
 
 /// Whether a literal equals an enum option (numbers compare by value, as CloudFormation
 /// converts numeric strings).
-fn enum_matches(option: &Value, value: &Expr) -> bool {
+fn enum_matches(option: &Value, value: &Expr, any_case: bool) -> bool {
     match (option, value) {
+        (Value::String(o), Expr::String(v)) if any_case => o.eq_ignore_ascii_case(v),
         (Value::String(o), Expr::String(v)) => o == v,
         (Value::Number(o), _) => o.as_f64().is_some_and(|o| number(value) == Some(o)),
         (Value::Bool(o), Expr::Bool(v)) => o == v,
@@ -503,6 +509,8 @@ mod tests {
             let schema = parsed(info).unwrap_or_else(|e| panic!("{}: {e}", info.type_name));
             assert_eq!(schema["typeName"], info.type_name);
             assert!(schema["properties"].is_object(), "{}", info.type_name);
+            // TYPES is sorted, so type_info's binary search finds every type.
+            assert!(std::ptr::eq(type_info(info.type_name).unwrap(), info));
         }
     }
 
@@ -778,5 +786,8 @@ mod tests {
             ])]),
         );
         assert_eq!(check("AWS::EC2::Subnet", p), []);
+        // Intrinsics in a template ported as JSON are maps.
+        let ported = json!({"VpcId": {"Ref": "Vpc"}, "CidrBlock": {"Fn::Select": [0, []]}});
+        assert_eq!(check("AWS::EC2::Subnet", props(ported)), []);
     }
 }
