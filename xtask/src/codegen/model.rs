@@ -673,8 +673,8 @@ fn tag_shape(schema: &Value, main: &StructDef) -> Option<(TagKind, String)> {
     let prop = pointer.strip_prefix("/properties/")?;
     let field = main.fields.iter().find(|f| f.json == prop)?;
     match &field.ty {
-        Ty::Vec(_) => Some((TagKind::List, prop.to_owned())),
-        Ty::Map(_) => Some((TagKind::Map, prop.to_owned())),
+        Ty::Vec(item) if **item == Ty::Tag => Some((TagKind::List, prop.to_owned())),
+        Ty::Map(value) if **value == Ty::Str => Some((TagKind::Map, prop.to_owned())),
         _ => None,
     }
 }
