@@ -864,10 +864,11 @@ mod tests {
                 "Endpoint": {"$ref": "#/definitions/Endpoint"},
                 "Mode": {"type": "string", "enum": ["on", "off"]},
                 "Tags": {"type": "object", "patternProperties": {"^.*$": {"type": "string"}}},
-                "Id": {"type": "string"}
+                "Id": {"type": "string"},
+                "Path": {"type": "string"}
             },
             "required": ["Statement"],
-            "readOnlyProperties": ["/properties/Id", "/properties/Endpoint/Address",
+            "readOnlyProperties": ["/properties/Id", "/properties/Path", "/properties/Endpoint/Address",
                                    "/properties/Endpoint/Port"],
             "tagging": {"taggable": true, "tagProperty": "/properties/Tags"}
         });
@@ -902,6 +903,7 @@ mod tests {
             attrs,
             [
                 ("id", "Id"),
+                ("path_attr", "Path"),
                 ("endpoint_address", "Endpoint.Address"),
                 ("endpoint_port", "Endpoint.Port")
             ]
