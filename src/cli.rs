@@ -20,7 +20,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Synthesize templates into templates/<env>/ (or check they are fresh).
+    /// Synthesize templates into `templates/<env>/` (or check they are fresh).
     Synth(SynthCommand),
     /// List environments, stacks in deploy order, dependencies and resource counts.
     List(ListCommand),

@@ -659,3 +659,62 @@ fn synthesis_is_deterministic_to_the_byte() {
     };
     assert_eq!(build(), build());
 }
+
+#[test]
+fn tags_go_to_taggable_types_in_their_shape_and_not_elsewhere() {
+    use stackforge_constructs::resources::{backup, ec2};
+    let mut app = App::new("shop");
+    app.add_tag("team", "platform");
+    let dev = Environment::new("dev");
+    let mut tags = IndexMap::new();
+    tags.insert("cost-center".to_owned(), "42".to_owned());
+    let mut s = Stack::new(
+        &app,
+        &dev,
+        "a",
+        StackProps {
+            tags,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut root = s.root();
+    root.add("Topic", Topic::default()).unwrap();
+    root.add("Vault", backup::BackupVault::new("vault"))
+        .unwrap();
+    root.add(
+        "Sg",
+        ec2::SecurityGroup {
+            tags: Some(vec![stackforge_constructs::Tag::new("env", "mine")]),
+            ..ec2::SecurityGroup::new("sg")
+        },
+    )
+    .unwrap();
+    root.add("Ingress", ec2::SecurityGroupIngress::new("tcp"))
+        .unwrap();
+    app.add_stack(s).unwrap();
+    let t = template(&app, "dev", "a");
+    let r = &t["Resources"];
+    assert_eq!(
+        r["Topic"]["Properties"]["Tags"],
+        json!([
+            {"Key": "app", "Value": "shop"}, {"Key": "env", "Value": "dev"}, {"Key": "stack", "Value": "a"},
+            {"Key": "team", "Value": "platform"}, {"Key": "cost-center", "Value": "42"}
+        ])
+    );
+    assert_eq!(
+        r["Vault"]["Properties"]["BackupVaultTags"],
+        json!({"app": "shop", "env": "dev", "stack": "a", "team": "platform", "cost-center": "42"})
+    );
+    let sg_tags = r["Sg"]["Properties"]["Tags"].as_array().unwrap();
+    assert_eq!(
+        sg_tags[0],
+        json!({"Key": "env", "Value": "mine"}),
+        "a tag the resource sets wins"
+    );
+    assert_eq!(sg_tags.iter().filter(|t| t["Key"] == "env").count(), 1);
+    assert!(
+        r["Ingress"]["Properties"].get("Tags").is_none(),
+        "SecurityGroupIngress takes no tags"
+    );
+}

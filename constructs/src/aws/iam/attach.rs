@@ -20,7 +20,12 @@ pub fn attach_policy(
     let mut scope = scope.child(id)?;
     document.check_identity_policy(scope.path())?;
     // The policy name only has to be unique per role; the path-derived ID is, and is stable.
-    let components: Vec<&str> = scope.path().split('/').skip(1).chain(["Resource"]).collect();
+    let components: Vec<&str> = scope
+        .path()
+        .split('/')
+        .skip(1)
+        .chain(["Resource"])
+        .collect();
     let name = make_unique_id(&components).unwrap_or_else(|| id.to_owned());
     scope.add(
         "Resource",

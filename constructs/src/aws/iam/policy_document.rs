@@ -138,9 +138,7 @@ impl Statement {
         m.insert("Effect".to_owned(), Expr::str(effect));
         if let Some(p) = &self.principal {
             let p = match p {
-                Principal::Service(s) => {
-                    Expr::map([("Service", one_or_many(s.iter().map(Expr::str).collect()))])
-                }
+                Principal::Service(s) => Expr::map([("Service", one_or_many(s.clone()))]),
                 Principal::Aws(a) => Expr::map([("AWS", one_or_many(a.clone()))]),
                 Principal::Any => Expr::str("*"),
             };

@@ -36,7 +36,11 @@ impl ServiceRole {
     pub fn new(scope: &mut Scope<'_>, id: &str, props: ServiceRoleProps) -> Result<ServiceRole> {
         let mut scope = scope.child(id)?;
         if props.service.trim().is_empty() {
-            return Err(scope.invalid("service", "no service principal is given", "name the service that assumes the role, e.g. `ecs-tasks.amazonaws.com`"));
+            return Err(scope.invalid(
+                "service",
+                "no service principal is given",
+                "name the service that assumes the role, e.g. `ecs-tasks.amazonaws.com`",
+            ));
         }
         let trust = PolicyDocument::new(vec![Statement::allow(["sts:AssumeRole"], ["*"])
             .principal(Principal::service(props.service.as_str()))
@@ -53,8 +57,13 @@ impl ServiceRole {
             Role {
                 description: props.description.map(Str::from),
                 policies,
-                managed_policy_arns: (!props.managed_policy_arns.is_empty())
-                    .then(|| props.managed_policy_arns.into_iter().map(Str::from).collect()),
+                managed_policy_arns: (!props.managed_policy_arns.is_empty()).then(|| {
+                    props
+                        .managed_policy_arns
+                        .into_iter()
+                        .map(Str::from)
+                        .collect()
+                }),
                 ..Role::new(trust.to_expr())
             },
         )?;

@@ -115,8 +115,24 @@ impl KmsKey {
     }
 
     /// Lets `role` encrypt and decrypt with this key (an IAM policy added under `scope/id`).
-    pub fn grant_encrypt_decrypt(&self, scope: &mut Scope<'_>, id: &str, role: &RoleName) -> Result<()> {
-        self.grant(scope, id, role, &["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"])
+    pub fn grant_encrypt_decrypt(
+        &self,
+        scope: &mut Scope<'_>,
+        id: &str,
+        role: &RoleName,
+    ) -> Result<()> {
+        self.grant(
+            scope,
+            id,
+            role,
+            &[
+                "kms:Decrypt",
+                "kms:Encrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:DescribeKey",
+            ],
+        )
     }
 
     /// Lets `role` decrypt with this key (an IAM policy added under `scope/id`).
@@ -124,18 +140,35 @@ impl KmsKey {
         self.grant(scope, id, role, &["kms:Decrypt", "kms:DescribeKey"])
     }
 
-    fn grant(&self, scope: &mut Scope<'_>, id: &str, role: &RoleName, actions: &[&str]) -> Result<()> {
-        let doc = PolicyDocument::new(vec![Statement::allow(actions.iter().copied(), [self.arn()])]);
+    fn grant(
+        &self,
+        scope: &mut Scope<'_>,
+        id: &str,
+        role: &RoleName,
+        actions: &[&str],
+    ) -> Result<()> {
+        let doc = PolicyDocument::new(vec![Statement::allow(
+            actions.iter().copied(),
+            [self.arn()],
+        )]);
         attach_policy(scope, id, role, doc)?;
         Ok(())
     }
 }
 
 fn key_policy(services: &[KeyService]) -> PolicyDocument {
-    let account_root = Expr::concat([Expr::str("arn:"), Expr::partition(), Expr::str(":iam::"), Expr::account_id(), Expr::str(":root")]);
+    let account_root = Expr::concat([
+        Expr::str("arn:"),
+        Expr::partition(),
+        Expr::str(":iam::"),
+        Expr::account_id(),
+        Expr::str(":root"),
+    ]);
     let mut statements = vec![
         // Without this the key could become unmanageable; IAM policies of the account decide the rest.
-        Statement::allow(["kms:*"], ["*"]).sid("AccountAdministers").principal(Principal::Aws(vec![account_root])),
+        Statement::allow(["kms:*"], ["*"])
+            .sid("AccountAdministers")
+            .principal(Principal::Aws(vec![account_root])),
     ];
     let mut seen = Vec::new();
     for s in services {
@@ -143,28 +176,51 @@ fn key_policy(services: &[KeyService]) -> PolicyDocument {
             continue;
         }
         seen.push(*s);
-        let use_key = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"];
+        let use_key = [
+            "kms:Encrypt*",
+            "kms:Decrypt*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:Describe*",
+        ];
         statements.push(match s {
             KeyService::Logs => Statement::allow(use_key, ["*"])
                 .sid("CloudWatchLogsUse")
-                .principal(Principal::service(Expr::concat([Expr::str("logs."), Expr::region(), Expr::str(".amazonaws.com")])))
+                .principal(Principal::service(Expr::concat([
+                    Expr::str("logs."),
+                    Expr::region(),
+                    Expr::str(".amazonaws.com"),
+                ])))
                 .condition(
                     "ArnLike",
                     "kms:EncryptionContext:aws:logs:arn",
                     Expr::arn("logs", true, "log-group:*"),
                 ),
-            KeyService::CloudTrail => Statement::allow(["kms:GenerateDataKey*", "kms:DescribeKey", "kms:Decrypt"], ["*"])
-                .sid("CloudTrailUse")
-                .principal(Principal::service("cloudtrail.amazonaws.com"))
-                .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
-            KeyService::CloudWatchAlarms => Statement::allow(["kms:Decrypt", "kms:GenerateDataKey*"], ["*"])
-                .sid("CloudWatchAlarmsUse")
-                .principal(Principal::service("cloudwatch.amazonaws.com"))
-                .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
-            KeyService::Backup => Statement::allow(["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"], ["*"])
-                .sid("BackupUse")
-                .principal(Principal::service("backup.amazonaws.com"))
-                .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
+            KeyService::CloudTrail => Statement::allow(
+                ["kms:GenerateDataKey*", "kms:DescribeKey", "kms:Decrypt"],
+                ["*"],
+            )
+            .sid("CloudTrailUse")
+            .principal(Principal::service("cloudtrail.amazonaws.com"))
+            .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
+            KeyService::CloudWatchAlarms => {
+                Statement::allow(["kms:Decrypt", "kms:GenerateDataKey*"], ["*"])
+                    .sid("CloudWatchAlarmsUse")
+                    .principal(Principal::service("cloudwatch.amazonaws.com"))
+                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id())
+            }
+            KeyService::Backup => Statement::allow(
+                [
+                    "kms:Decrypt",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                ],
+                ["*"],
+            )
+            .sid("BackupUse")
+            .principal(Principal::service("backup.amazonaws.com"))
+            .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
             KeyService::Sns => Statement::allow(["kms:Decrypt", "kms:GenerateDataKey*"], ["*"])
                 .sid("SnsUse")
                 .principal(Principal::service("sns.amazonaws.com"))

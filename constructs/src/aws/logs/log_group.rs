@@ -11,7 +11,8 @@ use crate::value::Str;
 
 /// Retention periods CloudWatch Logs accepts, in days.
 pub const RETENTION_DAYS: &[u32] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
 ];
 
 /// Props of [`LogGroup`].
@@ -52,7 +53,10 @@ impl LogGroup {
         if !RETENTION_DAYS.contains(&props.retention_days) {
             return Err(scope.invalid(
                 "retention_days",
-                format!("{} is not a retention CloudWatch Logs accepts", props.retention_days),
+                format!(
+                    "{} is not a retention CloudWatch Logs accepts",
+                    props.retention_days
+                ),
                 format!("use one of {RETENTION_DAYS:?}"),
             ));
         }
