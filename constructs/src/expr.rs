@@ -735,6 +735,32 @@ impl<V: Serialize + ?Sized> Serialize for OneKey<'_, V> {
     }
 }
 
+/// The `Fn::Sub` string for a concatenation of literals, pseudo parameters and same-stack
+/// `Ref`/`GetAtt`s — far easier to read than the equivalent `Fn::Join`. `None` when any part
+/// is something `Fn::Sub` cannot inline (an import, a nested function).
+fn sub_form(delimiter: &str, list: &Expr) -> Option<String> {
+    let Expr::List(items) = list else { return None };
+    if !delimiter.is_empty() || items.iter().all(|i| matches!(i, Expr::String(_))) {
+        return None;
+    }
+    let mut template = String::new();
+    for item in items {
+        match item {
+            // A literal `${` would read as a placeholder; `${!` is Fn::Sub's escape for it.
+            Expr::String(s) => template.push_str(&s.replace("${", "${!")),
+            Expr::Pseudo(p) if *p != Pseudo::NoValue => {
+                template.push_str(&format!("${{{}}}", p.name()))
+            }
+            Expr::Ref(r) => template.push_str(&format!("${{{}}}", r.logical_id)),
+            Expr::GetAtt { target, attribute } => {
+                template.push_str(&format!("${{{}.{attribute}}}", target.logical_id))
+            }
+            _ => return None,
+        }
+    }
+    Some(template)
+}
+
 impl Serialize for Expr {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -754,9 +780,10 @@ impl Serialize for Expr {
             Expr::Sub { template, vars } => {
                 OneKey("Fn::Sub", &(template.as_str(), vars)).serialize(s)
             }
-            Expr::Join { delimiter, list } => {
-                OneKey("Fn::Join", &(delimiter.as_str(), &**list)).serialize(s)
-            }
+            Expr::Join { delimiter, list } => match sub_form(delimiter, list) {
+                Some(template) => OneKey("Fn::Sub", template.as_str()).serialize(s),
+                None => OneKey("Fn::Join", &(delimiter.as_str(), &**list)).serialize(s),
+            },
             Expr::Select { index, list } => OneKey("Fn::Select", &(index, &**list)).serialize(s),
             Expr::Split { delimiter, source } => {
                 OneKey("Fn::Split", &(delimiter.as_str(), &**source)).serialize(s)
@@ -846,6 +873,13 @@ mod tests {
                 json!({"Fn::Join": [",", [{"Ref": "Vpc8378EB38"}, "b"]]}),
             ),
             (
+                Expr::Join {
+                    delimiter: String::new(),
+                    list: Box::new(Expr::split(",", "a,b")),
+                },
+                json!({"Fn::Join": ["", {"Fn::Split": [",", "a,b"]}]}),
+            ),
+            (
                 Expr::select(1, Expr::get_azs()),
                 json!({"Fn::Select": [1, {"Fn::GetAZs": ""}]}),
             ),
@@ -908,7 +942,7 @@ mod tests {
     }
 
     #[test]
-    fn concat_with_references_merges_adjacent_literals_into_a_join() {
+    fn concat_with_references_merges_adjacent_literals_and_renders_as_sub() {
         let e = Expr::concat([
             Expr::str("arn:"),
             Expr::str("aws:"),
@@ -916,9 +950,17 @@ mod tests {
             Expr::str("/x"),
         ]);
         assert_eq!(
-            render(&e),
-            json!({"Fn::Join": ["", ["arn:aws:", {"Ref": "Vpc8378EB38"}, "/x"]]})
+            e,
+            Expr::Join {
+                delimiter: String::new(),
+                list: Box::new(Expr::list([
+                    Expr::str("arn:aws:"),
+                    Expr::Ref(vpc_ref()),
+                    Expr::str("/x")
+                ]))
+            }
         );
+        assert_eq!(render(&e), json!({"Fn::Sub": "arn:aws:${Vpc8378EB38}/x"}));
         // A single reference stays a reference.
         assert_eq!(
             Expr::concat([Expr::str(""), Expr::Ref(vpc_ref())]),
@@ -928,7 +970,29 @@ mod tests {
         let nested = Expr::concat([Expr::str("a"), e, Expr::str("b")]);
         assert_eq!(
             render(&nested),
-            json!({"Fn::Join": ["", ["aarn:aws:", {"Ref": "Vpc8378EB38"}, "/xb"]]})
+            json!({"Fn::Sub": "aarn:aws:${Vpc8378EB38}/xb"})
+        );
+        // Parts Fn::Sub cannot inline keep the Fn::Join form; literal `${` is escaped in Sub.
+        let import = Expr::concat([Expr::import_value("x"), Expr::str("-y")]);
+        assert_eq!(
+            render(&import),
+            json!({"Fn::Join": ["", [{"Fn::ImportValue": "x"}, "-y"]]})
+        );
+        let dollar = Expr::concat([Expr::str("${literal}-"), Expr::region()]);
+        assert_eq!(
+            render(&dollar),
+            json!({"Fn::Sub": "${!literal}-${AWS::Region}"})
+        );
+        let attr = Expr::concat([
+            Expr::GetAtt {
+                target: vpc_ref(),
+                attribute: "Endpoint.Address".into(),
+            },
+            Expr::str(":5432"),
+        ]);
+        assert_eq!(
+            render(&attr),
+            json!({"Fn::Sub": "${Vpc8378EB38.Endpoint.Address}:5432"})
         );
     }
 
@@ -936,7 +1000,7 @@ mod tests {
     fn arn_builder_uses_pseudo_parameters() {
         assert_eq!(
             render(&Expr::arn("logs", true, "log-group:x")),
-            json!({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}, ":log-group:x"]]})
+            json!({"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:x"})
         );
     }
 

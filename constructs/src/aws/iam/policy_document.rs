@@ -105,6 +105,14 @@ impl Statement {
         }
     }
 
+    /// A trust-policy statement letting `principal` assume the role (no `Resource`).
+    pub fn assume_role(principal: Principal) -> Self {
+        Self {
+            principal: Some(principal),
+            ..Self::allow(["sts:AssumeRole"], Vec::<Expr>::new())
+        }
+    }
+
     /// Sets `Sid`.
     pub fn sid(mut self, sid: &str) -> Self {
         self.sid = Some(sid.to_owned());
@@ -148,7 +156,10 @@ impl Statement {
             "Action".to_owned(),
             one_or_many(self.actions.iter().map(Expr::str).collect()),
         );
-        m.insert("Resource".to_owned(), one_or_many(self.resources.clone()));
+        // Trust policies name no resource.
+        if !self.resources.is_empty() {
+            m.insert("Resource".to_owned(), one_or_many(self.resources.clone()));
+        }
         if !self.conditions.is_empty() {
             m.insert(
                 "Condition".to_owned(),

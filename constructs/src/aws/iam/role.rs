@@ -42,9 +42,10 @@ impl ServiceRole {
                 "name the service that assumes the role, e.g. `ecs-tasks.amazonaws.com`",
             ));
         }
-        let trust = PolicyDocument::new(vec![Statement::allow(["sts:AssumeRole"], ["*"])
-            .principal(Principal::service(props.service.as_str()))
-            .condition("StringEquals", "aws:SourceAccount", Expr::account_id())]);
+        let trust = PolicyDocument::new(vec![Statement::assume_role(Principal::service(
+            props.service.as_str(),
+        ))
+        .condition("StringEquals", "aws:SourceAccount", Expr::account_id())]);
         let policies = match props.policy {
             Some(doc) => {
                 doc.check_identity_policy(scope.path())?;

@@ -1,0 +1,186 @@
+//! `Bucket`: an S3 bucket that is private, encrypted, versioned and TLS-only by construction.
+
+use crate::aws::iam::{PolicyDocument, Principal, Statement};
+use crate::aws::refs::{BucketArn, BucketName, KmsKeyArn};
+use crate::error::Result;
+use crate::expr::Expr;
+use crate::resource::{RemovalPolicy, ResourceHandle, ResourceOptions};
+use crate::resources::s3::{self as cfn, bucket};
+use crate::scope::Scope;
+
+/// How objects are encrypted at rest. There is no unencrypted option.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BucketEncryption {
+    /// SSE-S3 (`AES256`) — the only kind some AWS log deliveries (load balancer access
+    /// logs, server access logs) can write to.
+    S3Managed,
+    /// SSE-KMS with a customer-managed key (and S3 bucket keys, to keep KMS costs down).
+    Kms(KmsKeyArn),
+}
+
+/// Where the bucket's server access logs go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessLogging {
+    /// The destination bucket (SSE-S3 encrypted, in the same region).
+    pub bucket: BucketName,
+    /// Key prefix for this bucket's logs.
+    pub prefix: String,
+}
+
+/// Props of [`Bucket`]. Public access is always blocked, versioning always on, and the
+/// policy always denies requests without TLS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketProps {
+    /// Encryption at rest. Default: [`BucketEncryption::S3Managed`].
+    pub encryption: BucketEncryption,
+    /// Days after which objects expire. Default: never.
+    pub expiration_days: Option<u32>,
+    /// Days after which noncurrent versions expire. Default: 90.
+    pub noncurrent_version_expiration_days: u32,
+    /// Days after which objects move to Glacier Flexible Retrieval. Default: never.
+    pub glacier_transition_days: Option<u32>,
+    /// Server access logging. Default: none (the bucket does not log its own access).
+    pub access_logging: Option<AccessLogging>,
+    /// Extra bucket-policy statements (log delivery by AWS services). Default: none.
+    pub policy_statements: Vec<Statement>,
+    /// What happens to the bucket when it leaves the stack. Default: `Retain`.
+    pub removal_policy: RemovalPolicy,
+}
+
+impl Default for BucketProps {
+    fn default() -> Self {
+        Self {
+            encryption: BucketEncryption::S3Managed,
+            expiration_days: None,
+            noncurrent_version_expiration_days: 90,
+            glacier_transition_days: None,
+            access_logging: None,
+            policy_statements: Vec::new(),
+            removal_policy: RemovalPolicy::Retain,
+        }
+    }
+}
+
+/// A private, encrypted, versioned, TLS-only S3 bucket.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    handle: ResourceHandle<cfn::Bucket>,
+}
+
+impl Bucket {
+    /// Adds the bucket and its policy under `scope/id`.
+    pub fn new(scope: &mut Scope<'_>, id: &str, props: BucketProps) -> Result<Bucket> {
+        let mut scope = scope.child(id)?;
+        if let (Some(t), Some(e)) = (props.glacier_transition_days, props.expiration_days) {
+            if t >= e {
+                return Err(scope.invalid(
+                    "glacier_transition_days",
+                    format!("objects would move to Glacier after {t} days but expire after {e}"),
+                    "transition before expiry, or drop the transition",
+                ));
+            }
+        }
+        if props.expiration_days == Some(0) || props.noncurrent_version_expiration_days == 0 {
+            return Err(scope.invalid(
+                "expiration_days",
+                "0 days would delete objects at once",
+                "use at least 1 day",
+            ));
+        }
+        let by_default = match &props.encryption {
+            BucketEncryption::S3Managed => bucket::ServerSideEncryptionByDefault::new(
+                bucket::ServerSideEncryptionByDefaultSseAlgorithm::Aes256,
+            ),
+            BucketEncryption::Kms(key) => bucket::ServerSideEncryptionByDefault {
+                kms_master_key_id: Some(key.into()),
+                ..bucket::ServerSideEncryptionByDefault::new(
+                    bucket::ServerSideEncryptionByDefaultSseAlgorithm::AwsKms,
+                )
+            },
+        };
+        let rule = bucket::Rule {
+            id: Some("Retention".into()),
+            abort_incomplete_multipart_upload: Some(bucket::AbortIncompleteMultipartUpload::new(7)),
+            expiration_in_days: props.expiration_days.map(Into::into),
+            noncurrent_version_expiration: Some(bucket::NoncurrentVersionExpiration::new(
+                props.noncurrent_version_expiration_days,
+            )),
+            transitions: props.glacier_transition_days.map(|d| {
+                vec![bucket::Transition {
+                    transition_in_days: Some(d.into()),
+                    ..bucket::Transition::new(bucket::TransitionStorageClass::Glacier)
+                }]
+            }),
+            ..bucket::Rule::new(bucket::RuleStatus::Enabled)
+        };
+        let handle = scope.add_with(
+            "Resource",
+            cfn::Bucket {
+                bucket_encryption: Some(bucket::BucketEncryption::new(vec![
+                    bucket::ServerSideEncryptionRule {
+                        bucket_key_enabled: matches!(props.encryption, BucketEncryption::Kms(_))
+                            .then(|| true.into()),
+                        server_side_encryption_by_default: Some(by_default),
+                        ..Default::default()
+                    },
+                ])),
+                public_access_block_configuration: Some(bucket::PublicAccessBlockConfiguration {
+                    block_public_acls: Some(true.into()),
+                    block_public_policy: Some(true.into()),
+                    ignore_public_acls: Some(true.into()),
+                    restrict_public_buckets: Some(true.into()),
+                }),
+                ownership_controls: Some(bucket::OwnershipControls::new(vec![
+                    bucket::OwnershipControlsRule {
+                        object_ownership: Some(bucket::ObjectOwnership::BucketOwnerEnforced),
+                    },
+                ])),
+                versioning_configuration: Some(bucket::VersioningConfiguration::new(
+                    bucket::Status::Enabled,
+                )),
+                lifecycle_configuration: Some(bucket::LifecycleConfiguration::new(vec![rule])),
+                logging_configuration: props.access_logging.map(|l| bucket::LoggingConfiguration {
+                    destination_bucket_name: Some(l.bucket.into()),
+                    log_file_prefix: Some(l.prefix.into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ResourceOptions {
+                deletion_policy: Some(props.removal_policy),
+                update_replace_policy: Some(props.removal_policy),
+                ..Default::default()
+            },
+        )?;
+        let bucket = Bucket { handle };
+        let arn = bucket.arn();
+        let objects = Expr::concat([Expr::from(arn.clone()), Expr::str("/*")]);
+        let mut statements = vec![Statement::deny(["s3:*"], [Expr::from(arn), objects])
+            .sid("DenyInsecureTransport")
+            .principal(Principal::Any)
+            .condition("Bool", "aws:SecureTransport", "false")];
+        statements.extend(props.policy_statements);
+        let policy = PolicyDocument::new(statements);
+        policy.check_resource_policy(scope.path())?;
+        scope.add(
+            "Policy",
+            cfn::BucketPolicy::new(bucket.name(), policy.to_expr()),
+        )?;
+        Ok(bucket)
+    }
+
+    /// The bucket name.
+    pub fn name(&self) -> BucketName {
+        BucketName::from_expr(self.handle.ref_())
+    }
+
+    /// The bucket ARN.
+    pub fn arn(&self) -> BucketArn {
+        BucketArn::from_expr(self.handle.arn())
+    }
+
+    /// The underlying resource.
+    pub fn handle(&self) -> &ResourceHandle<cfn::Bucket> {
+        &self.handle
+    }
+}

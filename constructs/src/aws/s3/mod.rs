@@ -1,0 +1,5 @@
+//! S3: secure buckets.
+
+mod bucket;
+
+pub use bucket::{AccessLogging, Bucket, BucketEncryption, BucketProps};
