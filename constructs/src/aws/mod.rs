@@ -1,6 +1,8 @@
 //! The AWS constructs (L2): secure defaults, typed connections, one construct per file,
 //! grouped by service.
 
+pub mod backup;
+pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod ec2;
 pub mod iam;

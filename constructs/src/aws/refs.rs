@@ -99,4 +99,10 @@ typed_ref! {
     WebAclArn;
     /// An AWS Backup vault name.
     BackupVaultName;
+    /// An AWS Backup vault ARN.
+    BackupVaultArn;
+    /// An AWS Backup plan id.
+    BackupPlanId;
+    /// A CloudTrail trail ARN.
+    TrailArn;
 }

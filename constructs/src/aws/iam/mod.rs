@@ -9,4 +9,4 @@ pub use attach::attach_policy;
 pub use policy_document::{
     Effect, PolicyDocument, Principal, Statement, ACTIONS_REQUIRING_STAR_RESOURCE, POLICY_VERSION,
 };
-pub use role::{ServiceRole, ServiceRoleProps};
+pub use role::{ServiceRole, ServiceRoleProps, SERVICES_WITHOUT_SOURCE_ACCOUNT};

@@ -9,6 +9,14 @@ use crate::resources::iam::{role, Role};
 use crate::scope::Scope;
 use crate::value::Str;
 
+/// Services that assume roles without sending `aws:SourceAccount`, so a trust condition on
+/// it would lock them out: CloudTrail delivering to CloudWatch Logs (reported broken with
+/// the condition) and AWS Backup (whose documented trust policy has none). Their roles
+/// trust the service alone; only principals of this account can pass them the role
+/// (`iam:PassRole`), which is what the condition would otherwise add.
+pub const SERVICES_WITHOUT_SOURCE_ACCOUNT: &[&str] =
+    &["cloudtrail.amazonaws.com", "backup.amazonaws.com"];
+
 /// Props of [`ServiceRole`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceRoleProps {
@@ -25,7 +33,8 @@ pub struct ServiceRoleProps {
 }
 
 /// An IAM role assumed by one AWS service, restricted to this account (`aws:SourceAccount`)
-/// against the confused-deputy problem.
+/// against the confused-deputy problem, except for the services in
+/// [`SERVICES_WITHOUT_SOURCE_ACCOUNT`].
 #[derive(Debug, Clone)]
 pub struct ServiceRole {
     handle: ResourceHandle<Role>,
@@ -42,10 +51,11 @@ impl ServiceRole {
                 "name the service that assumes the role, e.g. `ecs-tasks.amazonaws.com`",
             ));
         }
-        let trust = PolicyDocument::new(vec![Statement::assume_role(Principal::service(
-            props.service.as_str(),
-        ))
-        .condition("StringEquals", "aws:SourceAccount", Expr::account_id())]);
+        let mut trust = Statement::assume_role(Principal::service(props.service.as_str()));
+        if !SERVICES_WITHOUT_SOURCE_ACCOUNT.contains(&props.service.as_str()) {
+            trust = trust.condition("StringEquals", "aws:SourceAccount", Expr::account_id());
+        }
+        let trust = PolicyDocument::new(vec![trust]);
         let policies = match props.policy {
             Some(doc) => {
                 doc.check_identity_policy(scope.path())?;

@@ -43,6 +43,11 @@ pub struct BucketProps {
     pub access_logging: Option<AccessLogging>,
     /// Extra bucket-policy statements (log delivery by AWS services). Default: none.
     pub policy_statements: Vec<Statement>,
+    /// Whether this bucket is the destination of server access logs of this account's
+    /// buckets: adds the policy statement that lets `logging.s3.amazonaws.com` write (with
+    /// `BucketOwnerEnforced` ownership, ACL grants no longer work). Needs
+    /// [`BucketEncryption::S3Managed`]. Default: false.
+    pub receives_access_logs: bool,
     /// What happens to the bucket when it leaves the stack. Default: `Retain`.
     pub removal_policy: RemovalPolicy,
 }
@@ -56,6 +61,7 @@ impl Default for BucketProps {
             glacier_transition_days: None,
             access_logging: None,
             policy_statements: Vec::new(),
+            receives_access_logs: false,
             removal_policy: RemovalPolicy::Retain,
         }
     }
@@ -65,11 +71,24 @@ impl Default for BucketProps {
 #[derive(Debug, Clone)]
 pub struct Bucket {
     handle: ResourceHandle<cfn::Bucket>,
+    policy: ResourceHandle<cfn::BucketPolicy>,
 }
 
 impl Bucket {
     /// Adds the bucket and its policy under `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: BucketProps) -> Result<Bucket> {
+        Self::new_with_policy(scope, id, props, |_| Vec::new())
+    }
+
+    /// Like [`Bucket::new`], with policy statements that name the bucket itself (log
+    /// delivery to `<bucket>/AWSLogs/...`): `statements_for` gets the bucket's ARN and its
+    /// result follows `props.policy_statements`.
+    pub fn new_with_policy(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: BucketProps,
+        statements_for: impl FnOnce(&BucketArn) -> Vec<Statement>,
+    ) -> Result<Bucket> {
         let mut scope = scope.child(id)?;
         if let (Some(t), Some(e)) = (props.glacier_transition_days, props.expiration_days) {
             if t >= e {
@@ -79,6 +98,13 @@ impl Bucket {
                     "transition before expiry, or drop the transition",
                 ));
             }
+        }
+        if props.receives_access_logs && props.encryption != BucketEncryption::S3Managed {
+            return Err(scope.invalid(
+                "receives_access_logs",
+                "S3 server access logs can only be delivered to an SSE-S3 bucket",
+                "use `BucketEncryption::S3Managed` for the access-log bucket",
+            ));
         }
         if props.expiration_days == Some(0) || props.noncurrent_version_expiration_days == 0 {
             return Err(scope.invalid(
@@ -152,21 +178,32 @@ impl Bucket {
                 ..Default::default()
             },
         )?;
-        let bucket = Bucket { handle };
-        let arn = bucket.arn();
-        let objects = Expr::concat([Expr::from(arn.clone()), Expr::str("/*")]);
-        let mut statements = vec![Statement::deny(["s3:*"], [Expr::from(arn), objects])
-            .sid("DenyInsecureTransport")
-            .principal(Principal::Any)
-            .condition("Bool", "aws:SecureTransport", "false")];
+        let arn = BucketArn::from_expr(handle.arn());
+        let objects = Expr::concat([Expr::from(&arn), Expr::str("/*")]);
+        let mut statements = vec![
+            Statement::deny(["s3:*"], [Expr::from(&arn), objects.clone()])
+                .sid("DenyInsecureTransport")
+                .principal(Principal::Any)
+                .condition("Bool", "aws:SecureTransport", "false"),
+        ];
+        if props.receives_access_logs {
+            statements.push(
+                Statement::allow(["s3:PutObject"], [objects])
+                    .sid("S3ServerAccessLogsDelivery")
+                    .principal(Principal::service("logging.s3.amazonaws.com"))
+                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
+            );
+        }
         statements.extend(props.policy_statements);
+        let own = statements_for(&arn);
+        statements.extend(own);
         let policy = PolicyDocument::new(statements);
         policy.check_resource_policy(scope.path())?;
-        scope.add(
+        let policy = scope.add(
             "Policy",
-            cfn::BucketPolicy::new(bucket.name(), policy.to_expr()),
+            cfn::BucketPolicy::new(BucketName::from_expr(handle.ref_()), policy.to_expr()),
         )?;
-        Ok(bucket)
+        Ok(Bucket { handle, policy })
     }
 
     /// The bucket name.
@@ -182,5 +219,11 @@ impl Bucket {
     /// The underlying resource.
     pub fn handle(&self) -> &ResourceHandle<cfn::Bucket> {
         &self.handle
+    }
+
+    /// The bucket policy, for resources that must wait for it (`DependsOn`): a service
+    /// that checks its permissions when it is configured, such as CloudTrail.
+    pub fn policy(&self) -> &ResourceHandle<cfn::BucketPolicy> {
+        &self.policy
     }
 }

@@ -1,0 +1,5 @@
+//! CloudTrail: the audit trail of API calls.
+
+mod trail;
+
+pub use trail::{ManagementEvents, Trail, TrailProps};
