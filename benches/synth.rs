@@ -21,7 +21,8 @@ fn build(stacks: usize) -> App {
     let env = Environment::new("dev");
     let mut previous: Option<(Expr, Expr)> = None;
     for s in 0..stacks {
-        let mut stack = Stack::new(&app, &env, &format!("s{s}"), StackProps::default()).expect("stack");
+        let mut stack =
+            Stack::new(&app, &env, &format!("s{s}"), StackProps::default()).expect("stack");
         let mut root = stack.root();
         let topic = root
             .add(
@@ -49,7 +50,14 @@ fn build(stacks: usize) -> App {
                         "Resource",
                         logs::LogGroup {
                             retention_in_days: Some(30.into()),
-                            log_group_name: Some(Expr::concat([Expr::str("/bench/"), topic.get_att("TopicName"), Expr::str(format!("/{r}"))]).into()),
+                            log_group_name: Some(
+                                Expr::concat([
+                                    Expr::str("/bench/"),
+                                    topic.get_att("TopicName"),
+                                    Expr::str(format!("/{r}")),
+                                ])
+                                .into(),
+                            ),
                             ..Default::default()
                         },
                     )
@@ -101,7 +109,12 @@ fn measure(resources: usize) {
     let app = build(stacks);
     let built = start.elapsed();
     let assembly = app.synth().expect("synth");
-    let bytes: usize = assembly.environments.iter().flat_map(|e| &e.stacks).map(|s| s.body.len()).sum();
+    let bytes: usize = assembly
+        .environments
+        .iter()
+        .flat_map(|e| &e.stacks)
+        .map(|s| s.body.len())
+        .sum();
     let total = start.elapsed();
     println!(
         "{resources:>7} resources ({stacks:>3} stacks): build {:>7.1} ms, synth+serialize {:>7.1} ms, total {:>7.1} ms, {:>9.0} resources/s, {:>6.1} MB of JSON, peak RSS {:>6.1} MiB",
@@ -117,7 +130,10 @@ fn measure(resources: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--size") {
-        let size = args.get(i + 1).and_then(|s| s.parse().ok()).expect("--size N");
+        let size = args
+            .get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .expect("--size N");
         measure(size);
         return;
     }
@@ -125,7 +141,10 @@ fn main() {
     println!("stackforge synth benchmark ({RESOURCES_PER_STACK} resources per stack, cross-stack references between neighbours)");
     for size in SIZES {
         for _ in 0..3 {
-            let status = Command::new(&exe).args(["--size", &size.to_string()]).status().expect("run size");
+            let status = Command::new(&exe)
+                .args(["--size", &size.to_string()])
+                .status()
+                .expect("run size");
             assert!(status.success(), "size {size} failed");
         }
     }

@@ -86,10 +86,23 @@ impl StackArtifact {
         }
     }
 
+    /// Replaces the template and re-renders [`StackArtifact::body`] (for CLI steps that
+    /// amend a synthesized template, such as keeping an export still imported elsewhere).
+    pub fn set_template(&mut self, template: Template) {
+        self.body = render_body(&template);
+        self.template = template;
+    }
+
     /// The template as a JSON value.
     pub fn json(&self) -> Value {
         serde_json::to_value(&self.template).unwrap_or(Value::Null)
     }
+}
+
+/// The pretty-printed JSON of a template, as written to `.template.json`.
+pub fn render_body(template: &Template) -> String {
+    // Serializing a map of strings, numbers and lists cannot fail.
+    serde_json::to_string_pretty(template).unwrap_or_default() + "\n"
 }
 
 impl EnvironmentAssembly {

@@ -375,8 +375,7 @@ impl App {
         for (what, count, limit, fix) in counts {
             check_limit(name, what, count, limit, fix, &mut errors, warnings);
         }
-        // Serializing a map of strings, numbers and lists cannot fail.
-        let body = serde_json::to_string_pretty(&template).unwrap_or_default() + "\n";
+        let body = crate::assembly::render_body(&template);
         check_limit(
             name,
             "template body bytes (via S3)",
