@@ -20,6 +20,10 @@ struct Owner {
 /// literal `AlarmName` (names built from intrinsics cannot be compared before deploy and are
 /// skipped). Register it once per app with [`App::add_aspect`](crate::App::add_aspect).
 ///
+/// Names are compared per environment (an aspect sees a resource's stack, not its account):
+/// two environments deployed to one account and region must use different alarm names,
+/// e.g. through an environment prefix.
+///
 /// Aspects see one resource at a time, so the names seen so far are kept per environment;
 /// an alarm met again in a later synth of the same app is recognised by its stack and
 /// logical ID and is not a duplicate of itself.
