@@ -10,3 +10,4 @@ pub mod kms;
 pub mod logs;
 pub mod refs;
 pub mod s3;
+pub mod sns;

@@ -73,6 +73,14 @@ typed_ref! {
     LogGroupArn;
     /// An SNS topic ARN.
     TopicArn;
+    /// An SNS topic name.
+    TopicName;
+    /// A CloudWatch alarm ARN.
+    AlarmArn;
+    /// A CloudWatch alarm name.
+    AlarmName;
+    /// A CloudWatch dashboard name.
+    DashboardName;
     /// An S3 bucket name.
     BucketName;
     /// An S3 bucket ARN.

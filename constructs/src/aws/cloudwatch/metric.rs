@@ -97,4 +97,106 @@ impl Metric {
         self.label = Some(label.to_owned());
         self
     }
+
+    /// The value of dimension `name`, if the metric has it.
+    pub fn dimension_value(&self, name: &str) -> Option<&Expr> {
+        self.dimensions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Whether this is metric `name` of `namespace`.
+    pub fn is(&self, namespace: &str, name: &str) -> bool {
+        self.namespace == namespace && self.name == name
+    }
+
+    /// The problem and its fix when CloudWatch would reject this metric, for constructs
+    /// validating the metrics they are given.
+    pub(crate) fn problem(&self) -> Option<(String, String)> {
+        let id = format!("{}/{}", self.namespace, self.name);
+        if self.namespace.is_empty() || self.name.is_empty() {
+            return Some((
+                format!("metric `{id}` has an empty namespace or name"),
+                "take the metric from a construct handle, or name both".into(),
+            ));
+        }
+        if !is_valid_period(self.period) {
+            return Some((
+                format!("metric `{id}` has period {}", self.period),
+                "use 10, 30 or a multiple of 60 seconds".into(),
+            ));
+        }
+        if let Statistic::Percentile(p) = self.statistic {
+            if !(p > 0.0 && p < 100.0) {
+                return Some((
+                    format!("metric `{id}` has percentile p{p}"),
+                    "use a percentile between 0 and 100 (exclusive), such as p95".into(),
+                ));
+            }
+        }
+        if let Some(u) = &self.unit {
+            if !UNITS.contains(&u.as_str()) {
+                return Some((
+                    format!("metric `{id}` has unit `{u}`, which CloudWatch does not know"),
+                    format!("use one of {UNITS:?}"),
+                ));
+            }
+        }
+        if self.dimensions.len() > MAX_DIMENSIONS {
+            return Some((
+                format!("metric `{id}` has {} dimensions", self.dimensions.len()),
+                format!("use at most {MAX_DIMENSIONS}"),
+            ));
+        }
+        for (i, (name, _)) in self.dimensions.iter().enumerate() {
+            if name.is_empty() || self.dimensions[..i].iter().any(|(n, _)| n == name) {
+                return Some((
+                    format!("metric `{id}` has an empty or repeated dimension name `{name}`"),
+                    "give each dimension one distinct name".into(),
+                ));
+            }
+        }
+        None
+    }
 }
+
+/// Dimensions a metric can have.
+pub const MAX_DIMENSIONS: usize = 30;
+
+/// Whether CloudWatch accepts `seconds` as a period: 10 or 30 (high-resolution metrics) or
+/// a multiple of 60.
+pub fn is_valid_period(seconds: u32) -> bool {
+    seconds == 10 || seconds == 30 || (seconds > 0 && seconds % 60 == 0)
+}
+
+/// Units CloudWatch knows (the `Unit` of a metric or an alarm).
+pub const UNITS: &[&str] = &[
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
+];
