@@ -126,7 +126,10 @@ fn default_vpc_plans_public_private_and_isolated_subnets_in_two_azs() {
     assert_eq!(path_of(nats[0].1), "test/Vpc/PublicSubnet1/NatGateway");
     for i in 1..=2 {
         let (_, route) = by_path(&t, &format!("test/Vpc/PrivateSubnet{i}/DefaultRoute"));
-        assert_eq!(route["Properties"]["NatGatewayId"], json!({"Ref": nats[0].0}));
+        assert_eq!(
+            route["Properties"]["NatGatewayId"],
+            json!({"Ref": nats[0].0})
+        );
     }
     // Public routes go to the internet gateway once it is attached.
     let (attachment, _) = by_path(&t, "test/Vpc/InternetGatewayAttachment");
@@ -259,7 +262,10 @@ fn three_named_azs_with_a_nat_gateway_each_and_endpoints() {
         assert_eq!(p["VpcEndpointType"], json!("Interface"));
         assert_eq!(p["PrivateDnsEnabled"], json!(true));
         assert_eq!(p["SubnetIds"].as_array().unwrap().len(), 3);
-        assert_eq!(p["SecurityGroupIds"], json!([{"Fn::GetAtt": [sg, "GroupId"]}]));
+        assert_eq!(
+            p["SecurityGroupIds"],
+            json!([{"Fn::GetAtt": [sg, "GroupId"]}])
+        );
     }
     let ingress = of_type(&t, "AWS::EC2::SecurityGroupIngress");
     assert_eq!(ingress.len(), 1);
@@ -390,7 +396,11 @@ fn an_invalid_cidr_is_rejected() {
         cidr: "10.0.1.0/16".into(),
         ..Default::default()
     });
-    assert_invalid(&e, "cidr", "has host bits set; the network is `10.0.0.0/16`");
+    assert_invalid(
+        &e,
+        "cidr",
+        "has host bits set; the network is `10.0.0.0/16`",
+    );
 }
 
 #[test]
@@ -563,7 +573,11 @@ fn a_private_group_without_nat_or_endpoints_is_rejected() {
         nat_gateways: 0,
         ..Default::default()
     });
-    assert_invalid(&e, "private_subnets", "no NAT gateways and no VPC endpoints");
+    assert_invalid(
+        &e,
+        "private_subnets",
+        "no NAT gateways and no VPC endpoints",
+    );
 }
 
 #[test]

@@ -260,9 +260,7 @@ impl Vpc {
         let igw = if has_public {
             let igw = scope.add(
                 "InternetGateway",
-                ec2::InternetGateway {
-                    tags: name(&path),
-                },
+                ec2::InternetGateway { tags: name(&path) },
             )?;
             let attachment = scope.add(
                 "InternetGatewayAttachment",
@@ -460,10 +458,7 @@ fn add_endpoints(scope: &mut Scope<'_>, plan: &Plan, attrs: &VpcAttributes) -> R
             Expr::str(format!(".{}", s.suffix())),
         ]))
     };
-    let interface = plan
-        .endpoints
-        .iter()
-        .any(|s| *s != VpcEndpointService::S3);
+    let interface = plan.endpoints.iter().any(|s| *s != VpcEndpointService::S3);
     let group = if interface {
         let group = SecurityGroup::new(
             &mut scope,
@@ -672,15 +667,24 @@ fn plan(scope: &Scope<'_>, props: &VpcProps) -> Result<Plan> {
         if mask < cidr.prefix_len() {
             return Err(scope.invalid(
                 &field,
-                format!("a /{mask} subnet is larger than the /{} VPC", cidr.prefix_len()),
-                format!("use a mask between {} and {MAX_PREFIX_LEN}", cidr.prefix_len()),
+                format!(
+                    "a /{mask} subnet is larger than the /{} VPC",
+                    cidr.prefix_len()
+                ),
+                format!(
+                    "use a mask between {} and {MAX_PREFIX_LEN}",
+                    cidr.prefix_len()
+                ),
             ));
         }
         if mask > MAX_PREFIX_LEN {
             return Err(scope.invalid(
                 &field,
                 format!("a /{mask} subnet is smaller than the /{MAX_PREFIX_LEN} AWS allows"),
-                format!("use a mask between {} and {MAX_PREFIX_LEN}", cidr.prefix_len()),
+                format!(
+                    "use a mask between {} and {MAX_PREFIX_LEN}",
+                    cidr.prefix_len()
+                ),
             ));
         }
         let block = match &group.cidr {
@@ -696,8 +700,8 @@ fn plan(scope: &Scope<'_>, props: &VpcProps) -> Result<Plan> {
                         "reserve a range of the VPC CIDR",
                     ));
                 }
-                let fits = block.prefix_len() <= mask
-                    && (1u64 << (mask - block.prefix_len())) >= n as u64;
+                let fits =
+                    block.prefix_len() <= mask && (1u64 << (mask - block.prefix_len())) >= n as u64;
                 if !fits {
                     return Err(scope.invalid(
                         &field,
@@ -716,10 +720,7 @@ fn plan(scope: &Scope<'_>, props: &VpcProps) -> Result<Plan> {
                 if overlaps(a, b) {
                     return Err(scope.invalid(
                         &format!("{}.cidr", b_kind.field()),
-                        format!(
-                            "`{b}` overlaps `{a}` reserved for `{}`",
-                            a_kind.field()
-                        ),
+                        format!("`{b}` overlaps `{a}` reserved for `{}`", a_kind.field()),
                         "reserve ranges that do not overlap",
                     ));
                 }
@@ -891,9 +892,14 @@ mod tests {
             (SubnetType::Isolated, 24, Some(net("10.0.1.0/24"))),
         ];
         let got = allocate(net("10.0.0.0/22"), &specs, 1).unwrap();
-        assert_eq!(got[0], [net("10.0.0.0/24")]);
-        let got = allocate(net("10.0.0.0/22"), &specs[..], 1).unwrap();
-        assert_eq!(got[1], [net("10.0.1.0/24")]);
+        assert_eq!(got, [[net("10.0.0.0/24")], [net("10.0.1.0/24")]]);
+        let specs = [
+            (SubnetType::Public, 24, None),
+            (SubnetType::Isolated, 25, Some(net("10.0.1.0/24"))),
+        ];
+        let got = allocate(net("10.0.0.0/22"), &specs, 2).unwrap();
+        // The second public subnet jumps over the reserved range.
+        assert_eq!(got[0], [net("10.0.0.0/24"), net("10.0.2.0/24")]);
         let specs = [
             (SubnetType::Isolated, 24, Some(net("10.0.0.0/24"))),
             (SubnetType::Public, 24, None),
