@@ -452,7 +452,7 @@ fn allow_from_opens_exactly_the_db_port_to_exactly_the_peer_group() {
         let vpc = existing_vpc();
         let db = RdsEncrypted::new(s, "Db", &vpc, RdsEncryptedProps::default())?;
         let app = SecurityGroup::new(s, "App", &vpc.vpc_id(), SecurityGroupProps::default())?;
-        db.allow_from(s, "DbFromApp", &app, "migration-api tasks")?;
+        db.allow_from(s, "DbFromApp", &app)?;
         Ok(())
     });
     let groups = of_type(&t, "AWS::EC2::SecurityGroup");
@@ -472,7 +472,7 @@ fn allow_from_opens_exactly_the_db_port_to_exactly_the_peer_group() {
     assert_eq!(
         ingress["Properties"],
         json!({
-            "Description": "migration-api tasks",
+            "Description": "DbFromApp to test/Db",
             "FromPort": 5432,
             "GroupId": {"Fn::GetAtt": [db_sg, "GroupId"]},
             "IpProtocol": "tcp",
@@ -503,8 +503,7 @@ fn allow_from_puts_the_rule_in_the_callers_stack() {
         SecurityGroupProps::default(),
     )
     .unwrap();
-    db.allow_from(&mut root, "DbFromTasks", &tasks, "tasks")
-        .unwrap();
+    db.allow_from(&mut root, "DbFromTasks", &tasks).unwrap();
     assert_eq!(
         db.security_group_id(),
         db.security_group().id(),

@@ -377,16 +377,17 @@ impl RdsEncrypted {
     }
 
     /// Opens exactly the database port to exactly `peer`'s security group, as an ingress
-    /// rule at `scope/id` (the caller's stack).
+    /// rule at `scope/id` (the caller's stack, so the database never has to know about
+    /// the stacks deployed after it).
     pub fn allow_from(
         &self,
         scope: &mut Scope<'_>,
         id: &str,
         peer: &impl Connectable,
-        description: &str,
     ) -> Result<()> {
+        let description = format!("{id} to {}", self.path);
         self.security_group
-            .allow_from(scope, id, peer, self.port, description)
+            .allow_from(scope, id, peer, self.port, &description)
     }
 
     /// Lets `role` connect as database user `db_user` with IAM authentication:
