@@ -8,6 +8,8 @@ pub mod ec2;
 pub mod iam;
 pub mod kms;
 pub mod logs;
+pub mod rds;
 pub mod refs;
 pub mod s3;
+pub mod secretsmanager;
 pub mod sns;
