@@ -65,11 +65,24 @@ impl Default for BucketProps {
 #[derive(Debug, Clone)]
 pub struct Bucket {
     handle: ResourceHandle<cfn::Bucket>,
+    policy: ResourceHandle<cfn::BucketPolicy>,
 }
 
 impl Bucket {
     /// Adds the bucket and its policy under `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: BucketProps) -> Result<Bucket> {
+        Self::new_with_policy(scope, id, props, |_| Vec::new())
+    }
+
+    /// Like [`Bucket::new`], with extra policy statements built from the bucket's own ARN
+    /// (an AWS log delivery allowed to write under `<bucket>/<prefix>/AWSLogs/...`), which
+    /// does not exist before the bucket does.
+    pub fn new_with_policy(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: BucketProps,
+        statements: impl FnOnce(&BucketArn) -> Vec<Statement>,
+    ) -> Result<Bucket> {
         let mut scope = scope.child(id)?;
         if let (Some(t), Some(e)) = (props.glacier_transition_days, props.expiration_days) {
             if t >= e {
@@ -152,21 +165,22 @@ impl Bucket {
                 ..Default::default()
             },
         )?;
-        let bucket = Bucket { handle };
-        let arn = bucket.arn();
+        let arn = BucketArn::from_expr(handle.arn());
+        let self_statements = statements(&arn);
         let objects = Expr::concat([Expr::from(arn.clone()), Expr::str("/*")]);
         let mut statements = vec![Statement::deny(["s3:*"], [Expr::from(arn), objects])
             .sid("DenyInsecureTransport")
             .principal(Principal::Any)
             .condition("Bool", "aws:SecureTransport", "false")];
         statements.extend(props.policy_statements);
+        statements.extend(self_statements);
         let policy = PolicyDocument::new(statements);
         policy.check_resource_policy(scope.path())?;
-        scope.add(
+        let policy = scope.add(
             "Policy",
-            cfn::BucketPolicy::new(bucket.name(), policy.to_expr()),
+            cfn::BucketPolicy::new(BucketName::from_expr(handle.ref_()), policy.to_expr()),
         )?;
-        Ok(bucket)
+        Ok(Bucket { handle, policy })
     }
 
     /// The bucket name.
@@ -182,5 +196,11 @@ impl Bucket {
     /// The underlying resource.
     pub fn handle(&self) -> &ResourceHandle<cfn::Bucket> {
         &self.handle
+    }
+
+    /// The bucket policy (for `DependsOn` of resources that check it when created, such as
+    /// a load balancer delivering access logs).
+    pub fn policy(&self) -> &ResourceHandle<cfn::BucketPolicy> {
+        &self.policy
     }
 }
