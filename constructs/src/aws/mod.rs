@@ -3,8 +3,10 @@
 
 pub mod cloudwatch;
 pub mod ec2;
+pub mod ecr;
 pub mod iam;
 pub mod kms;
 pub mod logs;
 pub mod refs;
 pub mod s3;
+pub mod wafv2;
