@@ -4,6 +4,7 @@
 pub mod cloudwatch;
 pub mod ec2;
 pub mod ecr;
+pub mod ecs;
 pub mod iam;
 pub mod kms;
 pub mod logs;
