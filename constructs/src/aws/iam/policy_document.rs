@@ -25,6 +25,11 @@ pub const ACTIONS_REQUIRING_STAR_RESOURCE: &[&str] = &[
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
     "ec2:DescribeNetworkInterfaces",
+    // ECS Exec: the SSM agent in the task opens its channels with these.
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
 ];
 
 /// `Allow` or `Deny`.

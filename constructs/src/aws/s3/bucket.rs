@@ -222,7 +222,8 @@ impl Bucket {
     }
 
     /// The bucket policy, for resources that must wait for it (`DependsOn`): a service
-    /// that checks its permissions when it is configured, such as CloudTrail.
+    /// that checks its permissions when it is configured, such as CloudTrail or a load
+    /// balancer delivering access logs.
     pub fn policy(&self) -> &ResourceHandle<cfn::BucketPolicy> {
         &self.policy
     }

@@ -1,0 +1,5 @@
+//! ECR: container image repositories.
+
+mod repository;
+
+pub use repository::{Repository, RepositoryProps};

@@ -1,0 +1,5 @@
+//! WAFv2: web ACLs protecting load balancers and APIs.
+
+mod web_acl;
+
+pub use web_acl::{WebAcl, WebAclProps, MANAGED_RULE_GROUPS, RATE_WINDOWS_SECONDS};
