@@ -106,9 +106,13 @@ fn default_vpc_plans_public_private_and_isolated_subnets_in_two_azs() {
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
-    // Named environment zones are used as they are; subnets carry a readable Name tag.
+    // Zones come from Fn::GetAZs when the environment names none; subnets carry a readable
+    // Name tag.
     let (_, sub) = by_path(&t, "test/Vpc/PrivateSubnet2/Subnet");
-    assert_eq!(sub["Properties"]["AvailabilityZone"], json!("us-east-1b"));
+    assert_eq!(
+        sub["Properties"]["AvailabilityZone"],
+        json!({"Fn::Select": [1, {"Fn::GetAZs": ""}]})
+    );
     assert_eq!(sub["Properties"]["MapPublicIpOnLaunch"], json!(false));
     assert_eq!(
         sub["Properties"]["Tags"][0],
@@ -507,15 +511,24 @@ fn zero_azs_are_rejected() {
 
 #[test]
 fn more_azs_than_the_environment_names_are_rejected() {
-    let e = vpc_err(VpcProps {
-        max_azs: 3,
-        nat_gateways: 1,
-        ..Default::default()
-    });
-    assert_invalid(
-        &e,
-        "max_azs",
-        "3 exceeds the 2 availability zones the environment `test` names",
+    let two_azs = Environment::new("test").with_availability_zones(["us-east-1a", "us-east-1b"]);
+    let e = synth_in("unused", two_azs, |s| {
+        Vpc::new(
+            s,
+            "Vpc",
+            VpcProps {
+                max_azs: 3,
+                nat_gateways: 1,
+                ..Default::default()
+            },
+        )
+        .map(|_| ())
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("`network/Vpc`: invalid `max_azs`: 3 exceeds the 2 availability zones the environment `test` names"),
+        "{e}"
     );
 }
 
