@@ -1,8 +1,43 @@
 //! The migration-api application: its stacks and per-environment settings.
+//!
+//! Deploy order per environment: `network` -> `data` -> `service` -> `monitoring`, `audit`.
+//! Each stack is a function building one `Stack` from the settings and the handles of the
+//! stacks before it; cross-stack values become exports and imports at synth.
 
-use stackforge_constructs::{App, Error};
+pub mod audit;
+pub mod data;
+pub mod monitoring;
+pub mod network;
+pub mod service;
+pub mod settings;
+
+use stackforge_constructs::aws::cloudwatch::UniqueAlarmNames;
+use stackforge_constructs::{App, Environment, Error};
+
+/// The app name: stack names are `migration-api-<env>-<stack>`.
+pub const APP_NAME: &str = "migration-api";
 
 /// Builds the migration-api app with all its environments.
 pub fn app() -> Result<App, Error> {
-    Ok(App::new("migration-api"))
+    let mut app = App::new(APP_NAME);
+    app.add_tag("service", APP_NAME);
+    // Alarm names are account-wide; two stacks of an environment must not reuse one.
+    app.add_aspect(UniqueAlarmNames::default());
+    for s in [settings::dev(), settings::prod()] {
+        add_environment(&mut app, &s)?;
+    }
+    Ok(app)
+}
+
+fn add_environment(app: &mut App, s: &settings::Settings) -> Result<(), Error> {
+    let env = Environment::new(s.env);
+    let (network, vpc) = network::build(app, &env, s)?;
+    let (data_stack, data) = data::build(app, &env, s, &vpc)?;
+    let (service_stack, service) = service::build(app, &env, s, &vpc, &data)?;
+    let monitoring = monitoring::build(app, &env, s, &service, &data)?;
+    let audit = audit::build(app, &env, s, &data)?;
+    for stack in [network, data_stack, service_stack, monitoring, audit] {
+        app.add_stack(stack)?;
+    }
+    Ok(())
 }

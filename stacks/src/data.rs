@@ -1,0 +1,73 @@
+//! `data`: the encrypted PostgreSQL database and the application's API-key secret.
+
+use stackforge_constructs::aws::ec2::Vpc;
+use stackforge_constructs::aws::rds::{Engine, RdsEncrypted, RdsEncryptedProps};
+use stackforge_constructs::aws::secretsmanager::{
+    GeneratedValue, Secret, SecretProps, SecretValue,
+};
+use stackforge_constructs::{App, Environment, Error, Stack, StackProps};
+
+use crate::settings::Settings;
+
+/// What later stacks use from `data`.
+#[derive(Debug, Clone)]
+pub struct Data {
+    /// The database.
+    pub db: RdsEncrypted,
+    /// The API keys the service checks (generated; rotated outside the template).
+    pub api_keys: Secret,
+}
+
+/// Builds the `data` stack.
+pub fn build(
+    app: &App,
+    env: &Environment,
+    s: &Settings,
+    vpc: &Vpc,
+) -> Result<(Stack, Data), Error> {
+    let d = &s.database;
+    let mut stack = Stack::new(
+        app,
+        env,
+        "data",
+        StackProps {
+            description: Some(format!(
+                "migration-api ({}) data: encrypted PostgreSQL with TLS, IAM auth and managed credentials; API-key secret",
+                s.env
+            )),
+            ..Default::default()
+        },
+    )?;
+    let mut root = stack.root();
+    let db = RdsEncrypted::new(
+        &mut root,
+        "Database",
+        vpc,
+        RdsEncryptedProps {
+            engine: Engine::Postgres {
+                version: d.engine_version.to_owned(),
+            },
+            instance_class: d.instance_class.to_owned(),
+            allocated_storage_gib: d.allocated_storage_gib,
+            max_allocated_storage_gib: d.max_allocated_storage_gib,
+            multi_az: d.multi_az,
+            database_name: Some("migration".to_owned()),
+            backup_retention_days: d.backup_retention_days,
+            ..Default::default()
+        },
+    )?;
+    let api_keys = Secret::new(
+        &mut root,
+        "ApiKeys",
+        SecretProps {
+            description: Some("API keys clients of the migration-api present".to_owned()),
+            value: SecretValue::Generated(GeneratedValue {
+                secret_string_template: Some(r#"{"client":"migration-api"}"#.to_owned()),
+                generate_string_key: Some("apiKey".to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )?;
+    Ok((stack, Data { db, api_keys }))
+}
