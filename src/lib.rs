@@ -7,6 +7,7 @@ pub mod error;
 pub mod output;
 pub mod params;
 pub mod pipeline;
+pub mod policy;
 
 pub use cli::run;
 pub use error::{CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
