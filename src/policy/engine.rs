@@ -45,17 +45,12 @@ pub(crate) fn check_syntax(text: &str, name: &str) -> Result<(), String> {
 
 /// Evaluates `rules` on every document, on up to `threads` threads. One result per document:
 /// its findings, or why cfn-guard could not evaluate it.
-pub(crate) fn run(
-    rules: &[&str],
-    docs: &[String],
-    threads: usize,
-) -> Vec<DocResult> {
+pub(crate) fn run(rules: &[&str], docs: &[String], threads: usize) -> Vec<DocResult> {
     if docs.is_empty() || rules.is_empty() {
         return docs.iter().map(|_| Ok(Vec::new())).collect();
     }
     let chunks = balance(docs, threads.max(1));
-    let mut results: Vec<Option<DocResult>> =
-        docs.iter().map(|_| None).collect();
+    let mut results: Vec<Option<DocResult>> = docs.iter().map(|_| None).collect();
     // cfn-guard recurses deeply; give it more stack than a test thread has.
     let outcomes: Vec<Vec<(usize, DocResult)>> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
@@ -116,11 +111,7 @@ fn balance(docs: &[String], n: usize) -> Vec<Vec<usize>> {
 
 /// Evaluates the documents `chunk` in one call; if that fails, one by one, so that a
 /// document cfn-guard rejects does not hide the findings of the others.
-fn run_chunk(
-    rules: &[&str],
-    docs: &[String],
-    chunk: &[usize],
-) -> Vec<(usize, DocResult)> {
+fn run_chunk(rules: &[&str], docs: &[String], chunk: &[usize]) -> Vec<(usize, DocResult)> {
     let batch: Vec<&str> = chunk.iter().map(|&i| docs[i].as_str()).collect();
     match run_batch(rules, &batch) {
         Ok(per_doc) => chunk

@@ -554,3 +554,6 @@ fn unsuppressible(scopes: &[Scope], report: &mut Report) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
