@@ -269,6 +269,69 @@ pub fn declared_rules(source: &str) -> Vec<String> {
     names
 }
 
+/// The resource types a Guard file can see, when every query of `Resources` in it starts
+/// with a type filter (`Resources.*[ Type == 'T'` or `Type in ['T', ...]`, not or-ed with
+/// anything): resources of other types cannot affect it, so they need not be evaluated.
+/// None when the file reads `Resources` any other way.
+pub fn resource_types(source: &str) -> Option<std::collections::HashSet<String>> {
+    let code: Vec<&str> = source
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect();
+    let mut code = code.join("\n");
+    // Messages are free text.
+    while let Some(start) = code.find("<<") {
+        let end = code[start..]
+            .find(">>")
+            .map_or(code.len(), |e| start + e + 2);
+        code.replace_range(start..end, " ");
+    }
+    let mut types = std::collections::HashSet::new();
+    for (i, _) in code.match_indices("Resources") {
+        let before = code[..i].chars().next_back();
+        // `Properties.X.Resources`, `%Resources`, `"...Resources"`: not the template root.
+        if before.is_some_and(|c| c.is_alphanumeric() || "_.%'\"".contains(c)) {
+            continue;
+        }
+        let rest = code[i + "Resources".len()..].strip_prefix(".*[")?;
+        let rest = rest.trim_start().strip_prefix("Type")?.trim_start();
+        let rest = if let Some(rhs) = rest.strip_prefix("==") {
+            let (t, rest) = quoted(rhs.trim_start())?;
+            types.insert(t.to_owned());
+            rest
+        } else {
+            let rhs = rest
+                .strip_prefix("in")
+                .or_else(|| rest.strip_prefix("IN"))?
+                .trim_start()
+                .strip_prefix('[')?;
+            let mut rhs = rhs.trim_start();
+            loop {
+                let (t, after) = quoted(rhs)?;
+                types.insert(t.to_owned());
+                let after = after.trim_start();
+                if let Some(after) = after.strip_prefix(',') {
+                    rhs = after.trim_start();
+                } else {
+                    break after.strip_prefix(']')?;
+                }
+            }
+        };
+        let next = rest.trim_start_matches([' ', '\t']);
+        if next.starts_with("or") || next.starts_with("OR") || next.starts_with('|') {
+            return None;
+        }
+    }
+    (!types.is_empty()).then_some(types)
+}
+
+/// A leading quoted string and what follows it.
+fn quoted(s: &str) -> Option<(&str, &str)> {
+    let quote = s.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let end = s[1..].find(quote)? + 1;
+    Some((&s[1..end], &s[end + 1..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,6 +375,58 @@ mod tests {
                 r.id,
                 !r.suppressible
             );
+        }
+    }
+
+    #[test]
+    fn the_rules_readme_lists_every_rule() {
+        let readme = include_str!("../../rules/README.md");
+        for r in RULES {
+            let row = format!(
+                "| `{}` | {} | {} | {} |",
+                r.id,
+                r.file,
+                r.severity.as_str(),
+                if r.suppressible { "yes" } else { "no" }
+            );
+            assert!(readme.contains(&row), "rules/README.md lacks {row}");
+        }
+    }
+
+    #[test]
+    fn every_builtin_file_is_reduced_to_the_types_it_names() {
+        for f in BUILTIN_FILES {
+            let types = resource_types(f.source).unwrap_or_else(|| panic!("{}", f.name));
+            assert!(
+                types.iter().all(|t| t.starts_with("AWS::")),
+                "{}: {types:?}",
+                f.name
+            );
+        }
+        let rds = resource_types(BUILTIN_FILES[0].source).unwrap();
+        let mut rds: Vec<&str> = rds.iter().map(String::as_str).collect();
+        rds.sort();
+        assert_eq!(
+            rds,
+            vec!["AWS::RDS::DBInstance", "AWS::RDS::DBParameterGroup"]
+        );
+    }
+
+    #[test]
+    fn resource_types_needs_a_type_filter_on_every_query() {
+        let scoped = "let a = Resources.*[ Type == 'AWS::S3::Bucket' ] <<see Resources>>\nlet b = Resources.*[\n  Type in [\"AWS::SNS::Topic\", 'AWS::SQS::Queue']\n  Properties exists\n]\n# Resources.%x\nrule R { %a.Properties.BackupSelection.Resources exists }";
+        let types = resource_types(scoped).unwrap();
+        assert_eq!(types.len(), 3);
+        for unscoped in [
+            "rule R { Resources.*.Type exists }",
+            "let x = Resources.%names",
+            "let x = Resources.*[ Type != 'AWS::S3::Bucket' ]",
+            "let x = Resources.*[ Type == 'AWS::S3::Bucket' or Properties.Public == true ]",
+            "let x = Resources.*[ Type == /Bucket/ ]",
+            "let x = Resources[ keys == /A/ ]",
+            "rule R { Parameters exists }",
+        ] {
+            assert_eq!(resource_types(unscoped), None, "{unscoped}");
         }
     }
 

@@ -2,8 +2,8 @@
 //! rule failed on which resource, with the rule's message.
 //!
 //! cfn-guard's public API parses the rules on every call, so documents are evaluated in
-//! batches (one call per thread) through its `validate --payload --structured` command,
-//! whose JSON report names each failed rule and the paths of the values that failed it.
+//! batches through its `validate --payload --structured` command, whose JSON report names
+//! each failed rule and the paths of the values that failed it.
 
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -43,59 +43,94 @@ pub(crate) fn check_syntax(text: &str, name: &str) -> Result<(), String> {
     }
 }
 
-/// Evaluates `rules` on every document, on up to `threads` threads. One result per document:
-/// its findings, or why cfn-guard could not evaluate it.
-pub(crate) fn run(rules: &[&str], docs: &[String], threads: usize) -> Vec<DocResult> {
-    if docs.is_empty() || rules.is_empty() {
-        return docs.iter().map(|_| Ok(Vec::new())).collect();
+/// One evaluation: the rule file `rules[file]` on `doc`.
+pub(crate) struct Item {
+    /// Index of the rule file.
+    pub file: usize,
+    /// The document (JSON text).
+    pub doc: String,
+}
+
+/// Evaluates every item on up to `threads` threads. One result per item: its findings, or
+/// why cfn-guard could not evaluate it.
+///
+/// The items of one rule file are evaluated in a few large calls (cfn-guard parses the rules
+/// once per call); the calls are shared out to the threads as they become free.
+pub(crate) fn run(rules: &[&str], items: &[Item], threads: usize) -> Vec<DocResult> {
+    let threads = threads.max(1);
+    // Jobs: per rule file, its items split into `threads` groups of similar size.
+    let mut jobs: Vec<(usize, Vec<usize>, usize)> = Vec::new();
+    for file in 0..rules.len() {
+        let mine: Vec<usize> = (0..items.len())
+            .filter(|&i| items[i].file == file)
+            .collect();
+        for group in balance(&mine, |i| items[i].doc.len(), threads) {
+            let size = group.iter().map(|&i| items[i].doc.len()).sum();
+            jobs.push((file, group, size));
+        }
     }
-    let chunks = balance(docs, threads.max(1));
-    let mut results: Vec<Option<DocResult>> = docs.iter().map(|_| None).collect();
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.2));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, DocResult)> = Vec::new();
+        loop {
+            let j = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((file, group, _)) = jobs.get(j) else {
+                return done;
+            };
+            let docs: Vec<&str> = group.iter().map(|&i| items[i].doc.as_str()).collect();
+            let results = run_chunk(rules[*file], &docs);
+            done.extend(group.iter().copied().zip(results));
+        }
+    };
+    let mut results: Vec<Option<DocResult>> = items.iter().map(|_| None).collect();
     // cfn-guard recurses deeply; give it more stack than a test thread has.
-    let outcomes: Vec<Vec<(usize, DocResult)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .iter()
-            .map(|chunk| {
+    let outcomes: Vec<Result<Vec<(usize, DocResult)>, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.min(jobs.len()))
+            .map(|_| {
                 std::thread::Builder::new()
                     .name("policy-gate".into())
                     .stack_size(STACK_SIZE)
-                    .spawn_scoped(s, || run_chunk(rules, docs, chunk))
+                    .spawn_scoped(s, work)
             })
             .collect();
         handles
             .into_iter()
-            .zip(&chunks)
-            .map(|(h, chunk)| {
-                let failed = |why: &str| -> Vec<(usize, DocResult)> {
-                    chunk.iter().map(|&i| (i, Err(why.to_owned()))).collect()
-                };
-                match h {
-                    Ok(h) => h
-                        .join()
-                        .unwrap_or_else(|_| failed("the policy engine panicked")),
-                    Err(e) => failed(&format!("cannot start a thread: {e}")),
-                }
+            .map(|h| match h {
+                Ok(h) => h
+                    .join()
+                    .map_err(|_| "the policy engine panicked".to_owned()),
+                Err(e) => Err(format!("cannot start a thread: {e}")),
             })
             .collect()
     });
-    for (i, r) in outcomes.into_iter().flatten() {
-        results[i] = Some(r);
+    let mut failure = None;
+    for outcome in outcomes {
+        match outcome {
+            Ok(done) => {
+                for (i, r) in done {
+                    results[i] = Some(r);
+                }
+            }
+            Err(e) => failure = Some(e),
+        }
     }
+    let failure = failure.unwrap_or_else(|| "not evaluated".to_owned());
     results
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err("not evaluated".to_owned())))
+        .map(|r| r.unwrap_or_else(|| Err(failure.clone())))
         .collect()
 }
 
-/// Splits document indices into at most `n` groups of similar total size.
-fn balance(docs: &[String], n: usize) -> Vec<Vec<usize>> {
-    let n = n.min(docs.len()).max(1);
-    let mut order: Vec<usize> = (0..docs.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(docs[i].len()));
+/// Splits `indices` into at most `n` groups of similar total `size`.
+fn balance(indices: &[usize], size: impl Fn(usize) -> usize, n: usize) -> Vec<Vec<usize>> {
+    let n = n.min(indices.len()).max(1);
+    let mut order: Vec<usize> = indices.to_vec();
+    order.sort_by_key(|&i| std::cmp::Reverse(size(i)));
     let mut groups: Vec<(usize, Vec<usize>)> = vec![(0, Vec::new()); n];
     for i in order {
         if let Some(g) = groups.iter_mut().min_by_key(|g| g.0) {
-            g.0 += docs[i].len();
+            g.0 += size(i);
             g.1.push(i);
         }
     }
@@ -109,30 +144,21 @@ fn balance(docs: &[String], n: usize) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// Evaluates the documents `chunk` in one call; if that fails, one by one, so that a
-/// document cfn-guard rejects does not hide the findings of the others.
-fn run_chunk(rules: &[&str], docs: &[String], chunk: &[usize]) -> Vec<(usize, DocResult)> {
-    let batch: Vec<&str> = chunk.iter().map(|&i| docs[i].as_str()).collect();
-    match run_batch(rules, &batch) {
-        Ok(per_doc) => chunk
+/// Evaluates `docs` in one call; if that fails, one by one, so that a document cfn-guard
+/// rejects does not hide the findings of the others.
+fn run_chunk(rules: &str, docs: &[&str]) -> Vec<DocResult> {
+    match run_batch(rules, docs) {
+        Ok(per_doc) => per_doc.into_iter().map(Ok).collect(),
+        Err(_) if docs.len() > 1 => docs
             .iter()
-            .copied()
-            .zip(per_doc.into_iter().map(Ok))
+            .map(|doc| run_batch(rules, &[doc]).map(|mut r| r.pop().unwrap_or_default()))
             .collect(),
-        Err(_) if chunk.len() > 1 => chunk
-            .iter()
-            .map(|&i| {
-                let one =
-                    run_batch(rules, &[docs[i].as_str()]).map(|mut r| r.pop().unwrap_or_default());
-                (i, one)
-            })
-            .collect(),
-        Err(e) => vec![(chunk[0], Err(e))],
+        Err(e) => vec![Err(e)],
     }
 }
 
-fn run_batch(rules: &[&str], docs: &[&str]) -> Result<Vec<Vec<RawFinding>>, String> {
-    let payload = serde_json::json!({ "rules": rules, "data": docs }).to_string();
+fn run_batch(rules: &str, docs: &[&str]) -> Result<Vec<Vec<RawFinding>>, String> {
+    let payload = serde_json::json!({ "rules": [rules], "data": docs }).to_string();
     let command = ValidateBuilder::default()
         .payload(true)
         .structured(true)
@@ -283,13 +309,22 @@ rule ENCRYPTED when %buckets !empty {
 }
 "#;
 
+    fn items(docs: &[&str]) -> Vec<Item> {
+        docs.iter()
+            .map(|d| Item {
+                file: 0,
+                doc: (*d).to_owned(),
+            })
+            .collect()
+    }
+
     #[test]
     fn findings_name_the_rule_resource_and_message() {
-        let docs = vec![
-            r#"{"Resources": {"A": {"Type": "AWS::S3::Bucket"}, "B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketEncryption": {}}}}}"#.to_owned(),
-            r#"{"Resources": {"C": {"Type": "AWS::S3::Bucket", "Properties": {}}}}"#.to_owned(),
-            r#"{"Resources": {"D": {"Type": "AWS::SNS::Topic"}}}"#.to_owned(),
-        ];
+        let docs = items(&[
+            r#"{"Resources": {"A": {"Type": "AWS::S3::Bucket"}, "B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketEncryption": {}}}}}"#,
+            r#"{"Resources": {"C": {"Type": "AWS::S3::Bucket", "Properties": {}}}}"#,
+            r#"{"Resources": {"D": {"Type": "AWS::SNS::Topic"}}}"#,
+        ]);
         for threads in [1, 2] {
             let out = run(&[RULES], &docs, threads);
             let finding = |rule: &str, key: &str| {
@@ -306,11 +341,25 @@ rule ENCRYPTED when %buckets !empty {
     }
 
     #[test]
+    fn items_go_to_their_own_rule_file() {
+        let other = "rule TOPIC { Resources.*[ Type == 'AWS::SNS::Topic' ].Properties exists <<Fix: props>> }";
+        let mut docs = items(&[
+            r#"{"Resources": {"A": {"Type": "AWS::S3::Bucket"}}}"#,
+            r#"{"Resources": {"D": {"Type": "AWS::SNS::Topic"}}}"#,
+        ]);
+        docs[1].file = 1;
+        let out = run(&[RULES, other], &docs, 2);
+        assert_eq!(out[0].as_ref().unwrap()[0].rule, "ENCRYPTED");
+        assert_eq!(out[1].as_ref().unwrap()[0].rule, "TOPIC");
+        assert!(run(&[RULES], &[], 2).is_empty());
+    }
+
+    #[test]
     fn a_document_guard_rejects_is_isolated() {
-        let docs = vec![
-            r#"{"Resources": {"A": {"Type": "AWS::S3::Bucket"}}}"#.to_owned(),
-            "   ".to_owned(),
-        ];
+        let docs = items(&[
+            r#"{"Resources": {"A": {"Type": "AWS::S3::Bucket"}}}"#,
+            "   ",
+        ]);
         let out = run(&[RULES], &docs, 1);
         assert_eq!(out[0].as_ref().map(Vec::len), Ok(1));
         assert!(out[1].is_err());
@@ -323,13 +372,10 @@ rule ENCRYPTED when %buckets !empty {
     }
 
     #[test]
-    fn balance_spreads_documents() {
-        let docs: Vec<String> = ["aaaa", "b", "cc", "ddd"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let groups = balance(&docs, 2);
+    fn balance_spreads_indices() {
+        let sizes = [4, 1, 2, 3];
+        let groups = balance(&[0, 1, 2, 3], |i| sizes[i], 2);
         assert_eq!(groups, vec![vec![0, 1], vec![2, 3]]);
-        assert_eq!(balance(&docs[..1], 4), vec![vec![0]]);
+        assert_eq!(balance(&[2], |i| sizes[i], 4), vec![vec![2]]);
     }
 }

@@ -12,6 +12,11 @@
 //! (`Metadata."stackforge:suppressions"`). Suppressing a rule that cannot be suppressed is a
 //! violation of that rule. The rule files also skip suppressed resources themselves, so they
 //! behave the same under the `cfn-guard` CLI.
+//!
+//! Speed: cfn-guard deep-copies every value a query walks through, so its cost grows with
+//! (queries x document size). Each rule file is therefore evaluated on a copy of the template
+//! reduced to the resource types it names ([`catalog::resource_types`]), templates without
+//! such resources are skipped, and the calls run on a few threads.
 
 pub mod catalog;
 mod engine;
@@ -22,6 +27,7 @@ pub mod report;
 pub mod yaml;
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -43,7 +49,49 @@ struct RuleFile {
     scope: EvalScope,
     /// The rule names it declares.
     rules: Vec<String>,
+    /// The resource types it reads, when every query of `Resources` filters on `Type`:
+    /// documents are reduced to these types. None: whole documents.
+    types: Option<HashSet<String>>,
     custom: bool,
+}
+
+impl RuleFile {
+    /// Whether the file reads this resource.
+    fn reads(&self, resource: &Value) -> bool {
+        match &self.types {
+            None => true,
+            Some(types) => resource
+                .get("Type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| types.contains(t)),
+        }
+    }
+
+    /// The document this file is evaluated on: `doc` with only the resources it reads. None
+    /// when a built-in file would find nothing to check (all its rules are `when`-guarded).
+    fn document(&self, doc: &Value) -> Option<String> {
+        if self.types.is_none() {
+            return Some(doc.to_string());
+        }
+        let mut out = serde_json::Map::new();
+        for (key, value) in doc.as_object()? {
+            if key == "Resources" {
+                let kept: serde_json::Map<String, Value> = value
+                    .as_object()?
+                    .iter()
+                    .filter(|(_, r)| self.reads(r))
+                    .map(|(k, r)| (k.clone(), r.clone()))
+                    .collect();
+                if kept.is_empty() && !self.custom {
+                    return None;
+                }
+                out.insert(key.clone(), Value::Object(kept));
+            } else {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+        Some(Value::Object(out).to_string())
+    }
 }
 
 /// The rules a gate runs: the built-in ones, plus custom Guard files.
@@ -75,6 +123,7 @@ impl RuleSet {
                 text: Cow::Borrowed(f.source),
                 scope: f.scope,
                 rules: catalog::declared_rules(f.source),
+                types: catalog::resource_types(f.source),
                 custom: false,
             })
             .collect();
@@ -138,11 +187,13 @@ impl RuleSet {
                     ),
                 ));
             }
+            let types = catalog::resource_types(&text);
             self.files.push(RuleFile {
                 label,
                 text: Cow::Owned(text),
                 scope: EvalScope::Template,
                 rules,
+                types,
                 custom: true,
             });
         }
@@ -160,14 +211,6 @@ impl RuleSet {
             .iter()
             .filter(|f| f.custom)
             .flat_map(|f| f.rules.iter().map(String::as_str))
-            .collect()
-    }
-
-    fn texts(&self, scope: EvalScope) -> Vec<&str> {
-        self.files
-            .iter()
-            .filter(|f| f.scope == scope)
-            .map(|f| f.text.as_ref())
             .collect()
     }
 
@@ -286,12 +329,29 @@ pub fn check_paths(paths: &[PathBuf], rules: &RuleSet) -> Result<Report, PolicyE
     Ok(report)
 }
 
-/// Threads for evaluation: the machine's, at most 4 (cfn-guard is single-threaded per call).
+/// Environment variable overriding the number of evaluation threads.
+pub const THREADS_ENV: &str = "STACKFORGE_POLICY_THREADS";
+
+/// Threads for evaluation: `STACKFORGE_POLICY_THREADS`, else the machine's, at most 4
+/// (cfn-guard is single-threaded per call).
 fn threads() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(4)
+    std::env::var(THREADS_ENV)
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .min(4)
+        })
+}
+
+/// What an evaluated document stands for: a template of a scope, or a scope's merged
+/// document with the template and logical ID of each of its resource keys.
+enum Origin {
+    Template(usize, usize),
+    Scope(usize, HashMap<String, (usize, String)>),
 }
 
 /// A finding before it is attributed: which scope, template (None: the scope) and resource.
@@ -306,28 +366,38 @@ struct Located<'a> {
 
 /// Evaluates `rules` on `scopes`.
 pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError> {
-    let threads = threads();
-    // Documents: every template (annotated), then one merged document per scope.
-    let mut docs: Vec<(usize, usize)> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut merged: Vec<String> = Vec::new();
-    let mut origins = Vec::new();
+    // Items: each rule file on each template (annotated, reduced to the resource types the
+    // file reads), and each per-environment file on the scope's merged document.
+    let mut items: Vec<engine::Item> = Vec::new();
+    let mut origins: Vec<Origin> = Vec::new();
     for (s, scope) in scopes.iter().enumerate() {
         let bodies: Vec<&Value> = scope.templates.iter().map(|t| &t.body).collect();
         let annotated = refs::annotate(&bodies);
-        let (env_doc, origin) = refs::merge(&annotated);
-        for (t, doc) in annotated.iter().enumerate() {
-            docs.push((s, t));
-            texts.push(doc.to_string());
+        for (f, file) in rules.files.iter().enumerate() {
+            match file.scope {
+                EvalScope::Template => {
+                    for (t, doc) in annotated.iter().enumerate() {
+                        if let Some(doc) = file.document(doc) {
+                            items.push(engine::Item { file: f, doc });
+                            origins.push(Origin::Template(s, t));
+                        }
+                    }
+                }
+                EvalScope::Environment => {
+                    let (merged, keys) = refs::merge(&annotated, |r| file.reads(r));
+                    if let Some(doc) = file.document(&merged) {
+                        items.push(engine::Item { file: f, doc });
+                        origins.push(Origin::Scope(s, keys));
+                    }
+                }
+            }
         }
-        merged.push(env_doc.to_string());
-        origins.push(origin);
     }
-    let per_template = engine::run(&rules.texts(EvalScope::Template), &texts, threads);
-    let per_scope = engine::run(&rules.texts(EvalScope::Environment), &merged, threads);
+    let texts: Vec<&str> = rules.files.iter().map(|f| f.text.as_ref()).collect();
+    let results = engine::run(&texts, &items, threads());
 
     let mut report = Report {
-        templates: docs.len(),
+        templates: scopes.iter().map(|s| s.templates.len()).sum(),
         resources: scopes
             .iter()
             .flat_map(|s| &s.templates)
@@ -337,55 +407,40 @@ pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError
         ..Report::default()
     };
     let mut located: Vec<Located<'_>> = Vec::new();
-    for (&(s, t), result) in docs.iter().zip(per_template) {
-        let template = &scopes[s].templates[t];
-        match result {
-            Ok(findings) => {
-                for f in findings {
-                    let resource = f
-                        .key
-                        .as_ref()
-                        .and_then(|k| resources(&template.body).and_then(|r| r.get(k)));
-                    located.push(Located {
-                        scope: s,
-                        template: Some(t).filter(|_| f.key.is_some()),
-                        logical_id: f.key,
-                        resource,
-                        rule: f.rule,
-                        message: f.message,
-                    });
+    for (origin, result) in origins.iter().zip(results) {
+        let findings = match result {
+            Ok(findings) => findings,
+            Err(e) => {
+                let error = match origin {
+                    Origin::Template(s, t) => engine_error(&scopes[*s].templates[*t].source, &e),
+                    Origin::Scope(s, _) => InputError {
+                        path: PathBuf::from(&scopes[*s].label),
+                        problem: format!("the policy engine cannot evaluate it: {e}"),
+                    },
+                };
+                if !report.input_errors.contains(&error) {
+                    report.input_errors.push(error);
                 }
+                continue;
             }
-            Err(e) => report.input_errors.push(engine_error(&template.source, &e)),
-        }
-    }
-    for (s, result) in per_scope.into_iter().enumerate() {
-        match result {
-            Ok(findings) => {
-                for f in findings {
-                    let origin = f.key.as_ref().and_then(|k| origins[s].get(k));
-                    let (template, logical_id, resource) = match origin {
-                        Some((t, id)) => (
-                            Some(*t),
-                            Some(id.clone()),
-                            resources(&scopes[s].templates[*t].body).and_then(|r| r.get(id)),
-                        ),
-                        None => (None, None, None),
-                    };
-                    located.push(Located {
-                        scope: s,
-                        template,
-                        logical_id,
-                        resource,
-                        rule: f.rule,
-                        message: f.message,
-                    });
-                }
-            }
-            Err(e) => report.input_errors.push(InputError {
-                path: PathBuf::from(&scopes[s].label),
-                problem: format!("the policy engine cannot evaluate it: {e}"),
-            }),
+        };
+        for f in findings {
+            // Where the finding's resource key leads: template and logical ID.
+            let (s, target) = match origin {
+                Origin::Template(s, t) => (*s, f.key.clone().map(|k| (*t, k))),
+                Origin::Scope(s, keys) => (*s, f.key.as_ref().and_then(|k| keys.get(k).cloned())),
+            };
+            let resource = target.as_ref().and_then(|(t, id)| {
+                resources(&scopes[s].templates[*t].body).and_then(|r| r.get(id))
+            });
+            located.push(Located {
+                scope: s,
+                template: target.as_ref().map(|(t, _)| *t),
+                logical_id: target.map(|(_, id)| id),
+                resource,
+                rule: f.rule,
+                message: f.message,
+            });
         }
     }
 

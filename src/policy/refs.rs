@@ -137,16 +137,20 @@ pub(crate) fn annotate(templates: &[&Value]) -> Vec<Value> {
         .collect()
 }
 
-/// One document holding the resources of all `annotated` templates (for rules evaluated per
-/// environment), and for each of its resource keys the template and logical ID it came from.
-pub(crate) fn merge(annotated: &[Value]) -> (Value, HashMap<String, (usize, String)>) {
+/// One document holding the resources of all `annotated` templates that `keep` accepts (for
+/// rules evaluated per environment), and for each of its resource keys the template and
+/// logical ID it came from.
+pub(crate) fn merge(
+    annotated: &[Value],
+    keep: impl Fn(&Value) -> bool,
+) -> (Value, HashMap<String, (usize, String)>) {
     let mut resources = Map::new();
     let mut origin = HashMap::new();
     for (t, template) in annotated.iter().enumerate() {
         let Some(res) = template.get("Resources").and_then(Value::as_object) else {
             continue;
         };
-        for (id, resource) in res {
+        for (id, resource) in res.iter().filter(|(_, r)| keep(r)) {
             let mut key = id.clone();
             // Logical IDs repeat across stacks; the merged key only has to be unique.
             while resources.contains_key(&key) {
@@ -383,7 +387,7 @@ mod tests {
     fn merged_keys_stay_unique_and_map_back() {
         let a = json!({"Resources": {"X": {"Type": "A"}}});
         let b = json!({"Resources": {"X": {"Type": "B"}, "X_1": {"Type": "C"}}});
-        let (doc, origin) = merge(&[a, b]);
+        let (doc, origin) = merge(&[a, b], |_| true);
         let keys: Vec<&String> = doc["Resources"].as_object().unwrap().keys().collect();
         assert_eq!(keys.len(), 3);
         for k in keys {

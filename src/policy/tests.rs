@@ -49,7 +49,27 @@ fn rule_files_skip_suppressed_resources_unless_the_rule_cannot_be_suppressed() {
             expect.push((rule, !rule.suppressible));
         }
     }
-    let results = engine::run(&texts, &docs, 2);
+    // Every rule file on every document.
+    let items: Vec<engine::Item> = docs
+        .iter()
+        .flat_map(|d| {
+            (0..texts.len()).map(move |file| engine::Item {
+                file,
+                doc: d.clone(),
+            })
+        })
+        .collect();
+    let per_item = engine::run(&texts, &items, 2);
+    let results: Vec<Result<Vec<engine::RawFinding>, String>> = per_item
+        .chunks(texts.len())
+        .map(|chunk| {
+            let mut all = Vec::new();
+            for r in chunk {
+                all.extend(r.clone()?);
+            }
+            Ok(all)
+        })
+        .collect();
     for (i, ((rule, fails), result)) in expect.iter().zip(results).enumerate() {
         let findings = result.unwrap();
         let found = findings.iter().any(|f| f.rule == rule.id);
