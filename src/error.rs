@@ -34,6 +34,10 @@ pub enum CliError {
     #[error("{0}")]
     Failed(String),
 
+    /// The policy gate could not run (bad `--rules` files, engine failure).
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+
     /// Writing output failed.
     #[error("writing {path}: {source}")]
     Io {
@@ -49,7 +53,11 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) | CliError::Input { .. } => EXIT_USAGE,
-            CliError::Synth(_) | CliError::Failed(_) | CliError::Io { .. } => EXIT_FAILURE,
+            CliError::Policy(crate::policy::PolicyError::Rules { .. }) => EXIT_USAGE,
+            CliError::Synth(_)
+            | CliError::Failed(_)
+            | CliError::Io { .. }
+            | CliError::Policy(_) => EXIT_FAILURE,
         }
     }
 

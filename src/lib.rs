@@ -7,6 +7,7 @@ pub mod error;
 pub mod output;
 pub mod params;
 pub mod pipeline;
+pub mod policy;
 pub mod template_file;
 
 pub use cli::run;

@@ -2,11 +2,13 @@
 //! stacks, and report warnings.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use clap::Args;
 use stackforge_constructs::{App, Assembly, EnvironmentAssembly};
 
 use crate::error::{CliError, Result};
+use crate::policy::{self, RuleSet};
 
 /// Builds the app to synthesize (every environment). `src/main.rs` passes the
 /// migration-api's; any other app can reuse the CLI with its own.
@@ -84,4 +86,47 @@ pub fn synthesize(factory: AppFactory, io: &mut Io<'_>) -> Result<Assembly> {
         let _ = writeln!(io.err, "warning: {w}");
     }
     Ok(assembly)
+}
+
+/// `--rules`, shared by the commands that run the policy gate (`synth`, `check`, and later
+/// `deploy` and `diff`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct GateOptions {
+    /// Folder of extra cfn-guard rule files (`*.guard`, searched recursively) to run with the
+    /// built-in rules.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+impl GateOptions {
+    /// The built-in rules plus the `--rules` files.
+    pub fn rule_set(&self) -> Result<RuleSet> {
+        Ok(RuleSet::with_custom(self.rules.as_deref())?)
+    }
+}
+
+/// Runs the policy gate on `envs` before anything is written or deployed. On violations it
+/// prints the report to `io.err` and returns false (the caller says what it did not do);
+/// when clean it prints the summary line.
+pub fn policy_gate(
+    envs: &[&EnvironmentAssembly],
+    options: &GateOptions,
+    io: &mut Io<'_>,
+) -> Result<bool> {
+    let rules = options.rule_set()?;
+    let report = policy::gate(envs, &rules)?;
+    for e in &report.input_errors {
+        let _ = writeln!(io.err, "error: {}: {}", e.path.display(), e.problem);
+    }
+    if report.passed() {
+        let hint = if report.suppressed.is_empty() {
+            ""
+        } else {
+            " (`check` lists the suppressed findings)"
+        };
+        let _ = writeln!(io.err, "{}{hint}", report.summary());
+        return Ok(true);
+    }
+    let _ = write!(io.err, "{}", report.render_text());
+    Ok(false)
 }

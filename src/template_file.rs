@@ -11,13 +11,13 @@ use serde_norway::value::{Tag, TaggedValue};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateFileError {
     /// The file cannot be read.
-    #[error("cannot read the file: {0}")]
+    #[error("{0}")]
     Unreadable(String),
     /// The file is empty.
-    #[error("the file is empty; a CloudFormation template needs at least a `Resources` section")]
+    #[error("the file is empty. Fix: remove it or write a template into it")]
     Empty,
     /// The file is neither JSON nor YAML.
-    #[error("not valid JSON or YAML: {0}")]
+    #[error("{0}")]
     Malformed(String),
     /// The document is not a CloudFormation template.
     #[error("not a CloudFormation template: {0}")]
@@ -32,17 +32,17 @@ pub fn load(path: &Path) -> Result<Value, TemplateFileError> {
 }
 
 /// Parses template text: JSON when it looks like JSON, YAML otherwise. Checks it has a
-/// `Resources` object.
+/// `Resources` map whose resources all have a `Type`.
 pub fn parse(text: &str) -> Result<Value, TemplateFileError> {
     if text.trim().is_empty() {
         return Err(TemplateFileError::Empty);
     }
     let value = if text.trim_start().starts_with('{') {
         serde_json::from_str(text)
-            .map_err(|e| TemplateFileError::Malformed(format!("JSON: {e}")))?
+            .map_err(|e| TemplateFileError::Malformed(format!("not valid JSON: {e}")))?
     } else {
         let yaml: serde_norway::Value = serde_norway::from_str(text)
-            .map_err(|e| TemplateFileError::Malformed(format!("YAML: {e}")))?;
+            .map_err(|e| TemplateFileError::Malformed(format!("not valid YAML: {e}")))?;
         from_yaml(yaml)?
     };
     match value.get("Resources") {

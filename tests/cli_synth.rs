@@ -21,7 +21,9 @@ fn test_app() -> Result<App, Error> {
         let mut network = Stack::new(&app, &env, "network", StackProps::default())?;
         let topic = network.root().add_raw(
             "Alerts",
-            RawResource::new("AWS::SNS::Topic").prop("DisplayName", "alerts"),
+            RawResource::new("AWS::SNS::Topic")
+                .prop("DisplayName", "alerts")
+                .prop("KmsMasterKeyId", "alias/aws/sns"),
             ResourceOptions::default(),
         )?;
         let mut service = Stack::new(&app, &env, "service", StackProps::default())?;
@@ -32,6 +34,7 @@ fn test_app() -> Result<App, Error> {
         service.root().add_raw(
             "Consumer",
             RawResource::new("AWS::SNS::Topic")
+                .prop("KmsMasterKeyId", "alias/aws/sns")
                 .prop("DisplayName", Expr::concat([Expr::str("v-"), tag]))
                 .prop(
                     "TopicName",

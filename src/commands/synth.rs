@@ -7,7 +7,7 @@ use stackforge_constructs::OutputFormat;
 
 use crate::error::{CliError, Result, EXIT_FAILURE, EXIT_OK};
 use crate::output::{compare_env, render_env, write_env, Staleness};
-use crate::pipeline::{synthesize, AppFactory, Io, Selection};
+use crate::pipeline::{policy_gate, synthesize, AppFactory, GateOptions, Io, Selection};
 
 /// Template file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -43,6 +43,12 @@ pub struct SynthCommand {
     /// Synthesize in memory and compare with the output folder; exit 1 if it is stale.
     #[arg(long)]
     pub check: bool,
+    /// Skip the policy gate (prints a warning). For debugging only: never deploy the result.
+    #[arg(long)]
+    pub no_check: bool,
+    /// Extra policy rules.
+    #[command(flatten)]
+    pub gate: GateOptions,
 }
 
 impl SynthCommand {
@@ -50,6 +56,19 @@ impl SynthCommand {
     pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
         let assembly = synthesize(factory, io)?;
         let envs = self.select.environments(&assembly)?;
+        if self.no_check {
+            let _ = writeln!(
+                io.err,
+                "warning: policy gate SKIPPED (--no-check): the templates are not checked against the security rules. Do not deploy them; run `check` first."
+            );
+        } else if !policy_gate(&envs, &self.gate, io)? {
+            let _ = writeln!(
+                io.err,
+                "Nothing was {}. Fix the violations above, or suppress a rule that does not apply with `scope.suppress(RULE, reason)`.",
+                if self.check { "compared" } else { "written" }
+            );
+            return Ok(EXIT_FAILURE);
+        }
         let format = OutputFormat::from(self.format);
         let mut rendered = Vec::new();
         for env in &envs {
