@@ -46,9 +46,19 @@ pub fn parse(text: &str) -> Result<Value, TemplateFileError> {
         from_yaml(yaml)?
     };
     match value.get("Resources") {
-        Some(Value::Object(_)) => Ok(value),
+        Some(Value::Object(resources)) => {
+            let untyped = resources
+                .iter()
+                .find(|(_, r)| r.get("Type").and_then(Value::as_str).is_none());
+            match untyped {
+                Some((id, _)) => Err(TemplateFileError::NotATemplate(format!(
+                    "resource `{id}` has no `Type`"
+                ))),
+                None => Ok(value),
+            }
+        }
         Some(_) => Err(TemplateFileError::NotATemplate(
-            "`Resources` is not an object".into(),
+            "`Resources` is not a map of logical IDs to resources".into(),
         )),
         None if value.is_object() => Err(TemplateFileError::NotATemplate(
             "it has no `Resources` section".into(),
