@@ -298,6 +298,9 @@ fn placeholders(s: &str) -> Vec<&str> {
     found
 }
 
+/// How a kept output's description starts; the importers follow, up to `;`.
+pub const KEPT_PREFIX: &str = "Kept by stackforge: still imported by ";
+
 /// What the safety checks found in one environment.
 #[derive(Debug, Default)]
 pub struct EnvSafety {
@@ -313,10 +316,16 @@ pub struct EnvSafety {
 
 /// Runs both checks on the stacks of `env` that `selected` accepts, against the committed
 /// templates, and adds the kept exports to the artifacts.
+///
+/// With `keep_pending`, an output the committed producer already marks as kept stays even
+/// when no committed consumer imports it any more: `synth --check` run right after the synth
+/// that kept it must find the folder fresh (the deploy that makes dropping it safe may not
+/// have happened yet).
 pub fn check_env(
     env: &mut EnvironmentAssembly,
     committed: &mut Committed,
     selected: &dyn Fn(&str) -> bool,
+    keep_pending: bool,
 ) -> EnvSafety {
     let env_name = env.environment.name().to_owned();
     let mut found = EnvSafety::default();
@@ -327,7 +336,14 @@ pub fn check_env(
         found
             .replacements
             .extend(replacements(&env_name, artifact, &old));
-        keep_exports(&env_name, artifact, &old, committed, &mut found);
+        keep_exports(
+            &env_name,
+            artifact,
+            &old,
+            committed,
+            keep_pending,
+            &mut found,
+        );
     }
     found.warnings.extend(committed.problems());
     found
@@ -338,6 +354,7 @@ fn keep_exports(
     artifact: &mut StackArtifact,
     old: &Value,
     committed: &mut Committed,
+    keep_pending: bool,
     found: &mut EnvSafety,
 ) {
     let new_exports = exports(&artifact.json());
@@ -369,11 +386,18 @@ fn keep_exports(
             .filter(|(_, names)| names.contains(&export))
             .map(|(s, _)| s.clone())
             .collect();
-        if importers.is_empty() {
-            continue;
-        }
-        let who = importers.join(", ");
         let committed_output = &old["Outputs"][&output_name];
+        let pending = committed_output
+            .get("Description")
+            .and_then(Value::as_str)
+            .and_then(|d| d.strip_prefix(KEPT_PREFIX))
+            .and_then(|d| d.split(';').next());
+        let (importers, pending) = match pending {
+            _ if !importers.is_empty() => (importers, false),
+            Some(who) if keep_pending => (who.split(", ").map(str::to_owned).collect(), true),
+            _ => continue,
+        };
+        let who = importers.join(", ");
         let mut refs = Vec::new();
         references(committed_output, &mut refs);
         let missing: Vec<&String> = refs
@@ -401,9 +425,7 @@ fn keep_exports(
             continue;
         }
         let name = unique_output_name(&template, &output_name);
-        let description = format!(
-            "Kept by stackforge: still imported by {who}; remove after {who} is deployed without it"
-        );
+        let description = format!("{KEPT_PREFIX}{who}; remove after {who} is deployed without it");
         let output = Output {
             description: Some(description),
             value: Expr::from(
@@ -419,10 +441,18 @@ fn keep_exports(
                 .map(str::to_owned),
         };
         template.outputs.insert(name.clone(), output);
-        found.warnings.push(format!(
+        let warning = if pending {
+            format!(
+                "{env}/{}: export `{export}` stays as committed (output `{name}`, kept until {who} is deployed without it); the next synth drops it",
+                artifact.name
+            )
+        } else {
+            format!(
             "{env}/{}: export `{export}` is no longer produced, but the committed template of {who} still imports it, so synth keeps output `{name}` for now. Deploy in two steps: 1. deploy now ({who} stops importing it; the export stays); 2. run synth again and deploy (the export goes away).",
-            artifact.name
-        ));
+                artifact.name
+            )
+        };
+        found.warnings.push(warning);
         found
             .kept
             .entry(artifact.name.clone())
@@ -462,11 +492,13 @@ fn unique_output_name(t: &stackforge_constructs::Template, base: &str) -> String
 
 /// The `synth` step: checks the selected stacks against `out/<env>` (the committed
 /// templates), keeps still-imported exports with a warning, and refuses replacements and
-/// export deadlocks with one error listing each problem and its fixes.
+/// export deadlocks with one error listing each problem and its fixes. `check` is
+/// `synth --check` (see [`check_env`]).
 pub fn guard_synth(
     assembly: &mut Assembly,
     out: &Path,
     select: &Selection,
+    check: bool,
     io: &mut Io<'_>,
 ) -> Result<()> {
     let names: Vec<String> = select
@@ -482,7 +514,7 @@ pub fn guard_synth(
         .filter(|e| names.iter().any(|n| n == e.environment.name()))
     {
         let mut committed = Committed::new(&out.join(env.environment.name()))?;
-        let found = check_env(env, &mut committed, &|s| select.includes_stack(s));
+        let found = check_env(env, &mut committed, &|s| select.includes_stack(s), check);
         for w in &found.warnings {
             let _ = writeln!(io.err, "warning: {w}");
         }

@@ -96,7 +96,7 @@ impl DiffCommand {
             let env_name = env.environment.name().to_owned();
             let mut committed = Committed::new(&dir.join(&env_name))?;
             committed.load_all()?;
-            let safety = check_env(env, &mut committed, &selected);
+            let safety = check_env(env, &mut committed, &selected, false);
             for w in &safety.warnings {
                 let _ = writeln!(io.err, "note: {w}");
             }

@@ -49,7 +49,7 @@ impl SynthCommand {
     /// Runs the command.
     pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
         let mut assembly = synthesize(factory, io)?;
-        crate::safety::guard_synth(&mut assembly, &self.out, &self.select, io)?;
+        crate::safety::guard_synth(&mut assembly, &self.out, &self.select, self.check, io)?;
         let envs = self.select.environments(&assembly)?;
         let format = OutputFormat::from(self.format);
         let mut rendered = Vec::new();
