@@ -4,7 +4,9 @@ use std::ffi::OsString;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{check::CheckCommand, list::ListCommand, synth::SynthCommand};
+use crate::commands::{
+    check::CheckCommand, diff::DiffCommand, list::ListCommand, synth::SynthCommand,
+};
 use crate::error::{EXIT_OK, EXIT_USAGE};
 use crate::pipeline::{AppFactory, Io};
 
@@ -26,6 +28,8 @@ pub enum Command {
     List(ListCommand),
     /// Check templates against the policy rules (the synthesized app, or PATHs).
     Check(CheckCommand),
+    /// Compare the synthesized app with committed (or any) templates; flag replacements.
+    Diff(DiffCommand),
 }
 
 /// Parses `args`, runs the command, prints errors as paragraphs to `io.err` and returns the
@@ -46,6 +50,7 @@ where
         Command::Synth(c) => c.execute(factory, io),
         Command::List(c) => c.execute(factory, io),
         Command::Check(c) => c.execute(factory, io),
+        Command::Diff(c) => c.execute(factory, io),
     };
     match result {
         Ok(code) => code,

@@ -3,11 +3,13 @@
 
 pub mod cli;
 pub mod commands;
+pub mod diff;
 pub mod error;
 pub mod output;
 pub mod params;
 pub mod pipeline;
 pub mod policy;
+pub mod safety;
 pub mod template_file;
 
 pub use cli::run;

@@ -1,5 +1,6 @@
 //! One module per subcommand; each is a clap `Args` struct with an `execute` method.
 
 pub mod check;
+pub mod diff;
 pub mod list;
 pub mod synth;

@@ -54,7 +54,8 @@ pub struct SynthCommand {
 impl SynthCommand {
     /// Runs the command.
     pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
-        let assembly = synthesize(factory, io)?;
+        let mut assembly = synthesize(factory, io)?;
+        crate::safety::guard_synth(&mut assembly, &self.out, &self.select, self.check, io)?;
         let envs = self.select.environments(&assembly)?;
         if self.no_check {
             let _ = writeln!(

@@ -1,0 +1,198 @@
+//! The text and JSON forms of a [`Report`].
+
+use std::fmt::Write;
+
+use super::values::compact;
+use super::{
+    Action, Change, EntryAction, EntryChange, Impact, Report, ResourceChange, StackDiff,
+    StackStatus, Summary,
+};
+
+/// Longest value shown in text output; longer ones are cut (`--json` has them whole).
+const MAX_VALUE: usize = 100;
+
+/// The report as colour-free text, grouped by environment and stack, ending with a summary.
+pub fn render_text(report: &Report) -> String {
+    let mut t = String::new();
+    for env in &report.environments {
+        let _ = writeln!(t, "{}", env.name);
+        for s in &env.stacks {
+            stack(&mut t, s);
+        }
+    }
+    if !report.changes {
+        t.push_str("No changes.\n");
+    }
+    let _ = writeln!(t, "Summary: {}", summary(&report.summary));
+    t
+}
+
+/// The report as one pretty-printed JSON document.
+pub fn render_json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
+}
+
+fn summary(s: &Summary) -> String {
+    let mut line = format!(
+        "{} to add, {} to change, {} to replace, {} to remove",
+        s.add, s.change, s.replace, s.remove
+    );
+    if s.may_replace > 0 {
+        let _ = write!(line, "; {} of the changes may replace", s.may_replace);
+    }
+    if s.other > 0 {
+        let _ = write!(line, "; {} other change(s)", s.other);
+    }
+    if s.dangerous > 0 {
+        let _ = write!(line, "; {} DANGEROUS (exports)", s.dangerous);
+    }
+    if s.hidden > 0 {
+        let _ = write!(
+            line,
+            "; {} metadata-only change(s) hidden (--all shows them)",
+            s.hidden
+        );
+    }
+    line
+}
+
+fn stack(t: &mut String, s: &StackDiff) {
+    let file = s
+        .file
+        .as_ref()
+        .map_or(String::new(), |f| format!(" (vs {f})"));
+    let status = match s.status {
+        StackStatus::Added => "stack added",
+        StackStatus::Removed => "stack removed",
+        StackStatus::Changed => "changed",
+        StackStatus::Unchanged => "no changes",
+    };
+    let _ = writeln!(t, "  {}{file}: {status}", s.stack);
+    if s.status == StackStatus::Unchanged && s.kept_exports.is_empty() {
+        if s.hidden > 0 {
+            let _ = writeln!(t, "    summary: {}", summary(&s.summary()));
+        }
+        return;
+    }
+    for r in &s.resources {
+        resource(t, r);
+    }
+    if let Some(d) = &s.description {
+        let _ = writeln!(
+            t,
+            "    ~ Description: {} -> {}",
+            compact(d.old.as_ref(), MAX_VALUE),
+            compact(d.new.as_ref(), MAX_VALUE)
+        );
+    }
+    let sections = [
+        ("Parameters", &s.parameters),
+        ("Conditions", &s.conditions),
+        ("Mappings", &s.mappings),
+        ("Outputs", &s.outputs),
+        ("Other sections", &s.other),
+    ];
+    for (title, list) in sections {
+        let kept = if title == "Outputs" {
+            s.kept_exports.as_slice()
+        } else {
+            &[]
+        };
+        if list.is_empty() && kept.is_empty() {
+            continue;
+        }
+        let _ = writeln!(t, "    {title}:");
+        for e in list {
+            entry(t, e);
+        }
+        for k in kept {
+            let _ = writeln!(
+                t,
+                "      = export kept: {} (output {}, still imported by {})",
+                k.export,
+                k.output,
+                k.importers.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(t, "    summary: {}", summary(&s.summary()));
+}
+
+fn resource(t: &mut String, r: &ResourceChange) {
+    let (sign, label) = match r.action {
+        Action::Add => ("+", "add".to_owned()),
+        Action::Remove => ("-", "remove".to_owned()),
+        Action::Update => ("~", "update in place".to_owned()),
+        Action::MayReplace => ("~", "may replace".to_owned()),
+        Action::Replace => match &r.old_logical_id {
+            Some(old) => (
+                "~",
+                format!("replaced (logical ID {old} -> {})", r.logical_id),
+            ),
+            None => ("~", "replace".to_owned()),
+        },
+    };
+    let path = r.path.as_ref().map_or(String::new(), |p| format!(" ({p})"));
+    let _ = writeln!(
+        t,
+        "    {sign} {} {}{path}: {label}",
+        r.logical_id, r.type_name
+    );
+    for c in &r.changes {
+        change(t, c, "        ");
+    }
+    for n in r.notes.iter().skip(usize::from(r.old_logical_id.is_some())) {
+        let _ = writeln!(t, "        note: {n}");
+    }
+}
+
+fn change(t: &mut String, c: &Change, indent: &str) {
+    let why = match (c.impact, &c.reason) {
+        (Impact::Replace, Some(r)) => format!("  [replaces: {r}]"),
+        (Impact::Replace, None) => "  [replaces]".to_owned(),
+        (Impact::MayReplace, Some(r)) => format!("  [may replace: {r}]"),
+        (Impact::MayReplace, None) => "  [may replace]".to_owned(),
+        (Impact::Update, _) => String::new(),
+    };
+    let _ = writeln!(
+        t,
+        "{indent}{}: {} -> {}{why}",
+        if c.path.is_empty() {
+            "(value)"
+        } else {
+            &c.path
+        },
+        compact(c.old.as_ref(), MAX_VALUE),
+        compact(c.new.as_ref(), MAX_VALUE)
+    );
+}
+
+fn entry(t: &mut String, e: &EntryChange) {
+    match e.action {
+        EntryAction::Add => {
+            let _ = writeln!(
+                t,
+                "      + {}: {}",
+                e.name,
+                compact(e.new.as_ref(), MAX_VALUE)
+            );
+        }
+        EntryAction::Remove => {
+            let _ = writeln!(
+                t,
+                "      - {}: {}",
+                e.name,
+                compact(e.old.as_ref(), MAX_VALUE)
+            );
+        }
+        EntryAction::Change => {
+            let _ = writeln!(t, "      ~ {}", e.name);
+            for c in &e.changes {
+                change(t, c, "          ");
+            }
+        }
+    }
+    if let Some(d) = &e.danger {
+        let _ = writeln!(t, "        DANGER: {d}");
+    }
+}
