@@ -47,7 +47,13 @@ fn build(v: V) -> Result<App, Error> {
     if v.moved_allow {
         network.allow_replacement("network/Monitoring/Logs", "logs may start over")?;
     }
-    let logs = RawResource::new("AWS::Logs::LogGroup").prop("RetentionInDays", 30);
+    // Encrypted, so the policy gate that runs after the safety checks passes.
+    let logs = RawResource::new("AWS::Logs::LogGroup")
+        .prop("RetentionInDays", 30)
+        .prop(
+            "KmsKeyId",
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        );
     if v.moved {
         let mut root = network.root();
         let mut monitoring = root.child("Monitoring")?;
@@ -60,11 +66,15 @@ fn build(v: V) -> Result<App, Error> {
     let topic = if v.no_topic {
         None
     } else {
-        Some(network.root().add_raw(
-            "Alerts",
-            RawResource::new("AWS::SNS::Topic").prop("DisplayName", "alerts"),
-            ResourceOptions::default(),
-        )?)
+        Some(
+            network.root().add_raw(
+                "Alerts",
+                RawResource::new("AWS::SNS::Topic")
+                    .prop("DisplayName", "alerts")
+                    .prop("KmsMasterKeyId", "alias/aws/sns"),
+                ResourceOptions::default(),
+            )?,
+        )
     };
     let mut service = Stack::new(&app, &env, "service", StackProps::default())?;
     let name = match (&topic, v.no_import) {
