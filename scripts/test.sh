@@ -43,10 +43,18 @@ STACKFORGE_LINT_DIR="$lint_dir" cargo test --workspace
 step "Committed templates are fresh"
 cargo run --quiet -- synth --check
 
-step "cfn-lint on committed templates and on templates the tests wrote"
-mapfile -t templates < <(find templates "$lint_dir" -name '*.template.json' -o -name '*.template.yaml' 2>/dev/null | sort)
-echo "${#templates[@]} templates"
-cfn-lint --non-zero-exit-code error -- "${templates[@]}"
+step "cfn-lint: committed templates (no errors, no warnings)"
+mapfile -t committed < <(find templates -name '*.template.json' -o -name '*.template.yaml' | sort)
+echo "${#committed[@]} templates"
+cfn-lint --non-zero-exit-code warning -- "${committed[@]}"
+
+step "cfn-lint: templates the tests wrote (no errors, no warnings)"
+mapfile -t written < <(find "$lint_dir" -name '*.template.json' | sort)
+echo "${#written[@]} templates"
+[ "${#written[@]}" -gt 0 ] || { echo "the tests wrote no templates to lint"; exit 1; }
+# W3010 flags availability zones an Environment names on purpose (tests of that feature);
+# the committed app picks its zones with Fn::GetAZs and is linted without exceptions above.
+cfn-lint --non-zero-exit-code warning --ignore-checks W3010 -- "${written[@]}"
 
 echo
 echo "All checks passed."
