@@ -4,6 +4,7 @@ use std::ffi::OsString;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::graph::GraphCommand;
 use crate::commands::{list::ListCommand, synth::SynthCommand};
 use crate::error::{EXIT_OK, EXIT_USAGE};
 use crate::pipeline::{AppFactory, Io};
@@ -24,6 +25,8 @@ pub enum Command {
     Synth(SynthCommand),
     /// List environments, stacks in deploy order, dependencies and resource counts.
     List(ListCommand),
+    /// Print one environment as a Graphviz DOT or Mermaid graph.
+    Graph(GraphCommand),
 }
 
 /// Parses `args`, runs the command, prints errors as paragraphs to `io.err` and returns the
@@ -43,6 +46,7 @@ where
     let result = match &cli.command {
         Command::Synth(c) => c.execute(factory, io),
         Command::List(c) => c.execute(factory, io),
+        Command::Graph(c) => c.execute(factory, io),
     };
     match result {
         Ok(code) => code,

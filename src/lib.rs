@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod graph;
 pub mod output;
 pub mod params;
 pub mod pipeline;
