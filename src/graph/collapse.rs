@@ -100,6 +100,9 @@ fn split_number(name: &str) -> Option<(&str, &str)> {
     (digits > 0 && !prefix.is_empty()).then_some((prefix, number))
 }
 
+/// Numbered siblings are alike when they share the name prefix and the sorted resource types.
+type ClassKey<'a> = (&'a str, Vec<&'a str>);
+
 fn visit<'a>(
     tree: &Tree<'a>,
     path: &mut Vec<&'a str>,
@@ -107,8 +110,7 @@ fn visit<'a>(
     placement: &mut [Option<usize>],
     groups: &mut Vec<Collapsed>,
 ) {
-    // (prefix, type multiset) -> member child indices, in first-seen order.
-    let mut classes: Vec<((&str, Vec<&str>), Vec<usize>)> = Vec::new();
+    let mut classes: Vec<(ClassKey<'_>, Vec<usize>)> = Vec::new();
     for (ci, child) in tree.children.iter().enumerate() {
         let Some((prefix, _)) = split_number(child.name) else {
             continue;
