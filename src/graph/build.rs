@@ -39,12 +39,22 @@ impl StackView {
 
 /// Builds the resource-level graph of `env`.
 pub(super) fn resources(app: &str, env: &EnvironmentAssembly) -> Graph {
+    let stacks: Vec<(&str, &str, Value)> = env
+        .stacks
+        .iter()
+        .map(|s| (s.name.as_str(), s.stack_name.as_str(), s.json()))
+        .collect();
+    from_templates(format!("{app} / {}", env.environment.name()), stacks)
+}
+
+/// Builds the resource-level graph of templates given as (short name, stack name, JSON),
+/// in deploy order.
+fn from_templates(title: String, stacks: Vec<(&str, &str, Value)>) -> Graph {
     let mut ids = Ids::default();
     let mut views = Vec::new();
     let mut clusters = Vec::new();
-    for (si, stack) in env.stacks.iter().enumerate() {
-        let (view, cluster) =
-            stack_cluster(si, &stack.name, &stack.stack_name, stack.json(), &mut ids);
+    for (si, (name, stack_name, json)) in stacks.into_iter().enumerate() {
+        let (view, cluster) = stack_cluster(si, name, stack_name, json, &mut ids);
         views.push(view);
         clusters.push(cluster);
     }
@@ -63,7 +73,7 @@ pub(super) fn resources(app: &str, env: &EnvironmentAssembly) -> Graph {
         externals, edges, ..
     } = b;
     Graph {
-        title: format!("{app} / {}", env.environment.name()),
+        title,
         left_to_right: true,
         clusters,
         nodes: externals,
@@ -368,6 +378,76 @@ fn without_redundant_depends_on(edges: Vec<Edge>) -> Vec<Edge> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn labels(g: &Graph, kind: EdgeKind) -> Vec<(String, String, Vec<String>)> {
+        g.edges
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| (e.from.clone(), e.to.clone(), e.labels.clone()))
+            .collect()
+    }
+
+    fn edge(from: &str, to: &str, labels: &[&str]) -> (String, String, Vec<String>) {
+        let labels = labels.iter().map(|l| (*l).to_owned()).collect();
+        (from.to_owned(), to.to_owned(), labels)
+    }
+
+    /// Hand-written templates reach what synthesized ones never do: `Fn::Sub` placeholders
+    /// naming resources, `DependsOn` lists, groups given as parameters or literal ids,
+    /// prefix lists, egress resources, and imports no stack of the app exports.
+    #[test]
+    fn hand_written_templates() {
+        let t = json!({
+            "Parameters": {"PeerSg": {"Type": "String"}},
+            "Resources": {
+                "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+                    "SecurityGroupIngress": [
+                        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "SourceSecurityGroupId": {"Ref": "PeerSg"}},
+                        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "SourcePrefixListId": "pl-1"}
+                    ]}},
+                "Out": {"Type": "AWS::EC2::SecurityGroupEgress", "Properties": {
+                    "GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}, "IpProtocol": "udp",
+                    "FromPort": 53, "ToPort": 53, "DestinationSecurityGroupId": "sg-0abc"}},
+                "Bucket": {"Type": "AWS::S3::Bucket"},
+                "Queue": {"Type": "AWS::SQS::Queue", "DependsOn": ["Bucket", "Sg"], "Properties": {
+                    "QueueName": {"Fn::Sub": "${Bucket}-${AWS::Region}"},
+                    "Tags": [{"Key": "x", "Value": {"Fn::ImportValue": "elsewhere:Thing"}}]}}
+            }
+        });
+        let g = from_templates("t".into(), vec![("app", "t-app", t)]);
+        assert_eq!(
+            labels(&g, EdgeKind::Traffic),
+            [
+                edge("n_ext_parameter_app_PeerSg", "n_app__Sg", &["tcp/22"]),
+                edge("n_ext_prefix_list_pl_1", "n_app__Sg", &["tcp/443"]),
+                edge(
+                    "n_app__Sg",
+                    "n_ext_security_group_sg_0abc",
+                    &["egress udp/53"]
+                ),
+            ]
+        );
+        assert_eq!(
+            labels(&g, EdgeKind::Reference),
+            [edge("n_app__Bucket", "n_app__Queue", &[])]
+        );
+        assert_eq!(
+            labels(&g, EdgeKind::DependsOn),
+            [edge("n_app__Sg", "n_app__Queue", &[])]
+        );
+        assert_eq!(
+            labels(&g, EdgeKind::CrossStack),
+            [edge(
+                "n_ext_Fn__ImportValue_elsewhere_Thing",
+                "n_app__Queue",
+                &[]
+            )]
+        );
+        // Rule resources are edges, not nodes; resources at the stack root are not clustered.
+        assert_eq!(g.clusters[0].nodes.len(), 3);
+        assert!(g.clusters[0].clusters.is_empty());
+    }
 
     #[test]
     fn display_paths_drop_the_default_child() {
