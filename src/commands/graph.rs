@@ -30,8 +30,7 @@ pub struct GraphCommand {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
-    /// `resources`: every resource, collapsed where repeated; `stacks`: the stack
-    /// dependency graph with the deploy order.
+    /// Detail level.
     #[arg(long, value_enum, default_value_t = Level::Resources)]
     pub level: Level,
 }

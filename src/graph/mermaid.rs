@@ -88,7 +88,9 @@ fn cluster<'a>(
     others: &mut Vec<&'a str>,
 ) {
     let pad = indent(depth);
-    let _ = writeln!(out, "{pad}subgraph {}[{}]", c.id, quote_lines(&c.label));
+    // One line: Mermaid draws a second title line over the first nested subgraph's title.
+    let title = format!("\"{}\"", escape(&c.label.join(" - ")));
+    let _ = writeln!(out, "{pad}subgraph {}[{title}]", c.id);
     if c.kind == ClusterKind::OtherStack {
         others.push(&c.id);
     }
