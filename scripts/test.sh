@@ -20,6 +20,15 @@ fi
 export PATH="$root/.venv/bin:$PATH"
 cfn-lint --version
 
+step "Graphviz and the Mermaid parser (graph output is checked with both)"
+if ! command -v dot >/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq graphviz >/dev/null
+fi
+dot -V
+[ -d scripts/mermaid-check/node_modules/mermaid ] || npm ci --prefix scripts/mermaid-check --no-audit --no-fund --loglevel=error
+export STACKFORGE_REQUIRE_GRAPHVIZ=1 STACKFORGE_REQUIRE_MERMAID=1
+
 # Snapshots never update themselves here: a changed template fails until reviewed.
 export INSTA_UPDATE=no CI=true
 
@@ -55,6 +64,9 @@ echo "${#written[@]} templates"
 # W3010 flags availability zones an Environment names on purpose (tests of that feature);
 # the committed app picks its zones with Fn::GetAZs and is linted without exceptions above.
 cfn-lint --non-zero-exit-code warning --ignore-checks W3010 -- "${written[@]}"
+
+step "The README's architecture picture is fresh"
+scripts/render-graph.sh --check
 
 echo
 echo "All checks passed."

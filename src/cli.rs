@@ -5,7 +5,8 @@ use std::ffi::OsString;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    check::CheckCommand, diff::DiffCommand, list::ListCommand, synth::SynthCommand,
+    check::CheckCommand, diff::DiffCommand, graph::GraphCommand, list::ListCommand,
+    synth::SynthCommand,
 };
 use crate::error::{EXIT_OK, EXIT_USAGE};
 use crate::pipeline::{AppFactory, Io};
@@ -30,6 +31,8 @@ pub enum Command {
     Check(CheckCommand),
     /// Compare the synthesized app with committed (or any) templates; flag replacements.
     Diff(DiffCommand),
+    /// Print one environment as a Graphviz DOT or Mermaid graph.
+    Graph(GraphCommand),
 }
 
 /// Parses `args`, runs the command, prints errors as paragraphs to `io.err` and returns the
@@ -51,6 +54,7 @@ where
         Command::List(c) => c.execute(factory, io),
         Command::Check(c) => c.execute(factory, io),
         Command::Diff(c) => c.execute(factory, io),
+        Command::Graph(c) => c.execute(factory, io),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod diff;
 pub mod error;
+pub mod graph;
 pub mod output;
 pub mod params;
 pub mod pipeline;

@@ -2,5 +2,6 @@
 
 pub mod check;
 pub mod diff;
+pub mod graph;
 pub mod list;
 pub mod synth;

@@ -1,0 +1,80 @@
+//! `--level stacks`: one node per stack, numbered in deploy order, with an edge from each
+//! dependency to its dependent labelled with the number of exports it imports.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use stackforge_constructs::EnvironmentAssembly;
+
+use super::refs::{uses, Use};
+use super::{add_edge, EdgeKind, Graph, Ids, Node, NodeKind};
+
+/// Builds the stack-level graph of `env`.
+pub(super) fn stacks(app: &str, env: &EnvironmentAssembly) -> Graph {
+    let mut ids = Ids::default();
+    let mut nodes = Vec::new();
+    for (i, s) in env.stacks.iter().enumerate() {
+        let count = s.template.resources.len();
+        let noun = if count == 1 { "resource" } else { "resources" };
+        nodes.push(Node {
+            id: ids.fresh("n_stack_", &s.name),
+            label: vec![
+                format!("{}. {}", i + 1, s.name),
+                s.stack_name.clone(),
+                format!("{count} {noun}"),
+            ],
+            kind: NodeKind::Stack,
+            stack: Some(i),
+        });
+    }
+    let mut edges = Vec::new();
+    for (i, s) in env.stacks.iter().enumerate() {
+        let imports: BTreeSet<String> = uses(&s.json())
+            .into_iter()
+            .filter_map(|u| match u {
+                Use::Import(name) => Some(name),
+                Use::Local(_) => None,
+            })
+            .collect();
+        for dep in &s.dependencies {
+            let Some(d) = env.stacks.iter().position(|x| &x.name == dep) else {
+                continue;
+            };
+            let prefix = format!("{}:", env.stacks[d].stack_name);
+            let exported: BTreeSet<String> = exported_names(&env.stacks[d].json());
+            let n = imports
+                .iter()
+                .filter(|name| exported.contains(*name) || name.starts_with(&prefix))
+                .count();
+            let label = match n {
+                0 => None,
+                1 => Some("1 import".to_owned()),
+                n => Some(format!("{n} imports")),
+            };
+            add_edge(
+                &mut edges,
+                &nodes[d].id,
+                &nodes[i].id,
+                EdgeKind::StackDependency,
+                label,
+            );
+        }
+    }
+    Graph {
+        title: format!("{app} / {} (deploy order)", env.environment.name()),
+        left_to_right: false,
+        clusters: Vec::new(),
+        nodes,
+        edges,
+    }
+}
+
+fn exported_names(template: &Value) -> BTreeSet<String> {
+    template
+        .get("Outputs")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|o| o.values())
+        .filter_map(|o| o.get("Export")?.get("Name")?.as_str().map(str::to_owned))
+        .collect()
+}
