@@ -141,6 +141,18 @@ pub struct ResourceOptions {
     pub logical_id: Option<String>,
 }
 
+impl ResourceOptions {
+    /// Options with both `DeletionPolicy` and `UpdateReplacePolicy` set to `policy` (what
+    /// happens to the data when the resource leaves the stack or is replaced).
+    pub fn removal(policy: RemovalPolicy) -> Self {
+        Self {
+            deletion_policy: Some(policy),
+            update_replace_policy: Some(policy),
+            ..Default::default()
+        }
+    }
+}
+
 /// How a resource type takes tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TagShape {

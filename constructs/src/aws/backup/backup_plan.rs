@@ -1,7 +1,7 @@
 //! `BackupPlan`: AWS Backup of given resources on a schedule, into a KMS-encrypted vault.
 
 use crate::aws::iam::{ServiceRole, ServiceRoleProps};
-use crate::aws::kms::{KeyService, KmsKey, KmsKeyProps};
+use crate::aws::kms::{KeyService, KmsKey};
 use crate::aws::refs::{BackupPlanId, BackupVaultArn, BackupVaultName, KmsKeyArn, RoleArn};
 use crate::error::Result;
 use crate::expr::Expr;
@@ -120,30 +120,19 @@ impl BackupPlan {
             .unwrap_or_else(Expr::stack_name);
         let name = |suffix: &str| Expr::concat([prefix.clone(), Expr::str(suffix)]);
 
-        let key = match props.encryption_key {
-            Some(k) => k,
-            None => KmsKey::new(
-                &mut scope,
-                "Key",
-                KmsKeyProps {
-                    description: Some("Encrypts an AWS Backup vault".into()),
-                    services: vec![KeyService::Backup],
-                    ..Default::default()
-                },
-            )?
-            .arn(),
-        };
+        let key = KmsKey::given_or_new(
+            &mut scope,
+            props.encryption_key,
+            "Encrypts an AWS Backup vault",
+            &[KeyService::Backup],
+        )?;
         let vault = scope.add_with(
             "Vault",
             cfn::BackupVault {
                 encryption_key_arn: Some(key.clone().into()),
                 ..cfn::BackupVault::new(name("-vault"))
             },
-            ResourceOptions {
-                deletion_policy: Some(props.removal_policy),
-                update_replace_policy: Some(props.removal_policy),
-                ..Default::default()
-            },
+            ResourceOptions::removal(props.removal_policy),
         )?;
         let rule = backup_plan::BackupRuleResourceType {
             schedule_expression: Some(props.schedule.into()),

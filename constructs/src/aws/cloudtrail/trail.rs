@@ -2,7 +2,7 @@
 //! private TLS-only bucket (with server access logging) and a CloudWatch Logs copy.
 
 use crate::aws::iam::{PolicyDocument, Principal, ServiceRole, ServiceRoleProps, Statement};
-use crate::aws::kms::{KeyService, KmsKey, KmsKeyProps};
+use crate::aws::kms::{KeyService, KmsKey};
 use crate::aws::logs::{LogGroup, LogGroupProps, RETENTION_DAYS};
 use crate::aws::refs::{BucketArn, BucketName, KmsKeyArn, LogGroupArn, LogGroupName, TrailArn};
 use crate::aws::s3::{AccessLogging, Bucket, BucketEncryption, BucketProps};
@@ -104,19 +104,12 @@ impl Trail {
         let mut scope = scope.child(id)?;
         validate(&scope, &props)?;
 
-        let key = match props.encryption_key {
-            Some(k) => k,
-            None => KmsKey::new(
-                &mut scope,
-                "Key",
-                KmsKeyProps {
-                    description: Some("Encrypts CloudTrail log files and their log group".into()),
-                    services: vec![KeyService::CloudTrail, KeyService::Logs],
-                    ..Default::default()
-                },
-            )?
-            .arn(),
-        };
+        let key = KmsKey::given_or_new(
+            &mut scope,
+            props.encryption_key,
+            "Encrypts CloudTrail log files and their log group",
+            &[KeyService::CloudTrail, KeyService::Logs],
+        )?;
 
         // Server access logs can only land in an SSE-S3 bucket. It does not log its own
         // access: that would need yet another bucket, and so on.

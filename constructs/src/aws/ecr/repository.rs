@@ -1,7 +1,7 @@
 //! `Repository`: an ECR repository that scans images on push, never lets a tag move, is
 //! encrypted with a customer-managed KMS key and keeps only the newest images.
 
-use crate::aws::kms::{KmsKey, KmsKeyProps};
+use crate::aws::kms::KmsKey;
 use crate::aws::refs::{KmsKeyArn, RepositoryArn, RepositoryName};
 use crate::error::Result;
 use crate::expr::Expr;
@@ -82,18 +82,12 @@ impl Repository {
     pub fn new(scope: &mut Scope<'_>, id: &str, props: RepositoryProps) -> Result<Repository> {
         let mut scope = scope.child(id)?;
         props.check(&scope, "")?;
-        let key = match props.encryption_key {
-            Some(k) => k,
-            None => KmsKey::new(
-                &mut scope,
-                "Key",
-                KmsKeyProps {
-                    description: Some("Encrypts ECR container images".into()),
-                    ..Default::default()
-                },
-            )?
-            .arn(),
-        };
+        let key = KmsKey::given_or_new(
+            &mut scope,
+            props.encryption_key,
+            "Encrypts ECR container images",
+            &[],
+        )?;
         let lifecycle = serde_json::json!({
             "rules": [{
                 "rulePriority": 1,
@@ -124,11 +118,7 @@ impl Repository {
                 repository_name: props.name,
                 ..Default::default()
             },
-            ResourceOptions {
-                deletion_policy: Some(props.removal_policy),
-                update_replace_policy: Some(props.removal_policy),
-                ..Default::default()
-            },
+            ResourceOptions::removal(props.removal_policy),
         )?;
         Ok(Repository {
             name: RepositoryName::from_expr(handle.ref_()),

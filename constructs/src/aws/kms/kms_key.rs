@@ -83,11 +83,7 @@ impl KmsKey {
         let handle = scope.add_with(
             "Resource",
             key,
-            ResourceOptions {
-                deletion_policy: Some(props.removal_policy),
-                update_replace_policy: Some(props.removal_policy),
-                ..Default::default()
-            },
+            ResourceOptions::removal(props.removal_policy),
         )?;
         if let Some(alias) = props.alias {
             let name = match alias.expr().as_str() {
@@ -97,6 +93,29 @@ impl KmsKey {
             scope.add("Alias", Alias::new(name, handle.ref_()))?;
         }
         Ok(KmsKey { handle })
+    }
+
+    /// The ARN of `given`, or of a new key `scope/Key` whose policy names `services` — the
+    /// "a key is created unless you pass one" default every encrypting construct has.
+    pub fn given_or_new(
+        scope: &mut Scope<'_>,
+        given: Option<KmsKeyArn>,
+        description: impl Into<String>,
+        services: &[KeyService],
+    ) -> Result<KmsKeyArn> {
+        match given {
+            Some(key) => Ok(key),
+            None => Ok(KmsKey::new(
+                scope,
+                "Key",
+                KmsKeyProps {
+                    description: Some(description.into()),
+                    services: services.to_vec(),
+                    ..Default::default()
+                },
+            )?
+            .arn()),
+        }
     }
 
     /// The key ARN.

@@ -1,7 +1,7 @@
 //! `LogGroup`: a CloudWatch Logs group that is always KMS-encrypted and always has a
 //! retention.
 
-use crate::aws::kms::{KeyService, KmsKey, KmsKeyProps};
+use crate::aws::kms::{KeyService, KmsKey};
 use crate::aws::refs::{KmsKeyArn, LogGroupArn, LogGroupName};
 use crate::error::Result;
 use crate::resource::{RemovalPolicy, ResourceHandle, ResourceOptions};
@@ -60,19 +60,12 @@ impl LogGroup {
                 format!("use one of {RETENTION_DAYS:?}"),
             ));
         }
-        let key = match props.encryption_key {
-            Some(k) => k,
-            None => KmsKey::new(
-                &mut scope,
-                "Key",
-                KmsKeyProps {
-                    description: Some("Encrypts a CloudWatch Logs log group".into()),
-                    services: vec![KeyService::Logs],
-                    ..Default::default()
-                },
-            )?
-            .arn(),
-        };
+        let key = KmsKey::given_or_new(
+            &mut scope,
+            props.encryption_key,
+            "Encrypts a CloudWatch Logs log group",
+            &[KeyService::Logs],
+        )?;
         let handle = scope.add_with(
             "Resource",
             logs::LogGroup {
@@ -81,11 +74,7 @@ impl LogGroup {
                 log_group_name: props.name,
                 ..Default::default()
             },
-            ResourceOptions {
-                deletion_policy: Some(props.removal_policy),
-                update_replace_policy: Some(props.removal_policy),
-                ..Default::default()
-            },
+            ResourceOptions::removal(props.removal_policy),
         )?;
         Ok(LogGroup { handle })
     }

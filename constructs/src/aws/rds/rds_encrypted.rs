@@ -5,7 +5,7 @@
 use crate::aws::cloudwatch::{Metric, Statistic};
 use crate::aws::ec2::{Connectable, SecurityGroup, SecurityGroupProps, Subnet, Vpc};
 use crate::aws::iam::{attach_policy, PolicyDocument, ServiceRole, ServiceRoleProps, Statement};
-use crate::aws::kms::{KmsKey, KmsKeyProps};
+use crate::aws::kms::KmsKey;
 use crate::aws::refs::{
     DbInstanceArn, DbInstanceId, KmsKeyArn, RoleName, SecretArn, SecurityGroupId,
 };
@@ -263,20 +263,14 @@ impl RdsEncrypted {
         }
         let path = scope.path().to_owned();
 
-        let key = match props.encryption_key {
-            Some(k) => k,
-            None => KmsKey::new(
-                &mut scope,
-                "Key",
-                KmsKeyProps {
-                    description: Some(format!(
-                        "Encrypts the storage, backups, Performance Insights and master secret of {path}"
-                    )),
-                    ..Default::default()
-                },
-            )?
-            .arn(),
-        };
+        let key = KmsKey::given_or_new(
+            &mut scope,
+            props.encryption_key,
+            format!(
+                "Encrypts the storage, backups, Performance Insights and master secret of {path}"
+            ),
+            &[],
+        )?;
         let subnet_group = scope.add(
             "SubnetGroup",
             DbSubnetGroup::new(
@@ -360,11 +354,7 @@ impl RdsEncrypted {
                 preferred_maintenance_window: props.preferred_maintenance_window.map(Str::from),
                 ..Default::default()
             },
-            ResourceOptions {
-                deletion_policy: Some(RemovalPolicy::Snapshot),
-                update_replace_policy: Some(RemovalPolicy::Snapshot),
-                ..Default::default()
-            },
+            ResourceOptions::removal(RemovalPolicy::Snapshot),
         )?;
         Ok(RdsEncrypted {
             handle,

@@ -172,11 +172,7 @@ impl Bucket {
                 }),
                 ..Default::default()
             },
-            ResourceOptions {
-                deletion_policy: Some(props.removal_policy),
-                update_replace_policy: Some(props.removal_policy),
-                ..Default::default()
-            },
+            ResourceOptions::removal(props.removal_policy),
         )?;
         let arn = BucketArn::from_expr(handle.arn());
         let objects = Expr::concat([Expr::from(&arn), Expr::str("/*")]);

@@ -2,7 +2,7 @@
 //! CloudWatch alarms of this account publish.
 
 use crate::aws::iam::{PolicyDocument, Principal, Statement};
-use crate::aws::kms::{KeyService, KmsKey, KmsKeyProps};
+use crate::aws::kms::{KeyService, KmsKey};
 use crate::aws::refs::{KmsKeyArn, TopicArn, TopicName};
 use crate::error::Result;
 use crate::expr::Expr;
@@ -85,19 +85,12 @@ impl Topic {
                 }
             }
         }
-        let key = match props.encryption_key {
-            Some(k) => k,
-            None => KmsKey::new(
-                &mut scope,
-                "Key",
-                KmsKeyProps {
-                    description: Some("Encrypts an SNS topic CloudWatch alarms publish to".into()),
-                    services: vec![KeyService::CloudWatchAlarms, KeyService::Sns],
-                    ..Default::default()
-                },
-            )?
-            .arn(),
-        };
+        let key = KmsKey::given_or_new(
+            &mut scope,
+            props.encryption_key,
+            "Encrypts an SNS topic CloudWatch alarms publish to",
+            &[KeyService::CloudWatchAlarms, KeyService::Sns],
+        )?;
         let subscriptions: Vec<topic::Subscription> = props
             .email_subscriptions
             .into_iter()
