@@ -43,3 +43,35 @@ pub fn write_for_lint(name: &str, assembly: &Assembly) {
         }
     }
 }
+
+/// The template of the one stack `build` fills (see [`synth_stack`]), also written for the
+/// test command's cfn-lint run under `name`. Panics when synthesis fails: for tests only.
+pub fn synth_template(
+    name: &str,
+    build: impl FnOnce(&mut Scope<'_>) -> Result<()>,
+) -> serde_json::Value {
+    let assembly = synth_stack(build).unwrap_or_else(|e| panic!("synth failed: {e}"));
+    write_for_lint(name, &assembly);
+    assembly.environments[0].stacks[0].json()
+}
+
+/// The error message synthesizing `build` fails with. Panics when it succeeds: for tests only.
+pub fn synth_error(build: impl FnOnce(&mut Scope<'_>) -> Result<()>) -> String {
+    match synth_stack(build) {
+        Ok(_) => panic!("synth succeeded, an error was expected"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// The resources of `type_name` in `template`, with their logical IDs, in template order.
+pub fn resources_of_type<'a>(
+    template: &'a serde_json::Value,
+    type_name: &str,
+) -> Vec<(&'a String, &'a serde_json::Value)> {
+    template["Resources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| r["Type"] == type_name)
+        .collect()
+}

@@ -6,20 +6,10 @@ use stackforge_constructs::aws::cloudtrail::{ManagementEvents, Trail, TrailProps
 use stackforge_constructs::aws::kms::{KeyService, KmsKey, KmsKeyProps};
 use stackforge_constructs::aws::refs::{BucketArn, DbInstanceArn};
 use stackforge_constructs::aws::s3::{Bucket, BucketEncryption, BucketProps};
-use stackforge_constructs::testing::{synth_stack, write_for_lint};
-use stackforge_constructs::{Error, Expr, Scope};
+use stackforge_constructs::testing::{synth_error as err, synth_template as synth};
+use stackforge_constructs::Expr;
 
 const DB_ARN: &str = "arn:aws:rds:us-east-1:123456789012:db:migration-api";
-
-fn synth(name: &str, build: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> Value {
-    let asm = synth_stack(build).unwrap();
-    write_for_lint(name, &asm);
-    asm.environments[0].stacks[0].json()
-}
-
-fn err(build: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> String {
-    synth_stack(build).unwrap_err().to_string()
-}
 
 /// The resources of `type_name`, with their logical IDs.
 fn of_type<'a>(t: &'a Value, type_name: &str) -> Vec<(&'a str, &'a Value)> {

@@ -10,18 +10,7 @@ use stackforge_constructs::aws::kms::{KeyService, KmsKey, KmsKeyProps};
 use stackforge_constructs::aws::logs::{LogGroup, LogGroupProps};
 use stackforge_constructs::aws::refs::VpcId;
 use stackforge_constructs::aws::s3::{Bucket, BucketEncryption, BucketProps};
-use stackforge_constructs::testing::{synth_stack, write_for_lint};
-use stackforge_constructs::{Error, Scope};
-
-fn synth(name: &str, build: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> Value {
-    let asm = synth_stack(build).unwrap();
-    write_for_lint(name, &asm);
-    asm.environments[0].stacks[0].json()
-}
-
-fn err(build: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> String {
-    synth_stack(build).unwrap_err().to_string()
-}
+use stackforge_constructs::testing::{synth_error as err, synth_template as synth};
 
 fn of_type<'a>(t: &'a Value, type_name: &str) -> Vec<&'a Value> {
     t["Resources"]

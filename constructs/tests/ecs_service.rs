@@ -19,8 +19,10 @@ use stackforge_constructs::aws::refs::{
     KmsKeyArn, RepositoryArn, RepositoryName, RouteTableId, SecretArn, SubnetId, VpcId,
 };
 use stackforge_constructs::aws::wafv2::{WebAcl, WebAclProps};
-use stackforge_constructs::testing::{synth_stack, write_for_lint};
-use stackforge_constructs::{Error, Expr, Scope};
+use stackforge_constructs::testing::{
+    resources_of_type as of_type, synth_stack, synth_template as synth,
+};
+use stackforge_constructs::Expr;
 
 const DB_SECRET: &str =
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:migration-api/db-AbCdEf";
@@ -130,12 +132,6 @@ fn customised_props() -> EcsServiceProps {
     }
 }
 
-fn synth(name: &str, build: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> Value {
-    let asm = synth_stack(build).unwrap();
-    write_for_lint(name, &asm);
-    asm.environments[0].stacks[0].json()
-}
-
 fn default_template() -> Value {
     synth("ecs_service_default", |s| {
         EcsService::new(s, "Service", &vpc(), EcsServiceProps::default())?;
@@ -154,15 +150,6 @@ fn err(props: EcsServiceProps) -> String {
     synth_stack(|s| EcsService::new(s, "Service", &vpc(), props).map(|_| ()))
         .unwrap_err()
         .to_string()
-}
-
-fn of_type<'a>(t: &'a Value, type_name: &str) -> Vec<(&'a String, &'a Value)> {
-    t["Resources"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, r)| r["Type"] == type_name)
-        .collect()
 }
 
 fn one<'a>(t: &'a Value, type_name: &str) -> &'a Value {

@@ -12,27 +12,10 @@ use stackforge_constructs::aws::logs::{LogGroup, LogGroupProps};
 use stackforge_constructs::aws::refs::{LogGroupName, TopicArn};
 use stackforge_constructs::aws::sns::{Topic, TopicProps};
 use stackforge_constructs::resources::{ecs, elasticloadbalancingv2 as elb};
-use stackforge_constructs::testing::{synth_stack, write_for_lint};
+use stackforge_constructs::testing::{
+    resources_of_type as of_type, synth_error as err, synth_template as synth, write_for_lint,
+};
 use stackforge_constructs::{App, Environment, Error, Expr, Parameter, Scope, Stack, StackProps};
-
-fn synth(name: &str, build: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> Value {
-    let asm = synth_stack(build).unwrap();
-    write_for_lint(name, &asm);
-    asm.environments[0].stacks[0].json()
-}
-
-fn err(build: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> String {
-    synth_stack(build).unwrap_err().to_string()
-}
-
-fn of_type<'a>(t: &'a Value, type_name: &str) -> Vec<(&'a String, &'a Value)> {
-    t["Resources"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, r)| r["Type"] == type_name)
-        .collect()
-}
 
 fn logical_id_of(t: &Value, type_name: &str) -> String {
     let found = of_type(t, type_name);

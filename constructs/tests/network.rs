@@ -9,14 +9,10 @@ use serde_json::{json, Value};
 use stackforge_constructs::aws::ec2::{
     FlowLogProps, SubnetGroup, Vpc, VpcEndpointService, VpcProps,
 };
-use stackforge_constructs::testing::{synth_stack, write_for_lint};
+use stackforge_constructs::testing::{
+    resources_of_type as of_type, synth_stack, synth_template as synth, write_for_lint,
+};
 use stackforge_constructs::{App, Environment, Error, Scope, Stack, StackProps};
-
-fn synth(name: &str, build: impl FnOnce(&mut Scope<'_>) -> Result<(), Error>) -> Value {
-    let asm = synth_stack(build).unwrap();
-    write_for_lint(name, &asm);
-    asm.environments[0].stacks[0].json()
-}
 
 /// Synthesizes a stack `network` of an app `shop` in `env`.
 fn synth_in(
@@ -43,15 +39,6 @@ fn vpc_err(props: VpcProps) -> String {
     synth_stack(|s| Vpc::new(s, "Vpc", props).map(|_| ()))
         .unwrap_err()
         .to_string()
-}
-
-fn of_type<'a>(t: &'a Value, type_name: &str) -> Vec<(&'a String, &'a Value)> {
-    t["Resources"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, r)| r["Type"] == type_name)
-        .collect()
 }
 
 fn path_of(r: &Value) -> &str {
