@@ -4,7 +4,7 @@ use std::ffi::OsString;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{list::ListCommand, synth::SynthCommand};
+use crate::commands::{deploy::DeployCommand, list::ListCommand, synth::SynthCommand};
 use crate::error::{EXIT_OK, EXIT_USAGE};
 use crate::pipeline::{AppFactory, Io};
 
@@ -24,6 +24,8 @@ pub enum Command {
     Synth(SynthCommand),
     /// List environments, stacks in deploy order, dependencies and resource counts.
     List(ListCommand),
+    /// Deploy one environment's stacks with the AWS CLI, in order, with progress.
+    Deploy(DeployCommand),
 }
 
 /// Parses `args`, runs the command, prints errors as paragraphs to `io.err` and returns the
@@ -43,6 +45,7 @@ where
     let result = match &cli.command {
         Command::Synth(c) => c.execute(factory, io),
         Command::List(c) => c.execute(factory, io),
+        Command::Deploy(c) => c.execute(factory, io),
     };
     match result {
         Ok(code) => code,

@@ -34,6 +34,11 @@ pub enum CliError {
     #[error("{0}")]
     Failed(String),
 
+    /// Something the command needs outside the app is missing: an external tool (the AWS
+    /// CLI) or credentials. Nothing was changed.
+    #[error("{0}")]
+    Prerequisite(String),
+
     /// Writing output failed.
     #[error("writing {path}: {source}")]
     Io {
@@ -49,6 +54,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) | CliError::Input { .. } => EXIT_USAGE,
+            CliError::Prerequisite(_) => EXIT_USAGE,
             CliError::Synth(_) | CliError::Failed(_) | CliError::Io { .. } => EXIT_FAILURE,
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod deploy;
 pub mod error;
 pub mod output;
 pub mod params;
