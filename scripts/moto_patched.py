@@ -5,9 +5,10 @@ to run, but a few defects make it behave unlike CloudFormation. Each patch below
 emulator do what CloudFormation does; none relaxes a check. docs/deploy-testing.md lists them.
 
 Usage (same arguments as moto_server):  python scripts/moto_patched.py -H 127.0.0.1 -p PORT
+To see what a patch fixes, leave it out: MOTO_PATCHES_WITHOUT=name,name python scripts/...
 """
 
-import re
+import os
 import sys
 import warnings
 
@@ -45,10 +46,12 @@ def _reason(exc):
 
 
 def _stack(account_id, region_name, stack_id):
+    """The stack a resource map belongs to (None for stacks moto builds internally)."""
     return cfn_models.cloudformation_backends[account_id][region_name].stacks.get(stack_id)
 
 
 def _event(stack, logical_id, resource_type, status, reason=None, physical_id=None):
+    """Appends a resource event, as CloudFormation records one."""
     stack.events.append(
         cfn_models.Event(
             stack_id=stack.stack_id,
@@ -104,9 +107,9 @@ def _resource_events():
 
 @patch(
     "change-set-execution",
-    "ExecuteChangeSet sees existing exports, publishes the stack's outputs and exports, sets "
-    "LastUpdatedTime on updates, and on a resource failure rolls back with ROLLBACK_COMPLETE/UPDATE_ROLLBACK_COMPLETE instead of "
-    "answering HTTP 500",
+    "ExecuteChangeSet sees existing exports, publishes the stack's outputs and exports (unique "
+    "names), sets LastUpdatedTime on updates, and when a resource fails rolls back to "
+    "ROLLBACK_COMPLETE / UPDATE_ROLLBACK_COMPLETE instead of answering HTTP 500",
 )
 def _change_set_execution():
     def execute_change_set(self, change_set_name, stack_name=None):
@@ -120,7 +123,9 @@ def _change_set_execution():
         create = change_set.change_set_type == "CREATE"
         verb = "CREATE" if create else "UPDATE"
         old_template, old_parameters = stack.template, dict(stack.parameters or {})
-        old_export_names = [e.name for e in self.exports.values() if e.exporting_stack_id == stack.stack_id]
+        old_export_names = [
+            e.name for e in self.exports.values() if e.exporting_stack_id == stack.stack_id
+        ]
 
         stack._add_stack_event(f"{verb}_IN_PROGRESS", resource_status_reason="User Initiated")
         stack.status = f"{verb}_IN_PROGRESS"
@@ -136,12 +141,15 @@ def _change_set_execution():
             stack.description = stack.template_dict.get("Description")
             stack.output_map = stack._create_output_map()
             exports = stack.exports
-            taken = {n for n, e in self.exports.items() if e.exporting_stack_id != stack.stack_id}
+            taken = {
+                n for n, e in self.exports.items() if e.exporting_stack_id != stack.stack_id
+            }
             for export in exports:
                 if export.name in taken:
                     raise ValidationError(
                         stack.stack_id,
-                        message=f"Export with name {export.name} is already exported by another stack",
+                        message=f"Export with name {export.name} is already exported by "
+                        "another stack",
                     )
         except Exception as exc:
             failures = stack._sf_failures
@@ -354,7 +362,9 @@ def _rds_instance_properties():
 
         backend.create_db_instance = with_extra
         try:
-            return original(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+            return original(
+                klass, resource_name, cloudformation_json, account_id, region_name, **kwargs
+            )
         finally:
             del backend.create_db_instance
 
@@ -523,7 +533,14 @@ def apply_all():
             f"moto_patched.py: written for moto {MOTO_VERSION}, found {moto.__version__}. "
             "Review each patch against the new version (docs/deploy-testing.md)."
         )
+    without = {n for n in os.environ.get("MOTO_PATCHES_WITHOUT", "").split(",") if n}
+    unknown = without - PATCHES.keys()
+    if unknown:
+        sys.exit(f"moto_patched.py: no patch named {', '.join(sorted(unknown))}")
     for name, (summary, fn) in PATCHES.items():
+        if name in without:
+            print(f"moto_patched: {name}: LEFT OUT", file=sys.stderr)
+            continue
         fn()
         print(f"moto_patched: {name}: {summary}", file=sys.stderr)
 
