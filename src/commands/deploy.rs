@@ -53,7 +53,8 @@ pub struct DeployCommand {
     /// the stack's declared parameters.
     #[arg(long = "parameter", value_name = "STACK:KEY=VALUE")]
     pub parameters: Vec<ParameterOverride>,
-    /// Deploy a production environment without asking (see the README for which are).
+    /// Deploy a production environment without asking. Production: the environment name has
+    /// the word `prod` or `production` (`prod`, `eu-prod`; not `preprod`).
     #[arg(long)]
     pub yes: bool,
     /// Folder with the committed templates and parameter files (`<DIR>/<env>/`).

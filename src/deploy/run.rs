@@ -67,8 +67,8 @@ pub fn deploy_stack(
 ) -> Result<Outcome> {
     let started = Instant::now();
     let label = &job.label;
-    reporter.line(out, &format!("{label}: started"));
     reporter.status(format!("{label}: starting"));
+    reporter.line(out, &format!("{label}: started"));
     let mut log = EventLog::default();
     // A stack that does not exist yet has no events: nothing to skip.
     if let Ok(events) = EventLog::fetch(aws, &job.stack_name) {
