@@ -7,7 +7,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use indexmap::IndexMap;
-use stackforge_constructs::{EnvironmentAssembly, StackArtifact};
+use stackforge_constructs::{EnvironmentAssembly, ParameterType, StackArtifact};
 
 use crate::error::{CliError, Result};
 use crate::params::{self, ParameterValues};
@@ -157,7 +157,11 @@ fn check_override(stack: &StackArtifact, o: &ParameterOverride) -> Result<()> {
     if let Err(problem) = declared.check_value(&o.value) {
         return Err(CliError::Usage(format!("{flag}: {problem}")));
     }
-    if o.value.is_empty() && declared.default.is_none() {
+    // As for parameter files: an empty list is a value, an empty string without default is not.
+    if o.value.is_empty()
+        && declared.default.is_none()
+        && declared.kind != ParameterType::CommaDelimitedList
+    {
         return Err(CliError::Usage(format!(
             "{flag}: the value is empty. Fix: set a value"
         )));
