@@ -49,6 +49,10 @@ lint_dir="$root/target/lint-templates"
 rm -rf "$lint_dir"
 STACKFORGE_LINT_DIR="$lint_dir" cargo test --workspace
 
+step "Deploy end to end: the real AWS CLI against moto_server on 127.0.0.1 (docs/deploy-testing.md)"
+# Ignored in plain `cargo test`; needs .venv/bin (moto_server, aws) on PATH, as exported above.
+cargo test --test deploy_e2e -- --ignored
+
 step "Committed templates are fresh"
 cargo run --quiet -- synth --check
 

@@ -5,8 +5,8 @@ use std::ffi::OsString;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    check::CheckCommand, diff::DiffCommand, graph::GraphCommand, list::ListCommand,
-    synth::SynthCommand,
+    check::CheckCommand, deploy::DeployCommand, diff::DiffCommand, graph::GraphCommand,
+    list::ListCommand, synth::SynthCommand,
 };
 use crate::error::{EXIT_OK, EXIT_USAGE};
 use crate::pipeline::{AppFactory, Io};
@@ -33,6 +33,8 @@ pub enum Command {
     Diff(DiffCommand),
     /// Print one environment as a Graphviz DOT or Mermaid graph.
     Graph(GraphCommand),
+    /// Deploy one environment's stacks with the AWS CLI, in order, with progress.
+    Deploy(DeployCommand),
 }
 
 /// Parses `args`, runs the command, prints errors as paragraphs to `io.err` and returns the
@@ -55,6 +57,7 @@ where
         Command::Check(c) => c.execute(factory, io),
         Command::Diff(c) => c.execute(factory, io),
         Command::Graph(c) => c.execute(factory, io),
+        Command::Deploy(c) => c.execute(factory, io),
     };
     match result {
         Ok(code) => code,

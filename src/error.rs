@@ -37,6 +37,10 @@ pub enum CliError {
     /// The policy gate could not run (bad `--rules` files, engine failure).
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
+    /// Something the command needs outside the app is missing: an external tool (the AWS
+    /// CLI) or credentials. Nothing was changed.
+    #[error("{0}")]
+    Prerequisite(String),
 
     /// Writing output failed.
     #[error("writing {path}: {source}")]
@@ -53,7 +57,8 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) | CliError::Input { .. } => EXIT_USAGE,
-            CliError::Policy(crate::policy::PolicyError::Rules { .. }) => EXIT_USAGE,
+            CliError::Policy(crate::policy::PolicyError::Rules { .. })
+            | CliError::Prerequisite(_) => EXIT_USAGE,
             CliError::Synth(_)
             | CliError::Failed(_)
             | CliError::Io { .. }

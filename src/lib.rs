@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod deploy;
 pub mod diff;
 pub mod error;
 pub mod graph;

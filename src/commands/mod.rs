@@ -1,6 +1,7 @@
 //! One module per subcommand; each is a clap `Args` struct with an `execute` method.
 
 pub mod check;
+pub mod deploy;
 pub mod diff;
 pub mod graph;
 pub mod list;

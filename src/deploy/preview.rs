@@ -1,0 +1,120 @@
+//! Production environments: which they are, and the change preview shown before deploying
+//! one.
+
+use serde_json::Value;
+
+use crate::diff;
+
+use super::aws::{AwsCli, AwsError};
+use crate::error::{CliError, Result};
+
+/// Whether `environment` is a production environment, which `deploy` asks to confirm
+/// (`--yes`, or a prompt on a terminal) after showing what changes.
+///
+/// The rule: the name, split at every character that is not a letter or digit, has the word
+/// `prod` or `production` (any case): `prod`, `production`, `eu-prod`, `prod_2` are;
+/// `preprod`, `product`, `dev` are not. Name environments accordingly.
+pub fn is_production(environment: &str) -> bool {
+    environment
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w.eq_ignore_ascii_case("prod") || w.eq_ignore_ascii_case("production"))
+}
+
+/// The deployed template of `stack_name` (`aws cloudformation get-template`), or `None` when
+/// the stack does not exist.
+pub fn live_template(aws: &AwsCli, stack_name: &str) -> Result<Option<Value>> {
+    match aws.json(&[
+        "cloudformation",
+        "get-template",
+        "--stack-name",
+        stack_name,
+    ]) {
+        Ok(v) => Ok(Some(match &v["TemplateBody"] {
+            // The CLI decodes JSON bodies; a YAML body stays text.
+            Value::String(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+            other => other.clone(),
+        })),
+        Err(AwsError::Failed { stderr, .. }) if stderr.contains("does not exist") => Ok(None),
+        Err(e) => Err(CliError::Failed(format!(
+            "cannot read the deployed template of {stack_name} for the preview: {e}. Nothing was deployed."
+        ))),
+    }
+}
+
+/// What deploying the new templates over the deployed ones changes, for every stack of
+/// `env`: `(stack, deployed template or None for a new stack, new template)`. This is the
+/// `diff` command's comparison, which flags replacements.
+pub fn preview(env: &str, stacks: &[(&str, Option<Value>, Value)]) -> String {
+    let diffs = stacks
+        .iter()
+        .map(|(stack, live, new)| {
+            diff::diff_stack(
+                env,
+                stack,
+                live.as_ref(),
+                Some(new),
+                diff::Context::default(),
+            )
+        })
+        .collect();
+    diff::render_text(&diff::Report::new(vec![diff::EnvDiff {
+        name: env.to_owned(),
+        stacks: diffs,
+    }]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn production_is_decided_by_the_environment_name() {
+        for yes in [
+            "prod",
+            "PROD",
+            "production",
+            "eu-prod",
+            "prod_2",
+            "us.production",
+        ] {
+            assert!(is_production(yes), "{yes}");
+        }
+        for no in ["dev", "preprod", "product", "staging", "prodx", ""] {
+            assert!(!is_production(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn preview_is_the_diff_of_the_deployed_and_the_new_template() {
+        let live = json!({"Resources": {
+            "Keep": {"Type": "AWS::SNS::Topic"},
+            "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/24"}},
+            "Gone": {"Type": "AWS::S3::Bucket"}
+        }});
+        let new = json!({"Resources": {
+            "Keep": {"Type": "AWS::SNS::Topic"},
+            "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"}},
+            "Added": {"Type": "AWS::SNS::Topic"}
+        }});
+        let text = preview("prod", &[("s", Some(live), new.clone())]);
+        assert!(text.contains("+ Added AWS::SNS::Topic"), "{text}");
+        assert!(text.contains("- Gone AWS::S3::Bucket"), "{text}");
+        assert!(
+            text.contains("~ Subnet AWS::EC2::Subnet") && text.contains("replace"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1 to add")
+                && text.contains("1 to replace")
+                && text.contains("1 to remove"),
+            "{text}"
+        );
+        assert!(preview("prod", &[("s", Some(new.clone()), new.clone())]).contains("No changes."));
+        let added = preview("prod", &[("s", None, new)]);
+        assert!(
+            added.contains("s: stack added") && added.contains("+ Added"),
+            "{added}"
+        );
+    }
+}

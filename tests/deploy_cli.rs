@@ -1,0 +1,768 @@
+//! `deploy` without AWS: `--dry-run` output (in-process, on a small test app), and the real
+//! binary driving a fake `aws` (a shell script in a temporary folder, named by
+//! `STACKFORGE_AWS_CLI`) for progress, failures, prerequisites and production confirmation.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use stackforge::Io;
+use stackforge_constructs::{
+    App, Environment, Error, Expr, Parameter, RawResource, ResourceOptions, Stack, StackProps,
+};
+
+/// `network` <- `data` <- `service` (which has parameters) in `dev` and `prod`.
+fn test_app() -> Result<App, Error> {
+    let mut app = App::new("shop");
+    for env in [Environment::new("dev"), Environment::new("prod")] {
+        let mut network = Stack::new(&app, &env, "network", StackProps::default())?;
+        let topic = network.root().add_raw(
+            "Alerts",
+            RawResource::new("AWS::SNS::Topic")
+                .prop("DisplayName", "alerts")
+                .prop("KmsMasterKeyId", "alias/aws/sns"),
+            ResourceOptions::default(),
+        )?;
+        let mut data = Stack::new(&app, &env, "data", StackProps::default())?;
+        let queue = data.root().add_raw(
+            "Queue",
+            RawResource::new("AWS::SQS::Queue").prop(
+                "QueueName",
+                Expr::concat([topic.get_att("TopicName"), Expr::str("-q")]),
+            ),
+            ResourceOptions::default(),
+        )?;
+        let mut service = Stack::new(&app, &env, "service", StackProps::default())?;
+        let tag =
+            service.add_parameter("ImageTag", Parameter::string().description("Image tag"))?;
+        let stage = service.add_parameter(
+            "Stage",
+            Parameter::string().allowed_values(["blue", "green"]),
+        )?;
+        let token = service.add_parameter("Token", Parameter::string().no_echo())?;
+        service.root().add_raw(
+            "Consumer",
+            RawResource::new("AWS::SNS::Topic")
+                .prop("KmsMasterKeyId", "alias/aws/sns")
+                .prop("DisplayName", Expr::concat([tag, stage, token]))
+                .prop(
+                    "TopicName",
+                    Expr::concat([queue.get_att("QueueName"), Expr::str("-c")]),
+                ),
+            ResourceOptions::default(),
+        )?;
+        app.add_stack(network)?;
+        app.add_stack(data)?;
+        app.add_stack(service)?;
+    }
+    Ok(app)
+}
+
+/// The test app plus, in `dev`, an `archive` stack whose template is over 51,200 bytes.
+fn big_app() -> Result<App, Error> {
+    let mut app = test_app()?;
+    let mut archive = Stack::new(
+        &app,
+        &Environment::new("dev"),
+        "archive",
+        StackProps::default(),
+    )?;
+    for i in 0..150 {
+        archive.root().add_raw(
+            &format!("Topic{i}"),
+            RawResource::new("AWS::SNS::Topic")
+                .prop("DisplayName", "x".repeat(90))
+                .prop("KmsMasterKeyId", "alias/aws/sns"),
+            ResourceOptions::default(),
+        )?;
+    }
+    app.add_stack(archive)?;
+    Ok(app)
+}
+
+struct Run {
+    code: u8,
+    out: String,
+    err: String,
+}
+
+fn run_with(factory: stackforge::AppFactory, args: &[&str]) -> Run {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = {
+        let mut io = Io {
+            out: &mut out,
+            err: &mut err,
+        };
+        stackforge::run(
+            std::iter::once("stackforge").chain(args.iter().copied()),
+            factory,
+            &mut io,
+        )
+    };
+    Run {
+        code,
+        out: String::from_utf8(out).unwrap(),
+        err: String::from_utf8(err).unwrap(),
+    }
+}
+
+/// A templates folder with the service's parameter file for both environments.
+fn templates() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for env in ["dev", "prod"] {
+        fs::create_dir_all(dir.path().join(env)).unwrap();
+        fs::write(
+            dir.path().join(env).join("service.parameters.json"),
+            r#"{"Parameters": {"ImageTag": "1.0.0", "Stage": "blue", "Token": "not-a-secret"}}"#,
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn dry_run(factory: stackforge::AppFactory, dir: &Path, extra: &[&str]) -> Run {
+    let templates = dir.to_str().unwrap();
+    let mut args = vec!["deploy", "--dry-run", "--templates", templates];
+    args.extend_from_slice(extra);
+    run_with(factory, &args)
+}
+
+/// The executable dry runs print: what the test process would run.
+fn aws() -> String {
+    std::env::var("STACKFORGE_AWS_CLI")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "aws".into())
+}
+
+fn expected(dir: &Path, stack: &str, middle: &str, tail: &str) -> String {
+    format!(
+        "{} cloudformation deploy --template-file {}/dev/{stack}.template.json --stack-name shop-dev-{stack} {middle}--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --tags app=shop env=dev stack={stack} --no-fail-on-empty-changeset{tail}",
+        aws(),
+        dir.display()
+    )
+}
+
+const SERVICE_PARAMS: &str = "--parameter-overrides ImageTag=1.0.0 Stage=blue 'Token=****' ";
+
+#[test]
+fn dry_run_prints_the_exact_commands_in_manifest_order() {
+    let dir = templates();
+    let r = dry_run(
+        test_app,
+        dir.path(),
+        &["--env", "dev", "--region", "eu-west-1"],
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    let tail = " --region eu-west-1";
+    let want = [
+        expected(dir.path(), "network", "", tail),
+        expected(dir.path(), "data", "", tail),
+        expected(dir.path(), "service", SERVICE_PARAMS, tail),
+    ]
+    .join("\n")
+        + "\n";
+    assert_eq!(r.out, want);
+}
+
+#[test]
+fn dry_run_passes_profile_and_endpoint_through() {
+    let dir = templates();
+    let r = dry_run(
+        test_app,
+        dir.path(),
+        &[
+            "--env",
+            "dev",
+            "--stack",
+            "network",
+            "--profile",
+            "ops",
+            "--endpoint-url",
+            "http://127.0.0.1:4566",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(
+        r.out,
+        expected(
+            dir.path(),
+            "network",
+            "",
+            " --profile ops --endpoint-url http://127.0.0.1:4566"
+        ) + "\n"
+    );
+}
+
+#[test]
+fn stack_pulls_in_what_it_depends_on_transitively() {
+    let dir = templates();
+    let r = dry_run(
+        test_app,
+        dir.path(),
+        &["--env", "dev", "--stack", "service"],
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    let stacks: Vec<&str> = r
+        .out
+        .lines()
+        .map(|l| {
+            l.split("--stack-name ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        stacks,
+        ["shop-dev-network", "shop-dev-data", "shop-dev-service"]
+    );
+}
+
+#[test]
+fn exclusively_deploys_only_the_named_stacks() {
+    let dir = templates();
+    let r = dry_run(
+        test_app,
+        dir.path(),
+        &[
+            "--env",
+            "dev",
+            "--stack",
+            "service",
+            "--stack",
+            "network",
+            "--exclusively",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(
+        r.out,
+        format!(
+            "{}\n{}\n",
+            expected(dir.path(), "network", "", ""),
+            expected(dir.path(), "service", SERVICE_PARAMS, "")
+        )
+    );
+    let r = dry_run(test_app, dir.path(), &["--env", "dev", "--exclusively"]);
+    assert_eq!(r.code, 2, "--exclusively needs --stack");
+}
+
+#[test]
+fn deploy_needs_exactly_one_environment() {
+    let dir = templates();
+    let r = dry_run(test_app, dir.path(), &[]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.err.contains("one environment at a time") && r.err.contains("dev, prod"),
+        "{}",
+        r.err
+    );
+    let r = dry_run(test_app, dir.path(), &["--env", "dev", "--env", "prod"]);
+    assert_eq!(r.code, 2);
+    let r = dry_run(test_app, dir.path(), &["--env", "qa"]);
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("unknown environment `qa`"), "{}", r.err);
+}
+
+#[test]
+fn parameter_overrides_replace_file_values_and_are_shell_quoted() {
+    let dir = templates();
+    let r = dry_run(
+        test_app,
+        dir.path(),
+        &[
+            "--env",
+            "dev",
+            "--stack",
+            "service",
+            "--exclusively",
+            "--parameter",
+            "service:ImageTag=2.0 rc",
+            "--parameter",
+            "service:Stage=green",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(
+        r.out,
+        expected(
+            dir.path(),
+            "service",
+            "--parameter-overrides 'ImageTag=2.0 rc' Stage=green 'Token=****' ",
+            ""
+        ) + "\n"
+    );
+}
+
+#[test]
+fn parameter_overrides_can_supply_what_the_file_lacks() {
+    let dir = templates();
+    fs::write(
+        dir.path().join("dev/service.parameters.json"),
+        r#"{"Parameters": {"ImageTag": "1.0.0", "Stage": "blue"}}"#,
+    )
+    .unwrap();
+    let args = ["--env", "dev", "--stack", "service", "--exclusively"];
+    let r = dry_run(test_app, dir.path(), &args);
+    assert_eq!(r.code, 1, "the file alone lacks Token");
+    assert!(
+        r.err.contains("`Token` has no default and no value"),
+        "{}",
+        r.err
+    );
+    let r = dry_run(
+        test_app,
+        dir.path(),
+        &[&args[..], &["--parameter", "service:Token=x"]].concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.out.contains("'Token=****'"), "{}", r.out);
+}
+
+#[test]
+fn parameter_override_errors_name_the_flag() {
+    let dir = templates();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--parameter", "service:Nope=1"],
+            "`Nope` is not a parameter of stack `service` (it has: ImageTag, Stage, Token)",
+        ),
+        (
+            &["--parameter", "service:Stage=red"],
+            "--parameter service:Stage: `red` is not one of",
+        ),
+        (
+            &["--parameter", "service:ImageTag="],
+            "--parameter service:ImageTag: the value is empty",
+        ),
+        (
+            &["--parameter", "cache:ImageTag=1"],
+            "environment `dev` has no stack `cache`",
+        ),
+        (
+            &[
+                "--parameter",
+                "service:Stage=blue",
+                "--parameter",
+                "service:Stage=green",
+            ],
+            "--parameter service:Stage is given twice",
+        ),
+        (
+            &["--stack", "network", "--parameter", "service:Stage=blue"],
+            "this deploy does not include stack `service`",
+        ),
+        (
+            &["--parameter", "service-ImageTag=1"],
+            "is not STACK:KEY=VALUE",
+        ),
+    ];
+    for (extra, want) in cases {
+        let r = dry_run(test_app, dir.path(), &[&["--env", "dev"], *extra].concat());
+        assert_eq!(r.code, 2, "{extra:?}: {}", r.err);
+        assert!(
+            r.err.contains(want),
+            "{extra:?}: want {want:?} in {}",
+            r.err
+        );
+        assert!(r.out.is_empty(), "{extra:?}: nothing is printed on errors");
+    }
+}
+
+#[test]
+fn a_template_over_51200_bytes_needs_an_s3_bucket() {
+    let dir = templates();
+    let r = dry_run(big_app, dir.path(), &["--env", "dev"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.err
+            .contains("over CloudFormation's 51200-byte inline limit: shop-dev-archive (")
+            && r.err.contains("Fix: pass --s3-bucket BUCKET"),
+        "{}",
+        r.err
+    );
+    assert!(r.out.is_empty(), "no command is printed: {}", r.out);
+
+    let r = dry_run(
+        big_app,
+        dir.path(),
+        &["--env", "dev", "--s3-bucket", "my-templates"],
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    let lines: Vec<&str> = r.out.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert!(
+        lines[3].contains("--stack-name shop-dev-archive")
+            && lines[3].ends_with("--no-fail-on-empty-changeset --s3-bucket my-templates"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[..3].iter().all(|l| !l.contains("--s3-bucket")),
+        "small templates go inline"
+    );
+}
+
+// ---- The real binary (the migration-api app) with a fake `aws` ----
+
+const FAKE_AWS: &str = r#"#!/bin/sh
+# A stand-in for the AWS CLI: logs each call and answers from files beside it.
+dir=$(cd "$(dirname "$0")" && pwd)
+echo "$*" >> "$dir/calls.log"
+stack=""; prev=""
+for a in "$@"; do
+  [ "$prev" = "--stack-name" ] && stack=$a
+  prev=$a
+done
+events="$dir/events-$stack"
+emit() {
+  n=$(( $(cat "$events" 2>/dev/null | wc -l) + 1 ))
+  printf '{"EventId":"%s-%s","StackName":"%s","LogicalResourceId":"%s","ResourceType":"%s","Timestamp":"2026-01-01T10:00:%02d.000Z","ResourceStatus":"%s","ResourceStatusReason":"%s"}\n' \
+    "$stack" "$n" "$stack" "$1" "$2" "$n" "$3" "$4" >> "$events"
+}
+case "$1 $2" in
+"sts get-caller-identity")
+  if [ -f "$dir/no-credentials" ]; then
+    echo 'Unable to locate credentials. You can configure credentials by running "aws configure".' >&2
+    exit 255
+  fi
+  echo '{"UserId":"AIDATEST","Account":"123456789012","Arn":"arn:aws:iam::123456789012:user/tester"}' ;;
+"cloudformation describe-stack-events")
+  if [ ! -f "$events" ]; then
+    echo "An error occurred (ValidationError) when calling the DescribeStackEvents operation: Stack [$stack] does not exist" >&2
+    exit 255
+  fi
+  printf '{"StackEvents": [%s]}\n' "$(awk '{a[NR]=$0} END {for (i = NR; i > 0; i--) printf "%s%s", a[i], (i > 1 ? "," : "")}' "$events")" ;;
+"cloudformation get-template")
+  if [ ! -f "$dir/template-$stack" ]; then
+    echo "An error occurred (ValidationError) when calling the GetTemplate operation: Stack with id $stack does not exist" >&2
+    exit 255
+  fi
+  printf '{"TemplateBody": %s}\n' "$(cat "$dir/template-$stack")" ;;
+"cloudformation deploy")
+  echo; echo "Waiting for changeset to be created.."
+  if [ -f "$dir/unchanged-$stack" ]; then
+    echo; echo "No changes to deploy. Stack $stack is up to date"; exit 0
+  fi
+  emit "$stack" AWS::CloudFormation::Stack CREATE_IN_PROGRESS "User Initiated"
+  echo "Waiting for stack create/update to complete"
+  emit Topic AWS::SNS::Topic CREATE_IN_PROGRESS ""
+  sleep 0.3
+  if [ -f "$dir/fail-$stack" ]; then
+    emit Topic AWS::SNS::Topic CREATE_FAILED "$(cat "$dir/fail-$stack")"
+    emit "$stack" AWS::CloudFormation::Stack ROLLBACK_IN_PROGRESS "The following resource(s) failed to create: [Topic]."
+    emit "$stack" AWS::CloudFormation::Stack ROLLBACK_COMPLETE ""
+    echo; echo "Failed to create/update the stack. Run the following command"
+    echo "to fetch the list of events leading up to the failure"
+    echo "aws cloudformation describe-stack-events --stack-name $stack"
+    exit 255
+  fi
+  emit Topic AWS::SNS::Topic CREATE_COMPLETE ""
+  emit "$stack" AWS::CloudFormation::Stack CREATE_COMPLETE ""
+  echo; echo "Successfully created/updated stack - $stack" ;;
+*)
+  echo "fake aws: unexpected call: $*" >&2; exit 2 ;;
+esac
+"#;
+
+struct FakeAws {
+    dir: tempfile::TempDir,
+}
+
+impl FakeAws {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("aws");
+        fs::write(&script, FAKE_AWS).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        FakeAws { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn touch(&self, name: &str, content: &str) {
+        fs::write(self.path(name), content).unwrap();
+    }
+
+    fn calls(&self) -> Vec<String> {
+        fs::read_to_string(self.path("calls.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn deployed(&self) -> Vec<String> {
+        self.calls()
+            .iter()
+            .filter(|c| c.starts_with("cloudformation deploy"))
+            .map(|c| {
+                c.split("--stack-name ")
+                    .nth(1)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    fn deploy(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        Command::cargo_bin("stackforge")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("STACKFORGE_AWS_CLI", self.path("aws"))
+            .env("STACKFORGE_DEPLOY_POLL_MS", "50")
+            .arg("deploy")
+            .args(args)
+            .assert()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const DEV_STACKS: [&str; 5] = ["network", "data", "service", "monitoring", "audit"];
+
+#[test]
+fn progress_shows_each_step_event_and_duration_in_order() {
+    let aws = FakeAws::new();
+    aws.touch("unchanged-migration-api-dev-data", "");
+    let out = aws
+        .deploy(&["--env", "dev", "--region", "us-east-1"])
+        .get_output()
+        .clone();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("deploying 5 stack(s) of `dev` to account 123456789012 as arn:aws:iam::123456789012:user/tester"), "{stderr}");
+
+    let network: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("migration-api-dev-network"))
+        .collect();
+    assert_eq!(network[0], "[1/5] migration-api-dev-network: started");
+    assert_eq!(
+        network[1],
+        "[1/5] migration-api-dev-network: creating change set"
+    );
+    assert_eq!(
+        network[2],
+        "[1/5] migration-api-dev-network: change set created; executing"
+    );
+    let events: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("    ") && l.contains("-network"))
+        .collect();
+    assert_eq!(
+        events.first().copied(),
+        Some("    10:00:01  migration-api-dev-network  AWS::CloudFormation::Stack  CREATE_IN_PROGRESS  User Initiated")
+    );
+    let done = network.last().unwrap();
+    assert!(
+        done.starts_with("[1/5] migration-api-dev-network: CREATE_COMPLETE in ")
+            && done.ends_with('s'),
+        "{done}"
+    );
+    let topic: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("  Topic  AWS::SNS::Topic"))
+        .take(2)
+        .collect();
+    assert_eq!(
+        topic,
+        [
+            "    10:00:02  Topic  AWS::SNS::Topic  CREATE_IN_PROGRESS",
+            "    10:00:03  Topic  AWS::SNS::Topic  CREATE_COMPLETE"
+        ],
+        "each event once, oldest first"
+    );
+    assert!(
+        stdout.contains("[2/5] migration-api-dev-data: no changes ("),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("deployed `dev` in "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(": 4 stack(s) changed, 1 without changes"),
+        "{stdout}"
+    );
+
+    let want: Vec<String> = DEV_STACKS
+        .iter()
+        .map(|s| format!("migration-api-dev-{s}"))
+        .collect();
+    assert_eq!(aws.deployed(), want, "manifest order");
+    let calls = aws.calls();
+    assert_eq!(
+        calls[0],
+        "sts get-caller-identity --region us-east-1 --output json"
+    );
+    let deploy = calls
+        .iter()
+        .find(|c| c.starts_with("cloudformation deploy"))
+        .unwrap();
+    assert!(deploy.contains(" --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --tags app=migration-api env=dev stack=network service=migration-api --no-fail-on-empty-changeset --region us-east-1"), "{deploy}");
+    let template = deploy
+        .split("--template-file ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(
+        !Path::new(template).starts_with(env!("CARGO_MANIFEST_DIR")),
+        "a rendered copy, not the committed file: {template}"
+    );
+    assert!(
+        !Path::new(template).exists(),
+        "the rendered copies are removed afterwards"
+    );
+}
+
+#[test]
+fn a_failed_stack_stops_the_deploy_and_reports_its_failed_events() {
+    let aws = FakeAws::new();
+    // A failure from an earlier deploy is not this deploy's.
+    aws.touch(
+        "events-migration-api-dev-service",
+        "{\"EventId\":\"old\",\"LogicalResourceId\":\"Old\",\"ResourceType\":\"AWS::SNS::Topic\",\"Timestamp\":\"2025-01-01T00:00:00Z\",\"ResourceStatus\":\"UPDATE_FAILED\",\"ResourceStatusReason\":\"an old failure\"}\n",
+    );
+    aws.touch(
+        "fail-migration-api-dev-service",
+        "Topic name is taken (Service: SNS)",
+    );
+    let out = aws.deploy(&["--env", "dev"]).get_output().clone();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("[3/5] migration-api-dev-service: FAILED (ROLLBACK_COMPLETE) after "),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: stack migration-api-dev-service failed (ROLLBACK_COMPLETE). Failed resources:\n  Topic (AWS::SNS::Topic) CREATE_FAILED: Topic name is taken (Service: SNS)\n"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("an old failure") && !stdout.contains("an old failure"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stopped at the first failure; not deployed: migration-api-dev-monitoring, migration-api-dev-audit"),
+        "{stderr}"
+    );
+    assert_eq!(
+        aws.deployed(),
+        [
+            "migration-api-dev-network",
+            "migration-api-dev-data",
+            "migration-api-dev-service"
+        ],
+        "later stacks are untouched"
+    );
+    assert!(
+        !aws.calls()
+            .iter()
+            .any(|c| c.contains("migration-api-dev-monitoring")
+                || c.contains("migration-api-dev-audit")),
+        "no call names a later stack"
+    );
+}
+
+#[test]
+fn a_missing_aws_cli_is_an_error_before_anything_starts() {
+    let aws = FakeAws::new();
+    let missing = aws.path("no-such-aws");
+    let out = Command::cargo_bin("stackforge")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("STACKFORGE_AWS_CLI", &missing)
+        .args(["deploy", "--env", "dev"])
+        .assert()
+        .get_output()
+        .clone();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: the AWS CLI `{}` cannot be run",
+            missing.display()
+        )) && stderr.contains("Nothing was deployed")
+            && stderr.contains("STACKFORGE_AWS_CLI names it"),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).is_empty());
+}
+
+#[test]
+fn missing_credentials_are_an_error_before_anything_starts() {
+    let aws = FakeAws::new();
+    aws.touch("no-credentials", "");
+    let out = aws.deploy(&["--env", "dev"]).get_output().clone();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: no usable AWS credentials")
+            && stderr.contains("Unable to locate credentials"),
+        "{stderr}"
+    );
+    assert_eq!(aws.calls(), ["sts get-caller-identity --output json"]);
+}
+
+#[test]
+fn dry_run_runs_no_aws_at_all() {
+    let aws = FakeAws::new();
+    let out = aws
+        .deploy(&["--env", "prod", "--dry-run"])
+        .get_output()
+        .clone();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 5);
+    assert!(aws.calls().is_empty(), "{:?}", aws.calls());
+}
+
+#[test]
+fn prod_without_yes_shows_the_changes_and_refuses() {
+    let aws = FakeAws::new();
+    aws.touch(
+        "template-migration-api-prod-network",
+        r#"{"Resources": {"Old": {"Type": "AWS::SNS::Topic"}}}"#,
+    );
+    let out = aws.deploy(&["--env", "prod"]).get_output().clone();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`prod` is a production environment. Changes to deploy:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("  data: stack added"), "{stderr}");
+    assert!(
+        stderr.contains("  network: changed") && stderr.contains("- Old AWS::SNS::Topic"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Nothing was deployed. Fix: review the changes above and pass --yes."),
+        "{stderr}"
+    );
+    assert!(aws.deployed().is_empty());
+
+    let out = aws.deploy(&["--env", "prod", "--yes"]).get_output().clone();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(aws.deployed().len(), 5);
+}
