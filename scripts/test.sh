@@ -69,6 +69,16 @@ echo "${#written[@]} templates"
 # the committed app picks its zones with Fn::GetAZs and is linted without exceptions above.
 cfn-lint --non-zero-exit-code warning --ignore-checks W3010 -- "${written[@]}"
 
+step "Every generated resource type appears in a linted template"
+missing=0
+while read -r type_name; do
+  case "$type_name" in ""|\#*) continue ;; esac
+  if ! grep -rqsF "\"Type\": \"$type_name\"" templates "$lint_dir"; then
+    echo "no linted template uses $type_name"; missing=1
+  fi
+done < constructs/schemas/types.txt
+[ "$missing" -eq 0 ]
+
 step "The README's architecture picture is fresh"
 scripts/render-graph.sh --check
 

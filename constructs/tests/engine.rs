@@ -718,3 +718,60 @@ fn tags_go_to_taggable_types_in_their_shape_and_not_elsewhere() {
         "SecurityGroupIngress takes no tags"
     );
 }
+
+#[test]
+fn raw_resources_are_validated_against_their_schema_naming_stack_path_and_property() {
+    let mut app = App::new("shop");
+    let dev = Environment::new("dev");
+    let mut s = stack(&app, &dev, "a");
+    let mut root = s.root();
+    root.add_raw(
+        "Vpc",
+        RawResource::new("AWS::EC2::VPC")
+            .prop("CidrBlok", "10.0.0.0/16")
+            .prop("InstanceTenancy", "shared"),
+        ResourceOptions::default(),
+    )
+    .unwrap();
+    // CloudFormation turns numbers into strings, but not lists.
+    root.add_raw(
+        "Subnet",
+        RawResource::new("AWS::EC2::Subnet").prop("CidrBlock", Expr::list(["10.0.0.0/24"])),
+        ResourceOptions::default(),
+    )
+    .unwrap();
+    // An intrinsic function is accepted wherever a value is.
+    root.add_raw(
+        "Ok",
+        RawResource::new("AWS::EC2::Subnet")
+            .prop("VpcId", Expr::local_ref("Vpc"))
+            .prop(
+                "CidrBlock",
+                Expr::select(0, Expr::cidr("10.0.0.0/16", 2, 8)),
+            ),
+        ResourceOptions::default(),
+    )
+    .unwrap();
+    app.add_stack(s).unwrap();
+    let err = app.synth().unwrap_err();
+    let all: Vec<String> = err.errors().iter().map(|e| e.to_string()).collect();
+    let text = all.join("\n");
+    assert!(
+        text.contains("`a/Vpc` (AWS::EC2::VPC): property `CidrBlok`") && text.contains("CidrBlock"),
+        "unknown property, with a suggestion: {text}"
+    );
+    assert!(
+        text.contains("`a/Vpc` (AWS::EC2::VPC): property `InstanceTenancy`"),
+        "value outside the enum: {text}"
+    );
+    assert!(
+        text.contains("`a/Subnet` (AWS::EC2::Subnet): property `VpcId`"),
+        "missing required property: {text}"
+    );
+    assert!(
+        text.contains("`a/Subnet` (AWS::EC2::Subnet): property `CidrBlock`"),
+        "wrong JSON type: {text}"
+    );
+    assert!(!text.contains("a/Ok"), "{text}");
+    assert_eq!(all.len(), 4, "{text}");
+}
