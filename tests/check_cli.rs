@@ -1,6 +1,9 @@
 //! `check` and the policy gate of `synth`, in process through `stackforge::run` with small
 //! test apps built from raw resources.
 
+mod common;
+
+use common::{run_cli, Run};
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
@@ -9,34 +12,8 @@ use stackforge_constructs::{
     App, Environment, Error, RawResource, ResourceOptions, Scope, Stack, StackProps,
 };
 
-struct Run {
-    code: u8,
-    out: String,
-    err: String,
-}
-
-impl Run {
-    fn exit(&self, code: u8) -> bool {
-        self.code == code
-    }
-}
-
 fn run(args: &[&str], factory: AppFactory) -> Run {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = stackforge::Io {
-        out: &mut out,
-        err: &mut err,
-    };
-    let code = stackforge::run(
-        std::iter::once("stackforge").chain(args.iter().copied()),
-        factory,
-        &mut io,
-    );
-    Run {
-        code,
-        out: String::from_utf8(out).unwrap(),
-        err: String::from_utf8(err).unwrap(),
-    }
+    run_cli(factory, args)
 }
 
 fn fixtures() -> PathBuf {

@@ -1,11 +1,13 @@
 //! `synth` and `list` in-process on a small test app: output layout, determinism, `--check`,
 //! YAML, selection errors, parameter files and atomic replacement.
 
+mod common;
+
+use common::{run_cli, Run};
 use std::fs;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use stackforge::Io;
 use stackforge_constructs::{
     App, Environment, Error, Expr, Parameter, RawResource, ResourceOptions, Stack, StackProps,
 };
@@ -61,30 +63,8 @@ fn broken_app() -> Result<App, Error> {
     Ok(app)
 }
 
-struct Run {
-    code: u8,
-    out: String,
-    err: String,
-}
-
 fn run_with(factory: stackforge::AppFactory, args: &[&str]) -> Run {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = {
-        let mut io = Io {
-            out: &mut out,
-            err: &mut err,
-        };
-        stackforge::run(
-            std::iter::once("stackforge").chain(args.iter().copied()),
-            factory,
-            &mut io,
-        )
-    };
-    Run {
-        code,
-        out: String::from_utf8(out).unwrap(),
-        err: String::from_utf8(err).unwrap(),
-    }
+    run_cli(factory, args)
 }
 
 fn run(args: &[&str]) -> Run {

@@ -2,11 +2,13 @@
 //! binary driving a fake `aws` (a shell script in a temporary folder, named by
 //! `STACKFORGE_AWS_CLI`) for progress, failures, prerequisites and production confirmation.
 
+mod common;
+
+use common::{run_cli, Run};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use stackforge::Io;
 use stackforge_constructs::{
     App, Environment, Error, Expr, Parameter, RawResource, ResourceOptions, Stack, StackProps,
 };
@@ -80,30 +82,8 @@ fn big_app() -> Result<App, Error> {
     Ok(app)
 }
 
-struct Run {
-    code: u8,
-    out: String,
-    err: String,
-}
-
 fn run_with(factory: stackforge::AppFactory, args: &[&str]) -> Run {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = {
-        let mut io = Io {
-            out: &mut out,
-            err: &mut err,
-        };
-        stackforge::run(
-            std::iter::once("stackforge").chain(args.iter().copied()),
-            factory,
-            &mut io,
-        )
-    };
-    Run {
-        code,
-        out: String::from_utf8(out).unwrap(),
-        err: String::from_utf8(err).unwrap(),
-    }
+    run_cli(factory, args)
 }
 
 /// A templates folder with the service's parameter file for both environments.

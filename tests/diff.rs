@@ -1,11 +1,13 @@
 //! `diff` in-process: classification and text of each kind of change, JSON output, YAML and
 //! hand-written templates on the `--against` side.
 
+mod common;
+
+use common::{run_cli, Run};
 use std::fs;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use stackforge::Io;
 use stackforge_constructs::{
     App, Environment, Error, Expr, Output, Parameter, RawResource, ResourceOptions, Stack,
     StackProps,
@@ -58,30 +60,8 @@ fn test_app() -> Result<App, Error> {
     Ok(app)
 }
 
-struct Run {
-    code: u8,
-    out: String,
-    err: String,
-}
-
 fn run(args: &[&str]) -> Run {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = {
-        let mut io = Io {
-            out: &mut out,
-            err: &mut err,
-        };
-        stackforge::run(
-            std::iter::once("stackforge").chain(args.iter().copied()),
-            test_app,
-            &mut io,
-        )
-    };
-    Run {
-        code,
-        out: String::from_utf8(out).unwrap(),
-        err: String::from_utf8(err).unwrap(),
-    }
+    run_cli(test_app, args)
 }
 
 /// Synthesizes into a fresh folder: the "committed" side each test then edits.

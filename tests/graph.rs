@@ -5,12 +5,14 @@
 //! The test command sets `STACKFORGE_REQUIRE_GRAPHVIZ=1` and `STACKFORGE_REQUIRE_MERMAID=1`
 //! so a missing parser fails there instead of being skipped.
 
+mod common;
+
+use common::{run_cli, Run};
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use stackforge::graph::{build, EdgeKind, Graph, GraphOptions, Level};
-use stackforge::Io;
 use stackforge_constructs::aws::ec2::{SecurityGroup, SecurityGroupProps, Vpc, VpcProps};
 use stackforge_constructs::aws::rds::{RdsEncrypted, RdsEncryptedProps};
 use stackforge_constructs::aws::refs::SecurityGroupId;
@@ -93,34 +95,12 @@ fn test_app() -> Result<App, Error> {
     Ok(app)
 }
 
-struct Run {
-    code: u8,
-    out: String,
-    err: String,
-}
-
 fn run(args: &[&str]) -> Run {
     run_with(test_app, args)
 }
 
 fn run_with(factory: stackforge::AppFactory, args: &[&str]) -> Run {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = {
-        let mut io = Io {
-            out: &mut out,
-            err: &mut err,
-        };
-        stackforge::run(
-            std::iter::once("stackforge").chain(args.iter().copied()),
-            factory,
-            &mut io,
-        )
-    };
-    Run {
-        code,
-        out: String::from_utf8(out).unwrap(),
-        err: String::from_utf8(err).unwrap(),
-    }
+    run_cli(factory, args)
 }
 
 fn graph_out(args: &[&str]) -> String {

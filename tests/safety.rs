@@ -2,11 +2,14 @@
 //! against the committed templates are refused unless overridden or accepted; exports still
 //! imported by committed templates are kept for one more deploy.
 
+mod common;
+
+use common::{run_cli, Run};
 use std::fs;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use stackforge::{AppFactory, Io};
+use stackforge::AppFactory;
 use stackforge_constructs::{
     App, Environment, Error, Expr, RawResource, ResourceOptions, Stack, StackProps,
 };
@@ -107,30 +110,8 @@ version!(moved_allow, moved, moved_allow);
 version!(no_import, no_import);
 version!(no_import_no_topic, no_import, no_topic);
 
-struct Run {
-    code: u8,
-    out: String,
-    err: String,
-}
-
 fn run(factory: AppFactory, args: &[&str]) -> Run {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = {
-        let mut io = Io {
-            out: &mut out,
-            err: &mut err,
-        };
-        stackforge::run(
-            std::iter::once("stackforge").chain(args.iter().copied()),
-            factory,
-            &mut io,
-        )
-    };
-    Run {
-        code,
-        out: String::from_utf8(out).unwrap(),
-        err: String::from_utf8(err).unwrap(),
-    }
+    run_cli(factory, args)
 }
 
 fn synth(factory: AppFactory, out: &Path) -> Run {
