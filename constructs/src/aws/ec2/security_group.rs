@@ -145,12 +145,8 @@ impl SecurityGroup {
         scope.add(
             id,
             ec2::SecurityGroupIngress {
-                group_id: Some(self.id.clone().into()),
                 source_security_group_id: Some(peer.security_group_id().into()),
-                from_port: Some(port.into()),
-                to_port: Some(port.into()),
-                description: Some(description.into()),
-                ..ec2::SecurityGroupIngress::new("tcp")
+                ..self.tcp_ingress(port, description)
             },
         )?;
         Ok(())
@@ -181,16 +177,23 @@ impl SecurityGroup {
         scope.add(
             id,
             ec2::SecurityGroupIngress {
-                group_id: Some(self.id.clone().into()),
                 cidr_ip: v4,
                 cidr_ipv6: v6,
-                from_port: Some(port.into()),
-                to_port: Some(port.into()),
-                description: Some(description.into()),
-                ..ec2::SecurityGroupIngress::new("tcp")
+                ..self.tcp_ingress(port, description)
             },
         )?;
         Ok(())
+    }
+
+    /// An ingress rule into this group on TCP `port`, its source still to be set.
+    fn tcp_ingress(&self, port: u16, description: &str) -> ec2::SecurityGroupIngress {
+        ec2::SecurityGroupIngress {
+            group_id: Some(self.id.clone().into()),
+            from_port: Some(port.into()),
+            to_port: Some(port.into()),
+            description: Some(description.into()),
+            ..ec2::SecurityGroupIngress::new("tcp")
+        }
     }
 
     /// Lets this group send TCP to `peer`'s group on `port`, as an
