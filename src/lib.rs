@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod diff;
 pub mod error;
 pub mod graph;
+pub mod intrinsics;
 pub mod output;
 pub mod params;
 pub mod pipeline;

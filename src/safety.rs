@@ -19,8 +19,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::intrinsics::{uses, Use};
 use indexmap::IndexMap;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use stackforge_constructs::template::PATH_METADATA_KEY;
 use stackforge_constructs::{Assembly, EnvironmentAssembly, Expr, Output, StackArtifact};
 
@@ -222,80 +223,28 @@ fn exports(t: &Value) -> IndexMap<String, String> {
 }
 
 /// Literal `Fn::ImportValue` names anywhere in `v`.
-fn imports(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(o) => {
-            if let (1, Some(Value::String(name))) = (o.len(), o.get("Fn::ImportValue")) {
-                out.push(name.clone());
-            }
-            o.values().for_each(|x| imports(x, out));
-        }
-        Value::Array(a) => a.iter().for_each(|x| imports(x, out)),
-        _ => {}
-    }
+fn imports(v: &Value) -> Vec<String> {
+    uses(v)
+        .into_iter()
+        .filter_map(|u| match u {
+            Use::Import(name) => Some(name),
+            Use::Local(_) => None,
+        })
+        .collect()
 }
 
-/// Logical IDs a value references with `Ref`, `Fn::GetAtt` or `Fn::Sub` placeholders
-/// (pseudo parameters left out).
-fn references(v: &Value, out: &mut Vec<String>) {
-    let mut push = |id: &str| {
-        if !id.starts_with("AWS::") && !out.iter().any(|x| x == id) {
-            out.push(id.to_owned());
-        }
-    };
-    match v {
-        Value::Object(o) if o.len() == 1 => {
-            if let Some(Value::String(id)) = o.get("Ref") {
-                push(id);
-            }
-            match o.get("Fn::GetAtt") {
-                Some(Value::Array(a)) => {
-                    if let Some(Value::String(id)) = a.first() {
-                        push(id);
-                    }
-                }
-                Some(Value::String(s)) => push(s.split('.').next().unwrap_or(s)),
-                _ => {}
-            }
-            let sub = match o.get("Fn::Sub") {
-                Some(Value::String(s)) => Some((s.as_str(), None)),
-                Some(Value::Array(a)) => a
-                    .first()
-                    .and_then(Value::as_str)
-                    .map(|s| (s, a.get(1).and_then(Value::as_object))),
-                _ => None,
-            };
-            if let Some((template, vars)) = sub {
-                for name in placeholders(template) {
-                    if !vars.is_some_and(|m: &Map<String, Value>| m.contains_key(name)) {
-                        push(name.split('.').next().unwrap_or(name));
-                    }
-                }
+/// Logical IDs a value references with `Ref`, `Fn::GetAtt` or `Fn::Sub` placeholders, each
+/// once (pseudo parameters left out).
+fn references(v: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for u in uses(v) {
+        if let Use::Local(id) = u {
+            if !id.starts_with("AWS::") && !ids.contains(&id) {
+                ids.push(id);
             }
         }
-        _ => {}
     }
-    match v {
-        Value::Object(o) => o.values().for_each(|x| references(x, out)),
-        Value::Array(a) => a.iter().for_each(|x| references(x, out)),
-        _ => {}
-    }
-}
-
-/// `${Name}` placeholders of an `Fn::Sub` string (`${!Literal}` is an escape).
-fn placeholders(s: &str) -> Vec<&str> {
-    let mut found = Vec::new();
-    let mut rest = s;
-    while let Some(start) = rest.find("${") {
-        rest = &rest[start + 2..];
-        let Some(end) = rest.find('}') else { break };
-        let name = &rest[..end];
-        if !name.starts_with('!') {
-            found.push(name.trim());
-        }
-        rest = &rest[end + 1..];
-    }
-    found
+    ids
 }
 
 /// How a kept output's description starts; the importers follow, up to `;`.
@@ -374,9 +323,7 @@ fn keep_exports(
     let mut imported: IndexMap<String, Vec<String>> = IndexMap::new();
     for other in others {
         if let Some(t) = committed.get(&other) {
-            let mut names = Vec::new();
-            imports(t, &mut names);
-            imported.insert(other, names);
+            imported.insert(other, imports(t));
         }
     }
     let mut template = artifact.template.clone();
@@ -398,8 +345,7 @@ fn keep_exports(
             _ => continue,
         };
         let who = importers.join(", ");
-        let mut refs = Vec::new();
-        references(committed_output, &mut refs);
+        let refs = references(committed_output);
         let missing: Vec<&String> = refs
             .iter()
             .filter(|id| {
@@ -554,22 +500,18 @@ mod tests {
 
     #[test]
     fn references_cover_ref_getatt_and_sub_placeholders() {
-        let mut r = Vec::new();
-        references(
+        let r = references(
             &json!({"Fn::Join": ["", [{"Ref": "A"}, {"Fn::GetAtt": ["B", "Arn"]}, {"Fn::GetAtt": "C.Arn"},
                 {"Fn::Sub": "${D.Arn}-${AWS::Region}-${!E}"}, {"Fn::Sub": ["${F}${x}", {"x": {"Ref": "G"}}]},
                 {"Ref": "AWS::StackName"}]]}),
-            &mut r,
         );
         assert_eq!(r, ["A", "B", "C", "D", "F", "G"]);
     }
 
     #[test]
     fn only_literal_imports_count() {
-        let mut i = Vec::new();
-        imports(
+        let i = imports(
             &json!({"R": {"P": [{"Fn::ImportValue": "x"}, {"Fn::ImportValue": {"Fn::Sub": "y"}}]}}),
-            &mut i,
         );
         assert_eq!(i, ["x"]);
     }

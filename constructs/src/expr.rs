@@ -735,6 +735,23 @@ impl<V: Serialize + ?Sized> Serialize for OneKey<'_, V> {
     }
 }
 
+/// The placeholders of an `Fn::Sub` template, as written (`Name`, `Resource.Attribute`),
+/// trimmed; `${!Literal}` is an escape, not a placeholder. An unclosed `${` ends the scan.
+pub fn sub_placeholders(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        rest = &rest[start + 2..];
+        let Some(end) = rest.find('}') else { break };
+        let inner = rest[..end].trim();
+        if !inner.starts_with('!') && !inner.is_empty() {
+            names.push(inner);
+        }
+        rest = &rest[end + 1..];
+    }
+    names
+}
+
 /// The `Fn::Sub` string for a concatenation of literals, pseudo parameters and same-stack
 /// `Ref`/`GetAtt`s — far easier to read than the equivalent `Fn::Join`. `None` when any part
 /// is something `Fn::Sub` cannot inline (an import, a nested function).
@@ -1007,6 +1024,14 @@ mod tests {
     #[test]
     fn json_null_means_no_value() {
         assert_eq!(Expr::from(serde_json::Value::Null), Expr::no_value());
+    }
+
+    #[test]
+    fn sub_placeholders_skip_escapes_and_keep_attributes() {
+        assert_eq!(
+            sub_placeholders("${A}-${B.Arn}${!C}${ D }${}-${E"),
+            ["A", "B.Arn", "D"]
+        );
     }
 
     #[test]

@@ -636,15 +636,7 @@ impl Resolver<'_, '_> {
 
     /// `${Name}` placeholders must be variables, pseudo parameters, or names of this stack.
     fn check_sub(&mut self, template: &str, vars: &IndexMap<String, Expr>, consumer: &str) {
-        let mut rest = template;
-        while let Some(start) = rest.find("${") {
-            rest = &rest[start + 2..];
-            let Some(end) = rest.find('}') else { break };
-            let name = &rest[..end];
-            rest = &rest[end + 1..];
-            if name.starts_with('!') {
-                continue;
-            }
+        for name in crate::expr::sub_placeholders(template) {
             let base = name.split('.').next().unwrap_or(name);
             let known = vars.contains_key(name)
                 || Pseudo::from_name(name).is_some()

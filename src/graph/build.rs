@@ -8,9 +8,9 @@ use stackforge_constructs::template::PATH_METADATA_KEY;
 use stackforge_constructs::EnvironmentAssembly;
 
 use super::collapse::{collapse, Item};
-use super::refs::{depends_on, uses, Use};
 use super::security::{self, Group, Peer};
 use super::{add_edge, Cluster, ClusterKind, Edge, EdgeKind, Graph, Ids, Node, NodeKind};
+use crate::intrinsics::{depends_on, uses, Use};
 
 /// One stack's templates and where its resources are drawn.
 struct StackView {

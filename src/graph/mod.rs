@@ -23,7 +23,6 @@ mod build;
 mod collapse;
 mod dot;
 mod mermaid;
-mod refs;
 mod security;
 mod stacks;
 

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use stackforge_constructs::EnvironmentAssembly;
 
-use super::refs::{uses, Use};
 use super::{add_edge, EdgeKind, Graph, Ids, Node, NodeKind};
+use crate::intrinsics::{uses, Use};
 
 /// Builds the stack-level graph of `env`.
 pub(super) fn stacks(app: &str, env: &EnvironmentAssembly) -> Graph {

@@ -305,20 +305,10 @@ fn intrinsic(
 /// The resource names a `Fn::Sub` string uses: `${Name}` and `${Name.Attribute}`, not
 /// `${!Literal}`.
 fn sub_names(text: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        rest = &rest[start + 2..];
-        let Some(end) = rest.find('}') else {
-            break;
-        };
-        let inner = &rest[..end];
-        if !inner.starts_with('!') {
-            names.push(inner.split('.').next().unwrap_or(inner).trim());
-        }
-        rest = &rest[end + 1..];
-    }
-    names
+    stackforge_constructs::expr::sub_placeholders(text)
+        .into_iter()
+        .map(|name| name.split('.').next().unwrap_or(name))
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
-//! Finding what a template value uses: `Ref`, `Fn::GetAtt`, `Fn::Sub` placeholders and
-//! `Fn::ImportValue`, in the rendered JSON (what CloudFormation reads).
+//! What a rendered template value uses: `Ref`, `Fn::GetAtt`, `Fn::Sub` placeholders and
+//! `Fn::ImportValue`, read from the JSON CloudFormation reads. Shared by `graph` and the
+//! safety checks.
 
 use serde_json::Value;
 
 /// One use of something outside the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Use {
+pub enum Use {
     /// A logical ID (or parameter, or pseudo parameter) of the same template.
     Local(String),
     /// An export, by its literal name.
@@ -13,7 +14,7 @@ pub(crate) enum Use {
 }
 
 /// Every use inside `value`, in document order.
-pub(crate) fn uses(value: &Value) -> Vec<Use> {
+pub fn uses(value: &Value) -> Vec<Use> {
     let mut out = Vec::new();
     walk(value, &mut out);
     out
@@ -57,31 +58,19 @@ fn walk(value: &Value, out: &mut Vec<Use>) {
 }
 
 /// `${Name}` and `${Name.Attr}` placeholders of a `Fn::Sub` template that are not its own
-/// variables; `${!Literal}` is text.
+/// variables.
 fn placeholders(template: &str, vars: Option<&serde_json::Map<String, Value>>, out: &mut Vec<Use>) {
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            return;
-        };
-        let inner = &after[..end];
-        rest = &after[end + 1..];
-        if inner.starts_with('!') {
-            continue;
-        }
-        if vars.is_some_and(|v| v.contains_key(inner)) {
-            continue;
-        }
-        let id = inner.split('.').next().unwrap_or(inner).trim();
-        if !id.is_empty() {
-            out.push(Use::Local(id.to_owned()));
+    for name in stackforge_constructs::expr::sub_placeholders(template) {
+        if !vars.is_some_and(|v| v.contains_key(name)) {
+            out.push(Use::Local(
+                name.split('.').next().unwrap_or(name).to_owned(),
+            ));
         }
     }
 }
 
 /// The logical IDs of a resource's `DependsOn` (a string or a list).
-pub(crate) fn depends_on(resource: &Value) -> Vec<String> {
+pub fn depends_on(resource: &Value) -> Vec<String> {
     match resource.get("DependsOn") {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(items)) => items
