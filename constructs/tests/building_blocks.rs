@@ -185,10 +185,13 @@ fn security_groups_block_all_egress_by_default_and_open_only_named_peers() {
         g.allow_from_cidr(s, "Bad", "10.0.0.300/8", 443, "x")
     });
     assert!(e.contains("`10.0.0.300/8` is not a CIDR range"), "{e}");
-    let _ = SecurityGroup::from_id(
-        stackforge_constructs::aws::refs::SecurityGroupId::from_expr("sg-1"),
-    )
-    .security_group_id();
+    // A group created elsewhere connects by its id.
+    let existing =
+        stackforge_constructs::aws::refs::SecurityGroupId::from_expr("sg-0123456789abcdef0");
+    assert_eq!(
+        SecurityGroup::from_id(existing.clone()).security_group_id(),
+        existing
+    );
 }
 
 #[test]

@@ -812,6 +812,7 @@ fn autoscaling_tracks_cpu_between_min_and_max_tasks() {
 #[test]
 fn metrics_carry_the_dimensions_that_make_them_real() {
     let mut metrics: Vec<Metric> = Vec::new();
+    let mut handles: Vec<Value> = Vec::new();
     let t = synth("ecs_service_metrics", |s| {
         let svc = EcsService::new(s, "Service", &vpc(), EcsServiceProps::default())?;
         metrics = vec![
@@ -821,15 +822,32 @@ fn metrics_carry_the_dimensions_that_make_them_real() {
             svc.metric_target_response_time(),
             svc.metric_http_5xx(),
         ];
-        let _ = (
+        handles = [
             svc.load_balancer_dns_name(),
-            svc.log_group_name(),
-            svc.execution_role(),
-            svc.repository().uri(),
-            svc.web_acl_arn(),
-        );
+            svc.log_group_name().expr(),
+            svc.execution_role().expr(),
+            svc.web_acl_arn().expr(),
+        ]
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .collect();
         Ok(())
     });
+    // The other handle values name the right resources and attributes.
+    let id = |type_name: &str| of_type(&t, type_name)[0].0.clone();
+    assert_eq!(
+        handles,
+        [
+            json!({"Fn::GetAtt": [id("AWS::ElasticLoadBalancingV2::LoadBalancer"), "DNSName"]}),
+            json!({"Ref": id("AWS::Logs::LogGroup")}),
+            json!({"Ref": of_type(&t, "AWS::IAM::Role")
+                .into_iter()
+                .find(|(_, r)| r["Metadata"]["stackforge:path"] == json!("test/Service/ExecutionRole/Resource"))
+                .map(|(id, _)| id.clone())
+                .unwrap()}),
+            json!({"Fn::GetAtt": [id("AWS::WAFv2::WebACL"), "Arn"]}),
+        ]
+    );
     let (cluster_id, _) = of_type(&t, "AWS::ECS::Cluster")[0];
     let (service_id, _) = of_type(&t, "AWS::ECS::Service")[0];
     let (lb_id, _) = of_type(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer")[0];

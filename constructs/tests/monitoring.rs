@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 use stackforge_constructs::aws::cloudwatch::{
     AlarmProps, AlarmSet, AlarmSetProps, AlarmStatusWidget, AlertingTopic, ApiMetrics,
-    ComparisonOperator, Dashboard, DashboardProps, LogWidget, Metric, MetricView, MetricWidget,
-    Position, Statistic, TextWidget, TreatMissingData, UniqueAlarmNames, Widget,
+    ComparisonOperator, Dashboard, DashboardProps, LogWidget, Metric, MetricWidget, Position,
+    Statistic, TextWidget, UniqueAlarmNames, Widget,
 };
 use stackforge_constructs::aws::logs::{LogGroup, LogGroupProps};
 use stackforge_constructs::aws::refs::{LogGroupName, TopicArn};
@@ -1191,6 +1191,4 @@ fn api_performance_dashboard_rejects_the_wrong_metrics() {
         ),
         "{e}"
     );
-    let _ = MetricView::SingleValue;
-    let _ = TreatMissingData::Ignore;
 }

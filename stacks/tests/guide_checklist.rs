@@ -214,7 +214,6 @@ fn security(env: &mut Env<'_>) {
         }
     }
     // Network policies: the service group accepts only the load balancer's group.
-    let service = env.template("service").clone();
     let ecs_service = env
         .props("AWS::ECS::Service")
         .first()
@@ -423,7 +422,6 @@ fn security(env: &mut Env<'_>) {
             }),
         format!("{plans:?} {selections:?}"),
     );
-    let _ = service;
 }
 
 fn monitoring(env: &mut Env<'_>, prefix: &str, topic_name: &str) {
