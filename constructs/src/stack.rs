@@ -304,11 +304,6 @@ impl Stack {
         Ok(())
     }
 
-    /// Number of resources declared so far.
-    pub fn resource_count(&self) -> usize {
-        self.resources.len()
-    }
-
     pub(crate) fn register_node(&mut self, scope: &str, id: &str) -> Result<String> {
         if id.is_empty() || id.contains('/') {
             return Err(Error::InvalidId {
