@@ -4,7 +4,8 @@
 use indexmap::IndexMap;
 
 use crate::expr::{Expr, StackKey};
-use crate::resource::{type_info, TagShape};
+use crate::resource::type_info;
+use crate::resource::TagShape;
 
 /// A resource as an aspect sees it: identity (read-only) and properties/metadata (mutable).
 #[derive(Debug)]

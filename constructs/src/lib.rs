@@ -7,12 +7,13 @@
 //! for the pipeline.
 #![deny(missing_docs)]
 
+pub use stackforge_core::{expr, value};
+
 pub mod app;
 pub mod aspect;
 pub mod assembly;
 pub mod aws;
 pub mod error;
-pub mod expr;
 pub mod logical_id;
 pub mod resource;
 pub mod resources;
@@ -22,7 +23,6 @@ pub mod stack;
 pub mod synth;
 pub mod template;
 pub mod testing;
-pub mod value;
 pub mod yaml;
 
 pub use app::App;
@@ -34,6 +34,7 @@ pub use resource::{
     type_info, CfnResource, RawResource, RemovalPolicy, ResourceHandle, ResourceOptions, TagShape,
     TypeInfo,
 };
+
 pub use scope::Scope;
 pub use stack::{Environment, Stack, StackProps, Suppression};
 pub use template::{Output, Parameter, ParameterType, ResourceDef, Template};

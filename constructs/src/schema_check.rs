@@ -752,14 +752,8 @@ mod tests {
     #[test]
     fn intrinsics_are_accepted_anywhere() {
         let stack = StackKey::new("dev", "network");
-        let condition = ConditionRef {
-            owner: stack.clone(),
-            name: "IsProd".into(),
-        };
-        let map = MappingRef {
-            owner: stack,
-            name: "Tenancy".into(),
-        };
+        let condition = ConditionRef::new(stack.clone(), "IsProd");
+        let map = MappingRef::new(stack, "Tenancy");
         let mut p = IndexMap::new();
         p.insert("CidrBlock".to_owned(), Expr::local_ref("CidrParam"));
         p.insert(

@@ -2,7 +2,6 @@
 //! are declared before synthesis.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -224,10 +223,7 @@ impl Stack {
     pub fn add_condition(&mut self, name: &str, condition: Expr) -> Result<ConditionRef> {
         self.check_template_name("Conditions", name)?;
         self.conditions.insert(name.to_owned(), condition);
-        Ok(ConditionRef {
-            owner: self.key.clone(),
-            name: Arc::from(name),
-        })
+        Ok(ConditionRef::new(self.key.clone(), name))
     }
 
     /// Declares a mapping (top-level key -> second-level key -> value).
@@ -238,10 +234,7 @@ impl Stack {
     ) -> Result<MappingRef> {
         self.check_template_name("Mappings", name)?;
         self.mappings.insert(name.to_owned(), mapping);
-        Ok(MappingRef {
-            owner: self.key.clone(),
-            name: Arc::from(name),
-        })
+        Ok(MappingRef::new(self.key.clone(), name))
     }
 
     /// Makes this stack deploy after `other` even without a reference between them.

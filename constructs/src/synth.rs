@@ -267,14 +267,14 @@ impl App {
                 }
             }
             let condition = r.options.condition.as_ref().and_then(|c| {
-                if &c.owner == stack.key() {
+                if c.owner() == stack.key() {
                     Some(c.name().to_owned())
                 } else {
                     errors.push(Error::ForeignDeclaration {
                         consumer: r.path.clone(),
                         kind: "condition",
                         name: c.name().to_owned(),
-                        owner: c.owner.to_string(),
+                        owner: c.owner().to_string(),
                     });
                     None
                 }
@@ -503,21 +503,21 @@ impl Resolver<'_, '_> {
                 }
             }
             Expr::If { condition, .. } | Expr::Condition(condition)
-                if &condition.owner != self.stack.key() =>
+                if condition.owner() != self.stack.key() =>
             {
                 self.errors.push(Error::ForeignDeclaration {
                     consumer: consumer.to_owned(),
                     kind: "condition",
                     name: condition.name().to_owned(),
-                    owner: condition.owner.to_string(),
+                    owner: condition.owner().to_string(),
                 });
             }
-            Expr::FindInMap { map, .. } if &map.owner != self.stack.key() => {
+            Expr::FindInMap { map, .. } if map.owner() != self.stack.key() => {
                 self.errors.push(Error::ForeignDeclaration {
                     consumer: consumer.to_owned(),
                     kind: "mapping",
                     name: map.name().to_owned(),
-                    owner: map.owner.to_string(),
+                    owner: map.owner().to_string(),
                 });
             }
             Expr::Sub { template, vars } => self.check_sub(template, vars, consumer),

@@ -57,14 +57,16 @@ pub enum RefKind {
 /// ([`Expr::local_ref`]); synthesis checks those exist in the stack that uses them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Reference {
-    pub(crate) owner: Option<StackKey>,
-    pub(crate) logical_id: Arc<str>,
-    pub(crate) path: Arc<str>,
-    pub(crate) kind: RefKind,
+    owner: Option<StackKey>,
+    logical_id: Arc<str>,
+    path: Arc<str>,
+    kind: RefKind,
 }
 
 impl Reference {
-    pub(crate) fn new(owner: StackKey, logical_id: &str, path: &str, kind: RefKind) -> Self {
+    /// A reference to `logical_id` (at construct `path`) owned by stack `owner`. Stacks hand
+    /// these out when a resource or parameter is added; build one by hand only in tests.
+    pub fn new(owner: StackKey, logical_id: &str, path: &str, kind: RefKind) -> Self {
         Self {
             owner: Some(owner),
             logical_id: logical_id.into(),
@@ -109,11 +111,24 @@ impl Reference {
 /// A condition declared in a stack's `Conditions` section.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConditionRef {
-    pub(crate) owner: StackKey,
-    pub(crate) name: Arc<str>,
+    owner: StackKey,
+    name: Arc<str>,
 }
 
 impl ConditionRef {
+    /// The condition `name` declared in stack `owner` (stacks hand these out).
+    pub fn new(owner: StackKey, name: &str) -> Self {
+        Self {
+            owner,
+            name: name.into(),
+        }
+    }
+
+    /// The stack declaring the condition.
+    pub fn owner(&self) -> &StackKey {
+        &self.owner
+    }
+
     /// The condition's name in the template.
     pub fn name(&self) -> &str {
         &self.name
@@ -123,11 +138,24 @@ impl ConditionRef {
 /// A mapping declared in a stack's `Mappings` section.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MappingRef {
-    pub(crate) owner: StackKey,
-    pub(crate) name: Arc<str>,
+    owner: StackKey,
+    name: Arc<str>,
 }
 
 impl MappingRef {
+    /// The mapping `name` declared in stack `owner` (stacks hand these out).
+    pub fn new(owner: StackKey, name: &str) -> Self {
+        Self {
+            owner,
+            name: name.into(),
+        }
+    }
+
+    /// The stack declaring the mapping.
+    pub fn owner(&self) -> &StackKey {
+        &self.owner
+    }
+
     /// The mapping's name in the template.
     pub fn name(&self) -> &str {
         &self.name
@@ -859,14 +887,8 @@ mod tests {
     #[test]
     fn every_intrinsic_renders_in_cloudformation_form() {
         let owner = StackKey::new("dev", "network");
-        let cond = ConditionRef {
-            owner: owner.clone(),
-            name: "IsProd".into(),
-        };
-        let map = MappingRef {
-            owner,
-            name: "Sizes".into(),
-        };
+        let cond = ConditionRef::new(owner.clone(), "IsProd");
+        let map = MappingRef::new(owner, "Sizes");
         let r = vpc_ref();
         let cases: Vec<(Expr, serde_json::Value)> = vec![
             (Expr::Ref(r.clone()), json!({"Ref": "Vpc8378EB38"})),

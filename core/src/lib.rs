@@ -1,0 +1,11 @@
+//! The stackforge value model, shared by the generated resource catalog and the constructs:
+//! [`expr::Expr`] (CloudFormation values and intrinsic functions), the typed property values of
+//! [`value`], and the typed-resource trait with its handles in [`resource`].
+//!
+//! It lives in its own crate so that the generated catalog depends only on it, and editing a
+//! construct never recompiles generated code.
+#![deny(missing_docs)]
+
+pub mod expr;
+pub mod resource;
+pub mod value;

@@ -1,0 +1,119 @@
+//! Resources: the typed-resource trait, per-resource options and the raw escape hatch.
+
+use indexmap::IndexMap;
+
+use crate::expr::{ConditionRef, Expr, Reference};
+
+/// A typed CloudFormation resource (generated from the resource provider schemas).
+pub trait CfnResource {
+    /// The CloudFormation type name (`AWS::EC2::VPC`).
+    const TYPE_NAME: &'static str;
+
+    /// The `Properties` section this value renders as.
+    fn into_properties(self) -> IndexMap<String, Expr>;
+}
+
+/// A resource whose type has no typed struct: type name plus property map. Synthesis
+/// validates it against the vendored schema of its type (or warns when there is none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawResource {
+    /// The CloudFormation type name.
+    pub type_name: String,
+    /// The properties.
+    pub properties: IndexMap<String, Expr>,
+}
+
+impl RawResource {
+    /// A raw resource of `type_name` with no properties yet.
+    pub fn new(type_name: &str) -> Self {
+        Self {
+            type_name: type_name.to_owned(),
+            properties: IndexMap::new(),
+        }
+    }
+
+    /// Sets a property (builder style).
+    pub fn prop(mut self, name: &str, value: impl Into<Expr>) -> Self {
+        self.properties.insert(name.to_owned(), value.into());
+        self
+    }
+}
+
+/// What happens to a resource when it is deleted from the stack or replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovalPolicy {
+    /// `Delete`
+    Delete,
+    /// `Retain`
+    Retain,
+    /// `RetainExceptOnCreate`
+    RetainExceptOnCreate,
+    /// `Snapshot` (databases, volumes)
+    Snapshot,
+}
+
+impl RemovalPolicy {
+    /// The template spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemovalPolicy::Delete => "Delete",
+            RemovalPolicy::Retain => "Retain",
+            RemovalPolicy::RetainExceptOnCreate => "RetainExceptOnCreate",
+            RemovalPolicy::Snapshot => "Snapshot",
+        }
+    }
+}
+
+/// Resource attributes besides properties. All fields default to unset.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceOptions {
+    /// Resources this one waits for. Default: none. A resource of another stack of the same
+    /// environment becomes a stack dependency instead.
+    pub depends_on: Vec<Reference>,
+    /// `Condition`. Default: none.
+    pub condition: Option<ConditionRef>,
+    /// `DeletionPolicy`. Default: unset (CloudFormation deletes).
+    pub deletion_policy: Option<RemovalPolicy>,
+    /// `UpdateReplacePolicy`. Default: unset (CloudFormation deletes).
+    pub update_replace_policy: Option<RemovalPolicy>,
+    /// Extra `Metadata` entries. Default: none (the construct path is always recorded).
+    pub metadata: IndexMap<String, serde_json::Value>,
+    /// An explicit logical ID replacing the computed one (for migrations). Default: computed.
+    pub logical_id: Option<String>,
+}
+
+impl ResourceOptions {
+    /// Options with both `DeletionPolicy` and `UpdateReplacePolicy` set to `policy` (what
+    /// happens to the data when the resource leaves the stack or is replaced).
+    pub fn removal(policy: RemovalPolicy) -> Self {
+        Self {
+            deletion_policy: Some(policy),
+            update_replace_policy: Some(policy),
+            ..Default::default()
+        }
+    }
+}
+
+/// How a resource type takes tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagShape {
+    /// A list of `{"Key": .., "Value": ..}` under the named property.
+    List(&'static str),
+    /// A map of key to value under the named property.
+    Map(&'static str),
+}
+
+/// Static facts about a resource type, generated from its schema.
+#[derive(Debug)]
+pub struct TypeInfo {
+    /// The CloudFormation type name.
+    pub type_name: &'static str,
+    /// How the type takes tags, if it is taggable.
+    pub tags: Option<TagShape>,
+    /// JSON pointers (`/properties/CidrBlock`) of properties whose change replaces the resource.
+    pub create_only: &'static [&'static str],
+    /// Properties whose change may replace the resource, depending on the value.
+    pub conditional_create_only: &'static [&'static str],
+    /// The vendored resource provider schema (JSON text).
+    pub schema: &'static str,
+}
