@@ -1,19 +1,18 @@
 #!/usr/bin/env python3
-"""Refresh the vendored CloudFormation resource schemas in constructs/schemas/.
+"""Refresh the vendored CloudFormation resource schemas (catalog/schemas/resource-schemas.json.gz).
+
+The one file is the source of truth of every resource type: `cargo xtask codegen` generates
+the typed catalog (catalog/src/) and the schema index (core/src/schema/) from it.
 
 Inputs, both pinned so the output is the same bytes on every machine:
   * the resource provider schemas shipped by cfn-lint (CFN_LINT_VERSION), read from the
-    installed `cfnlint` package;
+    installed `cfnlint` package: every type of every region (the union), the regions that
+    have it, and the `Fn::GetAtt` attributes cfn-lint accepts for it;
   * descriptions from the npm package @aws-cdk/aws-service-spec (SERVICE_SPEC_VERSION),
     fetched with `npm pack` into a temporary folder. They fill in the `description` of the
     resource, its properties and its definitions' properties where cfn-lint has none.
 
-Usage (from the repository root):
-  python3 -m venv .venv && .venv/bin/pip install cfn-lint==1.58.0
-  .venv/bin/python scripts/refresh-schemas.py
-  cargo xtask codegen
-
-The types to vendor are listed in constructs/schemas/types.txt, one per line.
+Run it through scripts/refresh-schemas, which sets up the pinned cfn-lint and regenerates.
 """
 
 import gzip
@@ -24,12 +23,30 @@ import sys
 import tarfile
 import tempfile
 
-CFN_LINT_VERSION = "1.58.0"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def pinned_cfn_lint():
+    """The cfn-lint version scripts/requirements-test.txt pins (the one place it is set)."""
+    for line in (ROOT / "scripts" / "requirements-test.txt").read_text().splitlines():
+        if line.startswith("cfn-lint=="):
+            return line.split("==", 1)[1].strip()
+    sys.exit("scripts/requirements-test.txt does not pin cfn-lint")
+
+
+CFN_LINT_VERSION = pinned_cfn_lint()
 SERVICE_SPEC = "@aws-cdk/aws-service-spec"
 SERVICE_SPEC_VERSION = "0.1.216"
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-SCHEMAS = ROOT / "constructs" / "schemas"
+OUTPUT = ROOT / "catalog" / "schemas" / "resource-schemas.json.gz"
+
+# The region cfn-lint prefers when a type's schema differs between regions.
+PREFERRED_REGION = "us-east-1"
+# cfn-lint's pseudo-region holding the AWS::Serverless (SAM transform) types: they exist only
+# before the transform runs, so they are not CloudFormation resource types.
+TRANSFORM_PSEUDO_REGIONS = {"sam"}
+# Keys nothing reads (IAM permissions of the provider's handlers), left out to save space.
+DROPPED_KEYS = {"handlers"}
 
 
 def fail(message):
@@ -37,10 +54,11 @@ def fail(message):
     sys.exit(1)
 
 
-def cfnlint_schemas():
-    """The folder holding cfn-lint's schemas, after checking its version is the pinned one."""
+def cfnlint_manager():
+    """cfn-lint's schema manager over its bundled schemas, after checking its version."""
     try:
         import cfnlint
+        from cfnlint.schema.manager import ProviderSchemaManager
         from cfnlint.version import __version__ as version
     except ImportError:
         version = None
@@ -48,10 +66,14 @@ def cfnlint_schemas():
         found = f"cfn-lint {version}" if version else "no cfn-lint"
         fail(
             f"needs cfn-lint=={CFN_LINT_VERSION} but this Python ({sys.executable}) has {found}.\n"
-            f"  python3 -m venv .venv && .venv/bin/pip install cfn-lint=={CFN_LINT_VERSION}\n"
-            f"  .venv/bin/python scripts/refresh-schemas.py"
+            f"  run scripts/refresh-schemas, which installs it into .venv"
         )
-    return pathlib.Path(cfnlint.__file__).parent / "data" / "schemas"
+    data = pathlib.Path(cfnlint.__file__).parent / "data" / "schemas"
+    # The bundled files, never a newer download in the user's cache: same bytes everywhere.
+    manager = ProviderSchemaManager(
+        providers_dir=data / "providers", resources_dir=data / "resources"
+    )
+    return manager, data / "providers"
 
 
 def service_spec():
@@ -117,36 +139,58 @@ def merge_descriptions(schema, resource, defs):
         fill_properties(definition.get("properties", {}), td.get("properties", {}), {})
 
 
-def file_name(type_name):
-    return type_name.lower().replace("::", "-") + ".json"
+def region_types(providers):
+    """{region: {type name: schema hash}} for every real region."""
+    out = {}
+    for path in sorted(providers.glob("*.json")):
+        if path.stem in TRANSFORM_PSEUDO_REGIONS:
+            continue
+        out[path.stem] = json.loads(path.read_text())
+    if PREFERRED_REGION not in out:
+        fail(f"cfn-lint has no provider file for {PREFERRED_REGION}")
+    return out
 
 
 def main():
-    types = [
-        line.strip()
-        for line in (SCHEMAS / "types.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    schemas = cfnlint_schemas()
-    providers = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    manager, providers = cfnlint_manager()
+    by_region = region_types(providers)
+    regions = sorted(by_region)
     docs = spec_docs(service_spec())
 
-    wanted = set()
-    for type_name in types:
-        if type_name not in providers:
-            fail(f"{type_name} is not a resource type known to cfn-lint {CFN_LINT_VERSION}")
-        schema = json.loads((schemas / "resources" / f"{providers[type_name]}.json").read_text())
+    names = sorted({t for types in by_region.values() for t in types})
+    types = {}
+    differing = 0
+    for type_name in names:
+        have = [r for r in regions if type_name in by_region[r]]
+        hashes = {by_region[r][type_name] for r in have}
+        differing += len(hashes) > 1
+        # One schema per type: the preferred region's, else the first region's.
+        source = PREFERRED_REGION if PREFERRED_REGION in have else have[0]
+        loaded = manager.get_resource_schema(source, type_name)
+        schema = {k: v for k, v in json.loads(json.dumps(loaded.schema)).items()
+                  if k not in DROPPED_KEYS}
         if type_name in docs:
             merge_descriptions(schema, *docs[type_name])
-        name = file_name(type_name)
-        wanted.add(name)
-        text = json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        (SCHEMAS / name).write_text(text)
+        types[type_name] = {
+            "regions": have,
+            "getAtts": sorted(manager.get_type_getatts(type_name, source).keys()),
+            "schema": schema,
+        }
 
-    for stale in SCHEMAS.glob("aws-*.json"):
-        if stale.name not in wanted:
-            stale.unlink()
-    print(f"refresh-schemas: wrote {len(wanted)} schemas to {SCHEMAS.relative_to(ROOT)}")
+    data = {
+        "cfnLint": CFN_LINT_VERSION,
+        "serviceSpec": f"{SERVICE_SPEC}@{SERVICE_SPEC_VERSION}",
+        "regions": regions,
+        "types": types,
+    }
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_bytes(gzip.compress(text.encode(), compresslevel=9, mtime=0))
+    note = f", {differing} differ between regions (kept {PREFERRED_REGION}'s)" if differing else ""
+    print(
+        f"refresh-schemas: {len(types)} types in {len(regions)} regions{note} -> "
+        f"{OUTPUT.relative_to(ROOT)} ({OUTPUT.stat().st_size} bytes)"
+    )
 
 
 if __name__ == "__main__":

@@ -51,6 +51,11 @@ pub fn parse(text: &str) -> Result<Value, TemplateFileError> {
                 .iter()
                 .find(|(_, r)| r.get("Type").and_then(Value::as_str).is_none());
             match untyped {
+                Some((id, _)) if id.starts_with("Fn::ForEach::") => {
+                    Err(TemplateFileError::NotATemplate(format!(
+                        "`{id}` uses Fn::ForEach (the AWS::LanguageExtensions transform), which stackforge does not support (it runs no transforms or macros). Fix: check the processed template (`aws cloudformation get-template --template-stage Processed`)"
+                    )))
+                }
                 Some((id, _)) => Err(TemplateFileError::NotATemplate(format!(
                     "resource `{id}` has no `Type`"
                 ))),

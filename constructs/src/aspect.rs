@@ -31,8 +31,9 @@ pub trait Aspect: Send + Sync {
     fn visit(&self, resource: &mut ResourceView<'_>) -> Result<(), String>;
 }
 
-/// Adds tags to every taggable resource, in the shape its type takes (a `Key`/`Value` list
-/// or a map), and not to types that reject tags. Tags a resource already carries win.
+/// Adds tags to every taggable resource, typed or raw, in the shape its type takes (a
+/// `Key`/`Value` list or a map, from the schema index), and not to types that reject tags.
+/// Tags a resource already carries win.
 #[derive(Debug, Clone, Default)]
 pub struct Tags {
     tags: IndexMap<String, String>,
@@ -79,6 +80,11 @@ impl Aspect for Tags {
                     .entry(property.to_owned())
                     .or_insert_with(|| Expr::Map(IndexMap::new()));
                 let Expr::Map(map) = entry else { return Ok(()) };
+                // A one-key `{"Fn::If": ..}` map is an intrinsic of a template ported as
+                // JSON, not a tag map: leave it alone too.
+                if is_intrinsic_map(map) {
+                    return Ok(());
+                }
                 for (k, v) in &self.tags {
                     map.entry(k.clone()).or_insert_with(|| Expr::str(v));
                 }
@@ -86,4 +92,13 @@ impl Aspect for Tags {
         }
         Ok(())
     }
+}
+
+/// `{"Ref": ..}`, `{"Fn::..": ..}` or `{"Condition": ..}`: what an intrinsic looks like in a
+/// template ported through `Expr::from(serde_json::Value)`.
+fn is_intrinsic_map(map: &IndexMap<String, Expr>) -> bool {
+    map.len() == 1
+        && map
+            .keys()
+            .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
 }

@@ -203,6 +203,49 @@ pub enum Error {
         problem: String,
     },
 
+    /// A resource's type name is not a CloudFormation resource type stackforge can deploy.
+    #[error("`{path}`: resource type `{type_name}`: {problem}. Fix: {fix}")]
+    UnknownType {
+        /// The construct path.
+        path: String,
+        /// The type name as given.
+        type_name: String,
+        /// What is wrong (with the nearest type names, when there are any).
+        problem: String,
+        /// How to fix it.
+        fix: String,
+    },
+
+    /// A resource type does not exist in the region its environment names.
+    #[error("`{path}`: {type_name} is not available in {region} (cfn-lint {cfn_lint} schemas); the regions that have it: {available}. Fix: deploy the stack to one of those regions, or use another resource type.")]
+    UnavailableType {
+        /// The construct path.
+        path: String,
+        /// The resource type.
+        type_name: &'static str,
+        /// The environment's region.
+        region: String,
+        /// The regions that have the type.
+        available: String,
+        /// The cfn-lint version whose schemas say so.
+        cfn_lint: &'static str,
+    },
+
+    /// `Fn::GetAtt` of an attribute the target's type does not have.
+    #[error("`{consumer}`: Fn::GetAtt `{attribute}` of `{target}`: {type_name} has no attribute `{attribute}`; its attributes are {known}. Fix: use one of those (typed handles have a method for each).")]
+    UnknownAttribute {
+        /// The construct path (or `stack/Outputs/Name`) using the attribute.
+        consumer: String,
+        /// The construct path of the resource read.
+        target: String,
+        /// Its type.
+        type_name: &'static str,
+        /// The attribute asked for.
+        attribute: String,
+        /// The attributes the type has.
+        known: String,
+    },
+
     /// A policy-rule suppression is malformed.
     #[error("`{path}`: suppression of rule `{rule}` is invalid: {problem}. Fix: {fix}")]
     InvalidSuppression {
@@ -281,7 +324,7 @@ impl Error {
 /// Result with the constructs [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A non-fatal finding of synthesis (a limit approached, a raw resource without schema).
+/// A non-fatal finding of synthesis (a limit approached, a type the schema index cannot know).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// The stack (`dev/network`) or construct path concerned.

@@ -7,7 +7,12 @@
 //! for the pipeline.
 #![deny(missing_docs)]
 
-pub use stackforge_core::{expr, value};
+pub use stackforge_core::{expr, schema, value};
+/// Every CloudFormation resource type as a typed struct: the `stackforge-catalog` crate, one
+/// module per service behind a Cargo feature of the same name (see the README).
+pub mod resources {
+    pub use stackforge_catalog::*;
+}
 
 pub mod app;
 pub mod aspect;
@@ -16,13 +21,13 @@ pub mod aws;
 pub mod error;
 pub mod logical_id;
 pub mod resource;
-pub mod resources;
 pub mod schema_check;
 pub mod scope;
 pub mod stack;
 pub mod synth;
 pub mod template;
 pub mod testing;
+mod type_checks;
 pub mod yaml;
 
 pub use app::App;

@@ -11,7 +11,6 @@ use crate::aspect::{Aspect, ResourceView, Tags};
 use crate::assembly::{Assembly, EnvironmentAssembly, StackArtifact};
 use crate::error::{Error, Result, Warning};
 use crate::expr::{Expr, Pseudo, RefKind, Reference, StackKey};
-use crate::resource::type_info;
 use crate::stack::Stack;
 use crate::template::{Output, ResourceDef, Template, PATH_METADATA_KEY};
 
@@ -100,6 +99,7 @@ impl App {
         warnings: &mut Vec<Warning>,
     ) -> Result<Vec<StackArtifact>> {
         let mut errors = Vec::new();
+        crate::type_checks::check_environment(self, stacks, &mut errors, warnings);
         let mut drafts: Vec<Draft<'_>> =
             stacks.iter().map(|s| self.draft(s, &mut errors)).collect();
 
@@ -312,28 +312,9 @@ impl App {
         let mut errors = Vec::new();
         for (id, r) in &draft.resources {
             let raw = stack.resources.get(id).is_some_and(|s| s.raw);
-            if !raw {
-                continue;
-            }
-            let path = r.path().unwrap_or(id);
-            match type_info(&r.type_name) {
-                Some(info) => {
-                    for v in crate::schema_check::validate(info, &r.properties) {
-                        errors.push(Error::Schema {
-                            path: path.to_owned(),
-                            type_name: r.type_name.clone(),
-                            property: v.property,
-                            problem: v.problem,
-                        });
-                    }
-                }
-                None => warnings.push(Warning {
-                    location: path.to_owned(),
-                    message: format!(
-                        "no schema is vendored for `{}`, so its properties are not validated; add the type to constructs/schemas/types.txt and regenerate",
-                        r.type_name
-                    ),
-                }),
+            if raw {
+                let path = r.path().unwrap_or(id);
+                crate::type_checks::validate_raw(path, &r.type_name, &r.properties, &mut errors);
             }
         }
 

@@ -1,6 +1,7 @@
 //! The stackforge value model, shared by the generated resource catalog and the constructs:
 //! [`expr::Expr`] (CloudFormation values and intrinsic functions), the typed property values of
-//! [`value`], and the typed-resource trait with its handles in [`resource`].
+//! [`value`], the typed-resource trait in [`resource`], and the [`schema`] index of every
+//! resource type with its validator.
 //!
 //! It lives in its own crate so that the generated catalog depends only on it, and editing a
 //! construct never recompiles generated code.
@@ -8,4 +9,5 @@
 
 pub mod expr;
 pub mod resource;
+pub mod schema;
 pub mod value;

@@ -13,8 +13,9 @@ pub trait CfnResource {
     fn into_properties(self) -> IndexMap<String, Expr>;
 }
 
-/// A resource whose type has no typed struct: type name plus property map. Synthesis
-/// validates it against the vendored schema of its type (or warns when there is none).
+/// A resource given as type name plus property map: the escape hatch for any type, typed or
+/// not. Synthesis checks the type name and validates the properties against the type's schema
+/// in the [schema index](crate::schema).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawResource {
     /// The CloudFormation type name.
@@ -94,26 +95,4 @@ impl ResourceOptions {
     }
 }
 
-/// How a resource type takes tags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TagShape {
-    /// A list of `{"Key": .., "Value": ..}` under the named property.
-    List(&'static str),
-    /// A map of key to value under the named property.
-    Map(&'static str),
-}
-
-/// Static facts about a resource type, generated from its schema.
-#[derive(Debug)]
-pub struct TypeInfo {
-    /// The CloudFormation type name.
-    pub type_name: &'static str,
-    /// How the type takes tags, if it is taggable.
-    pub tags: Option<TagShape>,
-    /// JSON pointers (`/properties/CidrBlock`) of properties whose change replaces the resource.
-    pub create_only: &'static [&'static str],
-    /// Properties whose change may replace the resource, depending on the value.
-    pub conditional_create_only: &'static [&'static str],
-    /// The vendored resource provider schema (JSON text).
-    pub schema: &'static str,
-}
+pub use crate::schema::{type_info, TagShape, TypeInfo};

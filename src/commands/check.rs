@@ -13,10 +13,12 @@ use crate::policy;
 /// Without PATH, synthesizes the app and checks every environment (or those given with
 /// --env), each as a whole: cross-stack references are followed and per-environment rules
 /// (backups) see all its stacks. With PATH, checks those files and folders: each file alone,
-/// except that the templates of a folder holding a manifest.json are checked together.
+/// except that the templates of a folder holding a manifest.json are checked together; every
+/// resource is also checked against its type's schema (rule SCHEMA: type name, properties,
+/// Fn::GetAtt attributes).
 ///
-/// Exit status: 0 clean, 1 violations, 2 when an input could not be read or is not
-/// CloudFormation (the other inputs are still checked).
+/// Exit status: 0 clean, 1 violations, 2 when an input could not be read, is not
+/// CloudFormation or needs a transform or macro (the other inputs are still checked).
 #[derive(Debug, Clone, Args)]
 pub struct CheckCommand {
     /// Template files or folders (JSON or YAML; folders are searched recursively for

@@ -24,6 +24,7 @@ mod error;
 pub mod input;
 mod refs;
 pub mod report;
+pub mod schema;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -319,12 +320,14 @@ pub fn gate(envs: &[&EnvironmentAssembly], rules: &RuleSet) -> Result<Report, Po
     evaluate(&scopes, rules)
 }
 
-/// Runs the policy gate on `paths` (see [`input::load`]); unreadable inputs are listed in the
-/// report and the others are still checked.
+/// Runs the policy gate on `paths` (see [`input::load`]), then checks their resources against
+/// the schema index ([`schema`]); unreadable inputs are listed in the report and the others are
+/// still checked.
 pub fn check_paths(paths: &[PathBuf], rules: &RuleSet) -> Result<Report, PolicyError> {
     let (scopes, errors) = input::load(paths);
     let mut report = evaluate(&scopes, rules)?;
     report.input_errors.splice(0..0, errors);
+    schema::check(&scopes, &mut report);
     Ok(report)
 }
 

@@ -1,5 +1,6 @@
-//! Repository tasks. `cargo xtask codegen [--check]` generates the typed resources of
-//! `constructs/src/resources/` from the schemas in `constructs/schemas/`.
+//! Repository tasks. `cargo xtask codegen [--check]` generates the typed catalog
+//! (`catalog/src/`) and the schema index (`core/src/schema/`) from the vendored schemas in
+//! `catalog/schemas/`.
 
 mod codegen;
 

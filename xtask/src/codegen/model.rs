@@ -49,6 +49,8 @@ pub struct EnumDef {
     pub doc: String,
     /// (variant, schema value)
     pub variants: Vec<(String, String)>,
+    /// Every schema value, in order (including those without a variant of their own).
+    pub values: Vec<String>,
 }
 
 /// A `Fn::GetAtt` accessor on the resource's handle.
@@ -73,7 +75,6 @@ pub struct Resource {
     pub service: String,
     /// `vpc_gateway_attachment`
     pub module: String,
-    pub file_name: String,
     pub doc_url: String,
     pub main: StructDef,
     /// Nested structs, sorted by name.
@@ -109,18 +110,19 @@ const RESERVED: &[&str] = &[
 /// Methods every `ResourceHandle` has; attributes with these names get an `_attr` suffix.
 const HANDLE_METHODS: &[&str] = &["ref_", "get_att", "logical_id", "path", "reference"];
 
-/// Builds the model of the resource described by `schema` (vendored as `file_name`).
-pub fn build(schema: &Value, file_name: &str) -> Result<Resource> {
+/// Builds the model of the resource described by `schema`.
+pub fn build(schema: &Value) -> Result<Resource> {
     let type_name = str_at(schema, "typeName").context("schema has no typeName")?;
     let parts: Vec<&str> = type_name.split("::").collect();
     let [_, service, resource] = parts[..] else {
         bail!("unexpected type name {type_name}");
     };
     let name = camel(resource);
-    let module = snake(resource);
-    if module.starts_with("r#") || module.ends_with('_') {
-        bail!("{type_name}: module name {module} is a keyword");
-    }
+    // A keyword (`AWS::AppSync::Type`) gets a trailing underscore: `appsync::type_`.
+    let module = match snake(resource) {
+        m if m.starts_with("r#") => format!("{}_", &m[2..]),
+        m => m,
+    };
     let mut b = Builder::new(schema, &name)?;
     let main = b.struct_def(schema, "#", &name)?;
     while let Some((loc, node, name)) = b.queue.pop() {
@@ -139,7 +141,6 @@ pub fn build(schema: &Value, file_name: &str) -> Result<Resource> {
         type_name: type_name.to_owned(),
         service: service.to_lowercase(),
         module,
-        file_name: file_name.to_owned(),
         doc_url: format!(
             "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-{}-{}.html",
             service.to_lowercase(),
@@ -567,7 +568,7 @@ impl<'a> Builder<'a> {
         prop: &str,
         owner: &str,
     ) -> Result<String> {
-        let same_values = |e: &EnumDef| e.variants.iter().map(|v| &v.1).eq(values.iter());
+        let same_values = |e: &EnumDef| e.values == values;
         let name = match self.names.get(loc) {
             Some(name) => name.clone(),
             // Inline enums with the same name and values share one type.
@@ -583,15 +584,13 @@ impl<'a> Builder<'a> {
             return Ok(name);
         }
         let mut variants: Vec<(String, String)> = Vec::new();
-        for value in values {
+        let mut shadowed = Vec::new();
+        for value in values.iter().cloned() {
             let variant = super::naming::variant(&value);
             match variants.iter().find(|(v, _)| *v == variant) {
-                // S3 lists both `GLACIER` and `Glacier`: the later spelling stays reachable
-                // through the `Expr` variant.
-                Some((_, first)) if first.eq_ignore_ascii_case(&value) => continue,
-                Some(_) => {
-                    bail!("enum {name}: value {value:?} gives a duplicate variant {variant}")
-                }
+                // S3 lists both `GLACIER` and `Glacier`, EC2 both `lowest-price` and
+                // `lowestPrice`: the later spelling stays reachable through the `Expr` variant.
+                Some(_) => shadowed.push(value),
                 None if variant == "Expr" => bail!("enum {name}: a value is named Expr"),
                 None => variants.push((variant, value)),
             }
@@ -601,8 +600,20 @@ impl<'a> Builder<'a> {
             name.clone(),
             EnumDef {
                 name: name.clone(),
-                doc: format!("Allowed values of `{name}`."),
+                doc: match shadowed.as_slice() {
+                    [] => format!("Allowed values of `{name}`."),
+                    _ => format!(
+                        "Allowed values of `{name}`. Values whose Rust name an earlier value \
+                         takes have no variant of their own; use `Expr` for: {}.",
+                        shadowed
+                            .iter()
+                            .map(|v| format!("`{}`", v.replace('`', "")))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
                 variants,
+                values,
             },
         );
         Ok(name)
@@ -624,10 +635,13 @@ impl<'a> Builder<'a> {
                 .map(|p| snake(p).trim_start_matches("r#").to_owned())
                 .collect();
             let mut method = escape(&snake_parts.join("_"));
-            if HANDLE_METHODS.contains(&method.as_str()) {
+            let taken = |m: &str| out.iter().any(|a: &Attribute| a.method == m);
+            // `CertificateAuthority.Data` after `CertificateAuthorityData`: the later one gets
+            // the suffix too.
+            if HANDLE_METHODS.contains(&method.as_str()) || taken(&method) {
                 method.push_str("_attr");
             }
-            if out.iter().any(|a| a.method == method) {
+            if taken(&method) {
                 bail!("{type_name}: two attributes are named {method}");
             }
             let name = parts.join(".");
@@ -672,11 +686,62 @@ fn tag_shape(schema: &Value, main: &StructDef) -> Option<(TagKind, String)> {
         .unwrap_or("/properties/Tags");
     let prop = pointer.strip_prefix("/properties/")?;
     let field = main.fields.iter().find(|f| f.json == prop)?;
-    match &field.ty {
-        Ty::Vec(item) if **item == Ty::Tag => Some((TagKind::List, prop.to_owned())),
-        Ty::Map(value) if **value == Ty::Str => Some((TagKind::Map, prop.to_owned())),
-        _ => None,
+    let kind = match &field.ty {
+        Ty::Vec(item) if **item == Ty::Tag => TagKind::List,
+        Ty::Map(value) if **value == Ty::Str => TagKind::Map,
+        _ => tag_kind_of(schema, schema.get("properties")?.get(prop)?)?,
+    };
+    Some((kind, prop.to_owned()))
+}
+
+/// The tag shape of a property whose Rust type is not the plain one: a list of objects with
+/// string `Key` and `Value` (other fields optional), or an object of strings (`"type":
+/// "object"` or only `patternProperties`, without declared properties; JSON text allowed).
+fn tag_kind_of(schema: &Value, node: &Value) -> Option<TagKind> {
+    let node = resolve_ref(schema, node);
+    let types: Vec<&str> = match node.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let is_string = |v: &Value| {
+        resolve_ref(schema, v)
+            .get("type")
+            .is_some_and(|t| t == "string")
+    };
+    if types.contains(&"array") {
+        let item = resolve_ref(schema, node.get("items")?);
+        let props = item.get("properties")?.as_object()?;
+        let required = strings(item, "required");
+        let key_value = props.get("Key").is_some_and(is_string)
+            && props.get("Value").is_some_and(is_string)
+            && required.iter().all(|r| r == "Key" || r == "Value");
+        return key_value.then_some(TagKind::List);
     }
+    let values_are_strings = node
+        .get("patternProperties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+        .chain(node.get("additionalProperties").filter(|a| a.is_object()))
+        .all(is_string);
+    let object =
+        types.contains(&"object") || (types.is_empty() && node.get("patternProperties").is_some());
+    (object && node.get("properties").is_none() && values_are_strings).then_some(TagKind::Map)
+}
+
+/// Follows `$ref`s into `#/definitions` (bounded, as definitions may refer to each other).
+fn resolve_ref<'a>(schema: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        let target = str_at(node, "$ref")
+            .and_then(|r| r.strip_prefix("#/definitions/"))
+            .and_then(|d| schema.get("definitions")?.get(d));
+        match target {
+            Some(t) => node = t,
+            None => break,
+        }
+    }
+    node
 }
 
 /// Boxes fields until no struct contains itself directly (`Vec` and maps are already
@@ -872,7 +937,7 @@ mod tests {
                                    "/properties/Endpoint/Port"],
             "tagging": {"taggable": true, "tagProperty": "/properties/Tags"}
         });
-        let r = build(&schema, "aws-test-thing.json").unwrap();
+        let r = build(&schema).unwrap();
         let fields: Vec<_> = r.main.fields.iter().map(|f| (&*f.rust, &f.ty)).collect();
         assert_eq!(
             fields,

@@ -66,6 +66,8 @@ pub fn variant(value: &str) -> String {
     }
     if out.is_empty() {
         "Empty".to_owned()
+    } else if out == "Self" {
+        "Self_".to_owned()
     } else if out.starts_with(|c: char| c.is_ascii_digit()) {
         format!("V{out}")
     } else {
@@ -79,7 +81,8 @@ const ABBREVIATIONS: &[&str] = &["e.g", "i.e", "etc", "vs", "approx", "Inc", "No
 /// The first sentence of a schema description as one line of rustdoc-safe markdown, or
 /// `None` when the description is empty.
 pub fn first_sentence(description: &str) -> Option<String> {
-    let text = unlink(&description.split_whitespace().collect::<Vec<_>>().join(" "));
+    let text = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = unlink(&strip_html(&text));
     let sentence = cut_sentence(&text).trim();
     if sentence.is_empty() {
         return None;
@@ -111,6 +114,56 @@ fn cut_sentence(text: &str) -> &str {
         }
     }
     text
+}
+
+/// HTML elements some descriptions use; their tags are dropped (`code` becomes a code span).
+const HTML_TAGS: &[&str] = &[
+    "a",
+    "b",
+    "br",
+    "code",
+    "div",
+    "em",
+    "i",
+    "important",
+    "li",
+    "note",
+    "ol",
+    "p",
+    "pre",
+    "span",
+    "strong",
+    "ul",
+];
+
+/// Removes the tags of [`HTML_TAGS`] (`<p>`, `<a href="..">`, `</a>`), keeping their text.
+fn strip_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let tag = &rest[open + 1..];
+        let close = tag.find('>');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        match close {
+            Some(end) if HTML_TAGS.contains(&name.to_ascii_lowercase().as_str()) => {
+                if name.eq_ignore_ascii_case("code") {
+                    out.push('`');
+                }
+                rest = &tag[end + 1..];
+            }
+            _ => {
+                out.push('<');
+                rest = tag;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces markdown links `[text](url)` by their text.
@@ -153,7 +206,9 @@ pub fn sanitize(text: &str) -> String {
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
         if !in_code && (rest.starts_with("https://") || rest.starts_with("http://")) {
-            let end = rest.find(' ').unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
+                .unwrap_or(rest.len());
             let url = rest[..end].trim_end_matches(['.', ',', ';', ':', ')']);
             out.push('<');
             out.push_str(url);
@@ -216,6 +271,7 @@ mod tests {
         assert_eq!(variant("TLS-12"), "Tls12");
         assert_eq!(variant("2xx"), "V2xx");
         assert_eq!(variant("*"), "Empty");
+        assert_eq!(variant("SELF"), "Self_");
     }
 
     #[test]
@@ -242,5 +298,18 @@ mod tests {
             Some("Values: `[a]` or \\[b\\].")
         );
         assert_eq!(first_sentence("  "), None);
+        assert_eq!(
+            first_sentence("<p>The <a href=\"https://x.example/a.html\">SecretString</a> key, <code>k</code>.</p>")
+                .as_deref(),
+            Some("The SecretString key, `k`.")
+        );
+        assert_eq!(
+            first_sentence("Use 1<5 and x > y.").as_deref(),
+            Some("Use 1\\<5 and x \\> y.")
+        );
+        assert_eq!(
+            first_sentence("See https://x.example/a\"b for more.").as_deref(),
+            Some("See <https://x.example/a>\"b for more.")
+        );
     }
 }
