@@ -8,8 +8,24 @@ use crate::commands::{
     check::CheckCommand, deploy::DeployCommand, diff::DiffCommand, graph::GraphCommand,
     list::ListCommand, synth::SynthCommand,
 };
-use crate::error::{EXIT_OK, EXIT_USAGE};
+use crate::error::CliError;
 use crate::pipeline::{AppFactory, Io};
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a failure was found (violations, stale templates, validation, failed deploy).
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code: usage or input error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// The process exit code for an error: 2 when the input was at fault, else 1.
+pub fn exit_code(e: &CliError) -> u8 {
+    if e.is_input_error() {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILURE
+    }
+}
 
 /// stackforge: synthesize, check, diff and deploy CloudFormation stacks defined in Rust.
 #[derive(Debug, Parser)]
@@ -63,7 +79,7 @@ where
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(io.err, "error: {e}");
-            e.exit_code()
+            exit_code(&e)
         }
     }
 }

@@ -1,13 +1,7 @@
-//! The CLI layer's error type and its exit codes.
+//! The CLI library's error type. Each variant is a kind of failure; the shell (`cli`) maps
+//! kinds to exit codes.
 
 use std::path::PathBuf;
-
-/// Exit code: success.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: a failure was found (violations, stale templates, validation, failed deploy).
-pub const EXIT_FAILURE: u8 = 1;
-/// Exit code: usage or input error.
-pub const EXIT_USAGE: u8 = 2;
 
 /// Errors of the CLI commands. Each says what went wrong and how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -53,17 +47,16 @@ pub enum CliError {
 }
 
 impl CliError {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            CliError::Usage(_) | CliError::Input { .. } => EXIT_USAGE,
-            CliError::Policy(crate::policy::PolicyError::Rules { .. })
-            | CliError::Prerequisite(_) => EXIT_USAGE,
-            CliError::Synth(_)
-            | CliError::Failed(_)
-            | CliError::Io { .. }
-            | CliError::Policy(_) => EXIT_FAILURE,
-        }
+    /// Whether the input was at fault (usage, unreadable or invalid input, a missing
+    /// prerequisite, bad rule files) rather than a failure found in a valid input.
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            CliError::Usage(_)
+                | CliError::Input { .. }
+                | CliError::Prerequisite(_)
+                | CliError::Policy(crate::policy::PolicyError::Rules { .. })
+        )
     }
 
     /// Wraps an I/O error with the path it concerns.

@@ -4,15 +4,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
+use stackforge_constructs::layout::{MANIFEST_FILE, PARAMETER_FILE_SUFFIX};
 use stackforge_constructs::{Assembly, EnvironmentAssembly, OutputFormat};
 
 use crate::error::{CliError, Result};
-
-/// The manifest file of each environment folder.
-pub const MANIFEST_FILE: &str = "manifest.json";
-
-/// Suffix of the hand-edited parameter files that live beside the templates.
-pub const PARAMETER_FILE_SUFFIX: &str = ".parameters.json";
 
 /// The files of one environment folder: file name -> content.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +29,7 @@ pub fn render_env(
         files.insert(stack.template_file(format), stack.render(format));
     }
     let manifest = env.manifest(&assembly.app, format);
-    files.insert(MANIFEST_FILE.to_owned(), pretty_json(&manifest));
+    files.insert(MANIFEST_FILE.to_owned(), manifest.render());
     EnvFiles {
         env: env.environment.name().to_owned(),
         files,

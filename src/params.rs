@@ -69,7 +69,7 @@ fn parse(path: &Path, text: &str) -> Result<ParameterValues> {
 }
 
 fn check(path: &Path, stack: &StackArtifact, values: &ParameterValues) -> Result<()> {
-    let declared = &stack.template.parameters;
+    let declared = &stack.template().parameters;
     let mut problems = Vec::new();
     for name in values.keys() {
         if !declared.contains_key(name) {

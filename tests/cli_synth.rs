@@ -120,13 +120,16 @@ fn synth_writes_templates_and_a_manifest_in_deploy_order() {
                 {
                     "name": "network", "stackName": "shop-prod-network", "templateFile": "network.template.json",
                     "dependencies": [], "parameters": {},
-                    "tags": {"app": "shop", "env": "prod", "stack": "network"}
+                    "tags": {"app": "shop", "env": "prod", "stack": "network"},
+                    "resources": {"Alerts": {"path": "network/Alerts", "type": "AWS::SNS::Topic"}},
+                    "exports": {"shop-prod-network:Alerts-TopicName": "ExportAlertsTopicName"}
                 },
                 {
                     "name": "service", "stackName": "shop-prod-service", "templateFile": "service.template.json",
                     "dependencies": ["network"], "parameters": {"ImageTag": {"type": "String"}},
                     "tags": {"app": "shop", "env": "prod", "stack": "service"},
-                    "parameterFile": "service.parameters.json"
+                    "parameterFile": "service.parameters.json",
+                    "resources": {"Consumer": {"path": "service/Consumer", "type": "AWS::SNS::Topic"}}
                 }
             ]
         })

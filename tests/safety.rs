@@ -270,7 +270,7 @@ fn an_export_still_imported_by_the_committed_consumer_is_kept_for_one_deploy() {
     assert!(
         r.err.contains(&format!("warning: dev/network: export `{export}` is no longer produced, but the committed template of service still imports it"))
             && r.err.contains("1. deploy now")
-            && r.err.contains("2. run synth again and deploy"),
+            && r.err.contains("2. run `synth --drop-kept-exports` and deploy"),
         "{}",
         r.err
     );
@@ -287,20 +287,40 @@ fn an_export_still_imported_by_the_committed_consumer_is_kept_for_one_deploy() {
         template(dir.path(), "service")["Resources"]["Queue"]["Properties"]["QueueName"],
         json!("q")
     );
+    // The manifest records the kept export as data; the next synth reads it from there.
+    let manifest: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("dev/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        manifest["stacks"][0]["keptExports"],
+        json!([{"output": "ExportAlertsTopicName", "export": export, "importers": ["service"]}])
+    );
     let r = run(no_import, &["synth", "--check", "--out", out]);
     assert_eq!(
         r.code, 0,
-        "--check accepts the pending kept export (the deploy may not have happened): {}",
+        "--check accepts the pending kept export: {}",
         r.err
     );
     assert!(
-        r.err.contains("stays as committed") && r.err.contains("the next synth drops it"),
+        r.err.contains(
+            "stays (output `ExportAlertsTopicName`) until service is deployed without it"
+        ),
         "{}",
         r.err
     );
 
-    // Synth 3: the committed service no longer imports; the export goes.
+    // Synth 3, same app and committed state: the same bytes (the deploy may not have happened).
+    let before = fs::read(dir.path().join("dev/network.template.json")).unwrap();
     let r = synth(no_import, dir.path());
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(
+        fs::read(dir.path().join("dev/network.template.json")).unwrap(),
+        before,
+        "synthesizing twice gives the same bytes"
+    );
+
+    // After deploying service: `--drop-kept-exports` drops it.
+    let r = run(no_import, &["synth", "--drop-kept-exports", "--out", out]);
     assert_eq!(r.code, 0, "{}", r.err);
     assert!(!r.err.contains("export"), "{}", r.err);
     assert!(template(dir.path(), "network").get("Outputs").is_none());

@@ -7,13 +7,16 @@
 //! for the pipeline.
 #![deny(missing_docs)]
 
-pub use stackforge_core::{expr, value};
+pub use stackforge_core::{expr, parse, path, property_path, value};
 
 pub mod app;
 pub mod aspect;
 pub mod assembly;
 pub mod aws;
+pub mod committed;
+pub mod document;
 pub mod error;
+pub mod layout;
 pub mod logical_id;
 pub mod resource;
 pub mod resources;
@@ -29,7 +32,9 @@ pub use app::App;
 pub use aspect::{Aspect, ResourceView, Tags};
 pub use assembly::{Assembly, EnvironmentAssembly, OutputFormat, StackArtifact};
 pub use error::{Error, Result, Warning};
-pub use expr::{ConditionRef, Expr, MappingRef, Pseudo, RefKind, Reference, StackKey};
+pub use expr::{ConditionRef, Expr, MappingRef, Pseudo, RefKind, Reference, StackKey, Use};
+pub use path::ConstructPath;
+pub use property_path::{PathSeg, PropertyPath};
 pub use resource::{
     type_info, CfnResource, RawResource, RemovalPolicy, ResourceHandle, ResourceOptions, TagShape,
     TypeInfo,

@@ -1,6 +1,7 @@
 //! `Scope`: a position in a stack's construct tree, through which constructs add resources.
 
 use crate::error::{Error, Result};
+use crate::path::ConstructPath;
 use crate::resource::{CfnResource, RawResource, ResourceHandle, ResourceOptions};
 use crate::stack::{Stack, StackResource, Suppression};
 
@@ -9,11 +10,11 @@ use crate::stack::{Stack, StackResource, Suppression};
 #[derive(Debug)]
 pub struct Scope<'a> {
     stack: &'a mut Stack,
-    path: String,
+    path: ConstructPath,
 }
 
 impl<'a> Scope<'a> {
-    pub(crate) fn new(stack: &'a mut Stack, path: String) -> Self {
+    pub(crate) fn new(stack: &'a mut Stack, path: ConstructPath) -> Self {
         Self { stack, path }
     }
 
@@ -90,7 +91,7 @@ impl<'a> Scope<'a> {
         };
         if let Some(problem) = problem {
             return Err(Error::InvalidSuppression {
-                path: self.path.clone(),
+                path: self.path.to_string(),
                 rule: rule.to_owned(),
                 problem: problem.to_owned(),
                 fix: "pass the rule id and a sentence saying why the rule does not apply here"
@@ -106,7 +107,7 @@ impl<'a> Scope<'a> {
     }
 
     /// This scope's path (`network/Vpc`).
-    pub fn path(&self) -> &str {
+    pub fn path(&self) -> &ConstructPath {
         &self.path
     }
 

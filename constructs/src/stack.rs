@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::expr::{ConditionRef, Expr, MappingRef, RefKind, Reference, StackKey};
 use crate::logical_id::is_valid_logical_id;
+use crate::path::ConstructPath;
 use crate::resource::ResourceOptions;
 use crate::scope::Scope;
 use crate::template::{Output, Parameter};
@@ -90,7 +91,7 @@ pub struct StackProps {
 /// A resource declared in a stack, before synthesis.
 #[derive(Debug, Clone)]
 pub(crate) struct StackResource {
-    pub(crate) path: String,
+    pub(crate) path: ConstructPath,
     pub(crate) type_name: String,
     pub(crate) properties: IndexMap<String, Expr>,
     pub(crate) options: ResourceOptions,
@@ -101,7 +102,7 @@ pub(crate) struct StackResource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
     /// The construct path the suppression applies to (and below).
-    pub path: String,
+    pub path: ConstructPath,
     /// The rule id.
     pub rule: String,
     /// Why the rule does not apply here.
@@ -123,8 +124,8 @@ pub struct Stack {
     pub(crate) outputs: IndexMap<String, Output>,
     pub(crate) dependencies: Vec<StackKey>,
     pub(crate) suppressions: Vec<Suppression>,
-    pub(crate) accepted_replacements: IndexMap<String, String>,
-    nodes: HashSet<String>,
+    pub(crate) accepted_replacements: IndexMap<ConstructPath, String>,
+    nodes: HashSet<ConstructPath>,
     renames: IndexMap<String, (String, bool)>,
     overrides: IndexMap<String, (String, bool)>,
 }
@@ -176,7 +177,7 @@ impl Stack {
 
     /// The root scope of this stack's construct tree (path = the stack's short name).
     pub fn root(&mut self) -> Scope<'_> {
-        let path = self.key.name().to_owned();
+        let path = ConstructPath::root(self.key.name());
         Scope::new(self, path)
     }
 
@@ -207,7 +208,7 @@ impl Stack {
         Ok(Expr::Ref(Reference::new(
             self.key.clone(),
             name,
-            &format!("{}/{name}", self.key.name()),
+            ConstructPath::root(self.key.name()).child(name),
             RefKind::Parameter,
         )))
     }
@@ -267,7 +268,7 @@ impl Stack {
     /// an error at synth.
     pub fn override_logical_id(&mut self, path: &str, id: &str) -> Result<()> {
         self.check_id_target(id)?;
-        if self.resources.values().any(|r| r.path == path) {
+        if self.resources.values().any(|r| r.path.as_str() == path) {
             return Err(Error::invalid_props(
                 path,
                 "override_logical_id",
@@ -292,15 +293,26 @@ impl Stack {
                 "say why replacing this resource is intended",
             ));
         }
-        self.accepted_replacements
-            .insert(path.to_owned(), reason.to_owned());
+        let Some(parsed) = ConstructPath::parse(path) else {
+            return Err(Error::invalid_props(
+                path,
+                "allow_replacement",
+                "not a construct path (it has an empty component)",
+                "pass the path as `stackforge:path` in the template metadata shows it",
+            ));
+        };
+        self.accepted_replacements.insert(parsed, reason.to_owned());
         Ok(())
     }
 
-    pub(crate) fn register_node(&mut self, scope: &str, id: &str) -> Result<String> {
+    pub(crate) fn register_node(
+        &mut self,
+        scope: &ConstructPath,
+        id: &str,
+    ) -> Result<ConstructPath> {
         if id.is_empty() || id.contains('/') {
             return Err(Error::InvalidId {
-                scope: scope.to_owned(),
+                scope: scope.to_string(),
                 id: id.to_owned(),
                 problem: if id.is_empty() {
                     "it is empty".into()
@@ -309,10 +321,10 @@ impl Stack {
                 },
             });
         }
-        let path = format!("{scope}/{id}");
+        let path = scope.child(id);
         if !self.nodes.insert(path.clone()) {
             return Err(Error::DuplicateId {
-                path,
+                path: path.to_string(),
                 id: id.to_owned(),
             });
         }
@@ -321,12 +333,12 @@ impl Stack {
 
     /// Adds a resource at `path`, computing its logical ID.
     pub(crate) fn insert_resource(&mut self, resource: StackResource) -> Result<Reference> {
-        let components: Vec<&str> = resource.path.split('/').skip(1).collect();
-        let computed = crate::logical_id::make_unique_id(&components).unwrap_or_default();
+        let computed =
+            crate::logical_id::make_unique_id(&resource.path.below_stack()).unwrap_or_default();
         let id = if let Some(explicit) = &resource.options.logical_id {
             self.check_id_target(explicit)?;
             explicit.clone()
-        } else if let Some((id, used)) = self.overrides.get_mut(&resource.path) {
+        } else if let Some((id, used)) = self.overrides.get_mut(resource.path.as_str()) {
             *used = true;
             id.clone()
         } else if let Some((to, used)) = self.renames.get_mut(&computed) {
@@ -337,7 +349,7 @@ impl Stack {
         };
         if !is_valid_logical_id(&id) {
             return Err(Error::InvalidLogicalId {
-                path: resource.path.clone(),
+                path: resource.path.to_string(),
                 logical_id: id,
             });
         }
@@ -345,8 +357,8 @@ impl Stack {
             return Err(Error::LogicalIdCollision {
                 stack: self.stack_name.clone(),
                 logical_id: id,
-                first: existing.path.clone(),
-                second: resource.path,
+                first: existing.path.to_string(),
+                second: resource.path.to_string(),
             });
         }
         if self.parameters.contains_key(&id) {
@@ -354,10 +366,15 @@ impl Stack {
                 stack: self.stack_name.clone(),
                 logical_id: id.clone(),
                 first: format!("Parameters/{id}"),
-                second: resource.path,
+                second: resource.path.to_string(),
             });
         }
-        let reference = Reference::new(self.key.clone(), &id, &resource.path, RefKind::Resource);
+        let reference = Reference::new(
+            self.key.clone(),
+            &id,
+            resource.path.clone(),
+            RefKind::Resource,
+        );
         self.resources.insert(id, resource);
         Ok(reference)
     }

@@ -78,7 +78,7 @@ fn adding_a_sibling_does_not_change_existing_ids() {
         (
             h.logical_id().to_owned(),
             app.synth().unwrap().environments[0].stacks[0]
-                .template
+                .template()
                 .resources
                 .len(),
         )
@@ -654,7 +654,7 @@ fn synthesis_is_deterministic_to_the_byte() {
         asm.environments[0]
             .stacks
             .iter()
-            .map(|s| s.body.clone())
+            .map(|s| s.body().to_owned())
             .collect::<Vec<_>>()
     };
     assert_eq!(build(), build());

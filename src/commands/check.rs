@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 use crate::error::{CliError, Result};
 use crate::pipeline::{synthesize, AppFactory, GateOptions, Io, Selection};
 use crate::policy;
@@ -65,6 +66,10 @@ impl CheckCommand {
         io.out
             .write_all(text.as_bytes())
             .map_err(|e| CliError::io("stdout", e))?;
-        Ok(report.exit_code())
+        Ok(match report.outcome() {
+            policy::Outcome::Clean => EXIT_OK,
+            policy::Outcome::Violations => EXIT_FAILURE,
+            policy::Outcome::InputErrors => EXIT_USAGE,
+        })
     }
 }

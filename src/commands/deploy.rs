@@ -9,13 +9,14 @@ use std::time::Instant;
 use clap::Args;
 use stackforge_constructs::{Assembly, EnvironmentAssembly, OutputFormat, StackArtifact};
 
+use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::deploy::aws::AwsCli;
 use crate::deploy::plan::{self, AwsOptions, ParameterOverride, MAX_INLINE_TEMPLATE_BYTES};
 use crate::deploy::preview::{self, is_production};
 use crate::deploy::progress::Reporter;
 use crate::deploy::run::{self, Outcome, StackJob};
 use crate::deploy::ScratchDir;
-use crate::error::{CliError, Result, EXIT_FAILURE, EXIT_OK};
+use crate::error::{CliError, Result};
 use crate::output::{compare_env, render_env};
 use crate::params::ParameterValues;
 use crate::pipeline::{policy_gate, synthesize, AppFactory, GateOptions, Io, Selection};
@@ -281,7 +282,7 @@ impl DeployCommand {
         let mut stacks = Vec::new();
         for p in planned {
             let live = preview::live_template(aws, &p.stack.stack_name)?;
-            stacks.push((p.stack.name.as_str(), live, p.stack.json()));
+            stacks.push((p.stack.name.as_str(), live, p.stack.template()));
         }
         let _ = write!(io.err, "{}", preview::preview(name, &stacks));
         if self.yes {

@@ -43,10 +43,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::diff::{diff_stack, render_json, render_text, Context, EnvDiff, Report};
-use crate::error::{CliError, Result, EXIT_FAILURE, EXIT_OK};
-use crate::pipeline::{synthesize, AppFactory, Io, Selection};
-use crate::safety::{check_env, Committed};
+use crate::error::{CliError, Result};
+use crate::pipeline::{synthesize_against, Against, AppFactory, Io, Selection};
 
 /// Compare the synthesized app with a folder of templates; flag replacements.
 #[derive(Debug, Clone, Args)]
@@ -69,7 +69,6 @@ pub struct DiffCommand {
 impl DiffCommand {
     /// Runs the command: 0 without changes, 1 with changes.
     pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
-        let mut assembly = synthesize(factory, io)?;
         let dir = self
             .against
             .clone()
@@ -80,65 +79,59 @@ impl DiffCommand {
                 dir.display()
             )));
         }
-        let names: Vec<String> = self
-            .select
-            .environments(&assembly)?
-            .iter()
-            .map(|e| e.environment.name().to_owned())
-            .collect();
+        let against = Against {
+            drop_kept_exports: false,
+            strict: true,
+        };
+        let (assembly, folders) = synthesize_against(factory, &dir, against, io)?;
+        let selected_envs = self.select.environments(&assembly)?;
         let selected = |s: &str| self.select.includes_stack(s);
+        for w in &assembly.safety.kept {
+            let _ = writeln!(io.err, "note: {w}");
+        }
+        for r in &assembly.safety.replacements {
+            let _ = writeln!(io.err, "note: synth would refuse this: {r}");
+        }
+        for d in &assembly.safety.deadlocks {
+            let _ = writeln!(io.err, "note: synth would refuse this: {d}");
+        }
         let mut envs = Vec::new();
-        for env in assembly
-            .environments
-            .iter_mut()
-            .filter(|e| names.iter().any(|n| n == e.environment.name()))
-        {
+        for env in selected_envs {
             let env_name = env.environment.name().to_owned();
-            let mut committed = Committed::new(&dir.join(&env_name))?;
-            committed.load_all()?;
-            let safety = check_env(env, &mut committed, &selected, false);
-            for w in &safety.warnings {
-                let _ = writeln!(io.err, "note: {w}");
-            }
-            for r in &safety.replacements {
-                let _ = writeln!(io.err, "note: synth would refuse this: {r}");
-            }
-            for d in &safety.deadlocks {
-                let _ = writeln!(io.err, "note: synth would refuse this: {d}");
-            }
+            let Some(folder) = folders.get(&env_name) else {
+                continue;
+            };
+            let committed = &folder.state.templates;
             let mut stacks = Vec::new();
             for artifact in env.stacks.iter().filter(|s| selected(&s.name)) {
-                let file = committed.files().get(&artifact.name).cloned();
-                let old = committed.get(&artifact.name).cloned();
                 let ctx = Context {
                     all: self.all,
                     accepted: Some(&artifact.accepted_replacements),
-                    kept: safety.kept.get(&artifact.name).map_or(&[], Vec::as_slice),
+                    kept: artifact.kept_exports(),
                 };
                 let mut d = diff_stack(
                     &env_name,
                     &artifact.name,
-                    old.as_ref(),
-                    Some(&artifact.json()),
+                    committed.get(&artifact.name),
+                    Some(artifact.template()),
                     ctx,
                 );
-                d.file = file.map(|f| f.display().to_string());
+                d.file = folder
+                    .files
+                    .get(&artifact.name)
+                    .map(|f| f.display().to_string());
                 stacks.push(d);
             }
             if self.select.stacks.is_empty() {
-                let gone: Vec<(String, PathBuf)> = committed
-                    .files()
-                    .iter()
-                    .filter(|(name, _)| env.stack(name).is_none())
-                    .map(|(n, p)| (n.clone(), p.clone()))
-                    .collect();
-                for (name, path) in gone {
-                    let old = committed.get(&name).cloned();
+                for (name, path) in &folder.files {
+                    if env.stack(name).is_some() {
+                        continue;
+                    }
                     let ctx = Context {
                         all: self.all,
                         ..Context::default()
                     };
-                    let mut d = diff_stack(&env_name, &name, old.as_ref(), None, ctx);
+                    let mut d = diff_stack(&env_name, name, committed.get(name), None, ctx);
                     d.file = Some(path.display().to_string());
                     stacks.push(d);
                 }

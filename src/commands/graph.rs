@@ -2,7 +2,8 @@
 
 use clap::{Args, ValueEnum};
 
-use crate::error::{CliError, Result, EXIT_OK};
+use crate::cli::EXIT_OK;
+use crate::error::{CliError, Result};
 use crate::graph::{build, to_dot, to_mermaid, GraphOptions, Level};
 use crate::pipeline::{synthesize, AppFactory, Io};
 

@@ -2,7 +2,8 @@
 
 use clap::Args;
 
-use crate::error::{CliError, Result, EXIT_OK};
+use crate::cli::EXIT_OK;
+use crate::error::{CliError, Result};
 use crate::pipeline::{synthesize, AppFactory, Io, Selection};
 
 /// List environments, stacks (in deploy order), dependencies and resource counts.
@@ -48,7 +49,7 @@ impl ListCommand {
                     "  {}. {:width$}  {:>3} resources{deps}\n",
                     i + 1,
                     s.stack_name,
-                    s.template.resources.len(),
+                    s.template().resources.len(),
                 ));
             }
         }

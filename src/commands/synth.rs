@@ -5,9 +5,12 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use stackforge_constructs::OutputFormat;
 
-use crate::error::{CliError, Result, EXIT_FAILURE, EXIT_OK};
+use crate::cli::{EXIT_FAILURE, EXIT_OK};
+use crate::error::{CliError, Result};
 use crate::output::{compare_env, render_env, write_env, Staleness};
-use crate::pipeline::{policy_gate, synthesize, AppFactory, GateOptions, Io, Selection};
+use crate::pipeline::{
+    policy_gate, synthesize_against, Against, AppFactory, GateOptions, Io, Selection,
+};
 
 /// Template file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -46,6 +49,10 @@ pub struct SynthCommand {
     /// Skip the policy gate (prints a warning). For debugging only: never deploy the result.
     #[arg(long)]
     pub no_check: bool,
+    /// Drop the exports kept for stacks that no longer import them (run after those stacks
+    /// were deployed without the import; until then synth keeps them).
+    #[arg(long)]
+    pub drop_kept_exports: bool,
     /// Extra policy rules.
     #[command(flatten)]
     pub gate: GateOptions,
@@ -54,9 +61,26 @@ pub struct SynthCommand {
 impl SynthCommand {
     /// Runs the command.
     pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
-        let mut assembly = synthesize(factory, io)?;
-        crate::safety::guard_synth(&mut assembly, &self.out, &self.select, self.check, io)?;
+        let against = Against {
+            drop_kept_exports: self.drop_kept_exports,
+            strict: false,
+        };
+        let (assembly, _) = synthesize_against(factory, &self.out, against, io)?;
         let envs = self.select.environments(&assembly)?;
+        let selected = |env: &str, stack: &str| {
+            envs.iter().any(|e| e.environment.name() == env) && self.select.includes_stack(stack)
+        };
+        for note in assembly
+            .safety
+            .kept
+            .iter()
+            .filter(|k| selected(&k.env, &k.stack))
+        {
+            let _ = writeln!(io.err, "warning: {note}");
+        }
+        if let Some(refusal) = assembly.safety.refusal(selected) {
+            return Err(refusal.into());
+        }
         if self.no_check {
             let _ = writeln!(
                 io.err,

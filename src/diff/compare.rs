@@ -1,13 +1,16 @@
-//! Comparing two templates section by section.
+//! Comparing two templates section by section: identity (construct paths, types, exports)
+//! through the template model, values as rendered.
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use stackforge_constructs::{template::PATH_METADATA_KEY, type_info};
+use stackforge_constructs::layout::KeptExport;
+use stackforge_constructs::template::{Output, ResourceDef};
+use stackforge_constructs::{type_info, ConstructPath, Template};
 
 use super::values::{self, Seg};
 use super::{
-    Action, Change, EntryAction, EntryChange, Impact, KeptExport, ResourceChange, StackDiff,
-    StackStatus, ValueChange,
+    Action, Change, EntryAction, EntryChange, Impact, ResourceChange, StackDiff, StackStatus,
+    ValueChange,
 };
 
 /// What the comparison needs besides the two templates.
@@ -16,7 +19,7 @@ pub struct Context<'a> {
     /// Show metadata-only changes (`--all`).
     pub all: bool,
     /// Construct paths whose replacement the app declared intended, with the reason.
-    pub accepted: Option<&'a IndexMap<String, String>>,
+    pub accepted: Option<&'a IndexMap<ConstructPath, String>>,
     /// Outputs kept for importers; shown as kept rather than as changed.
     pub kept: &'a [KeptExport],
 }
@@ -26,11 +29,11 @@ pub struct Context<'a> {
 pub fn diff_stack(
     env: &str,
     stack: &str,
-    old: Option<&Value>,
-    new: Option<&Value>,
+    old: Option<&Template>,
+    new: Option<&Template>,
     ctx: Context<'_>,
 ) -> StackDiff {
-    let empty = Value::Object(Map::new());
+    let empty = Template::default();
     let (o, n) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
     let mut hidden = 0;
     let mut d = StackDiff {
@@ -40,18 +43,18 @@ pub fn diff_stack(
         status: StackStatus::Unchanged,
         description: None,
         resources: resources(o, n, ctx, &mut hidden),
-        outputs: outputs(section(o, "Outputs"), section(n, "Outputs"), ctx.kept),
-        parameters: entries(section(o, "Parameters"), section(n, "Parameters")),
-        conditions: entries(section(o, "Conditions"), section(n, "Conditions")),
-        mappings: entries(section(o, "Mappings"), section(n, "Mappings")),
+        outputs: outputs(&o.outputs, &n.outputs, ctx.kept),
+        parameters: entries(&rendered(&o.parameters), &rendered(&n.parameters)),
+        conditions: entries(&rendered(&o.conditions), &rendered(&n.conditions)),
+        mappings: entries(&rendered(&o.mappings), &rendered(&n.mappings)),
         other: Vec::new(),
         kept_exports: ctx.kept.to_vec(),
         hidden: 0,
     };
-    if o.get("Description") != n.get("Description") {
+    if o.description != n.description {
         d.description = Some(ValueChange {
-            old: o.get("Description").cloned(),
-            new: n.get("Description").cloned(),
+            old: o.description.clone().map(Value::String),
+            new: n.description.clone().map(Value::String),
         });
     }
     d.other = other_sections(o, n, ctx.all, &mut hidden);
@@ -65,54 +68,29 @@ pub fn diff_stack(
     d
 }
 
-const SECTIONS: [&str; 7] = [
-    "AWSTemplateFormatVersion",
-    "Description",
-    "Parameters",
-    "Mappings",
-    "Conditions",
-    "Resources",
-    "Outputs",
-];
-
-fn section<'a>(t: &'a Value, name: &str) -> Option<&'a Map<String, Value>> {
-    t.get(name).and_then(Value::as_object)
-}
-
-fn path_of(resource: &Value) -> Option<&str> {
-    resource
-        .get("Metadata")
-        .and_then(|m| m.get(PATH_METADATA_KEY))
-        .and_then(Value::as_str)
-}
-
-fn type_of(resource: &Value) -> String {
-    resource
-        .get("Type")
-        .and_then(Value::as_str)
-        .unwrap_or("?")
-        .to_owned()
+/// A section's entries as rendered JSON.
+fn rendered<T: serde::Serialize>(section: &IndexMap<String, T>) -> Map<String, Value> {
+    section
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
+        .collect()
 }
 
 fn resources(
-    old: &Value,
-    new: &Value,
+    old: &Template,
+    new: &Template,
     ctx: Context<'_>,
     hidden: &mut usize,
 ) -> Vec<ResourceChange> {
-    let empty = Map::new();
-    let o = section(old, "Resources").unwrap_or(&empty);
-    let n = section(new, "Resources").unwrap_or(&empty);
+    let (o, n) = (&old.resources, &new.resources);
 
     // A construct path recorded under another ID on the old side: the same construct got a
     // new logical ID, which CloudFormation treats as a replacement.
     let mut paired: IndexMap<&str, &str> = IndexMap::new();
     for (id, res) in n.iter().filter(|(id, _)| !o.contains_key(*id)) {
-        let Some(path) = path_of(res) else { continue };
+        let Some(path) = res.path() else { continue };
         let old_id = o.iter().find(|(oid, ores)| {
-            !n.contains_key(*oid)
-                && path_of(ores) == Some(path)
-                && !paired.values().any(|p| p == oid)
+            !n.contains_key(*oid) && ores.path() == Some(path) && !paired.values().any(|p| p == oid)
         });
         if let Some((oid, _)) = old_id {
             paired.insert(id, oid);
@@ -124,8 +102,8 @@ fn resources(
         let entry = |action, changes, notes| ResourceChange {
             logical_id: id.clone(),
             old_logical_id: None,
-            type_name: type_of(res),
-            path: path_of(res).map(str::to_owned),
+            type_name: res.type_name.clone(),
+            path: res.path().map(str::to_owned),
             action,
             changes,
             notes,
@@ -141,7 +119,8 @@ fn resources(
                 0,
                 format!("logical ID {old_id} -> {id}: CloudFormation creates a new resource and deletes the old one"),
             );
-            if let Some(reason) = path_of(res).and_then(|p| ctx.accepted?.get(p)) {
+            let reason = res.construct_path().and_then(|p| ctx.accepted?.get(&p));
+            if let Some(reason) = reason {
                 notes.push(format!("replacement accepted: {reason}"));
             }
             let mut e = entry(Action::Replace, changes, notes);
@@ -156,8 +135,8 @@ fn resources(
             out.push(ResourceChange {
                 logical_id: id.clone(),
                 old_logical_id: None,
-                type_name: type_of(res),
-                path: path_of(res).map(str::to_owned),
+                type_name: res.type_name.clone(),
+                path: res.path().map(str::to_owned),
                 action: Action::Remove,
                 changes: Vec::new(),
                 notes: Vec::new(),
@@ -169,21 +148,20 @@ fn resources(
 
 /// The changes between two versions of a resource, each classified, and notes.
 fn resource_changes(
-    old: &Value,
-    new: &Value,
+    old: &ResourceDef,
+    new: &ResourceDef,
     all: bool,
     hidden: &mut usize,
 ) -> (Vec<Change>, Vec<String>) {
     let mut changes = Vec::new();
     let mut notes = Vec::new();
-    let empty = Map::new();
-    let (o, n) = (
-        old.as_object().unwrap_or(&empty),
-        new.as_object().unwrap_or(&empty),
-    );
-    let type_name = type_of(new);
-    let info = type_info(&type_name);
-    let type_changed = o.get("Type") != n.get("Type");
+    let as_map = |r: &ResourceDef| match serde_json::to_value(r) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let (o, n) = (as_map(old), as_map(new));
+    let info = type_info(&new.type_name);
+    let type_changed = old.type_name != new.type_name;
     let keys = o.keys().chain(n.keys().filter(|k| !o.contains_key(*k)));
     for key in keys {
         let leaves = values::diff(vec![Seg::Key(key.clone())], o.get(key), n.get(key));
@@ -219,7 +197,8 @@ fn resource_changes(
     let touches_properties = changes.iter().any(|c| c.path.starts_with("Properties"));
     if info.is_none() && touches_properties {
         notes.push(format!(
-            "no vendored schema for {type_name}: replacements are not predicted"
+            "no vendored schema for {}: replacements are not predicted",
+            new.type_name
         ));
     }
     (changes, notes)
@@ -278,9 +257,7 @@ fn classify(
 }
 
 /// Entries of a named section (parameters, conditions, mappings) added, removed or changed.
-fn entries(old: Option<&Map<String, Value>>, new: Option<&Map<String, Value>>) -> Vec<EntryChange> {
-    let empty = Map::new();
-    let (o, n) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
+fn entries(o: &Map<String, Value>, n: &Map<String, Value>) -> Vec<EntryChange> {
     let mut out = Vec::new();
     for (name, value) in n {
         match o.get(name) {
@@ -325,18 +302,21 @@ fn changes_below(old: &Value, new: &Value) -> Vec<Change> {
         .collect()
 }
 
-fn export_name(output: &Value) -> Option<&Value> {
-    output.get("Export").and_then(|e| e.get("Name"))
+fn export_name(output: &Output) -> Option<Value> {
+    output
+        .export_name
+        .as_ref()
+        .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
 }
 
 /// Output changes, flagging removed or renamed exports; outputs kept for importers are left
 /// to [`StackDiff::kept_exports`] unless more than their description changed.
 fn outputs(
-    old: Option<&Map<String, Value>>,
-    new: Option<&Map<String, Value>>,
+    old: &IndexMap<String, Output>,
+    new: &IndexMap<String, Output>,
     kept: &[KeptExport],
 ) -> Vec<EntryChange> {
-    let mut out = entries(old, new);
+    let mut out = entries(&rendered(old), &rendered(new));
     out.retain_mut(|e| {
         if kept.iter().any(|k| k.output == e.name) {
             e.changes.retain(|c| c.path != "Description");
@@ -344,17 +324,17 @@ fn outputs(
                 return false;
             }
         }
-        let old_export = e.old.as_ref().and_then(export_name);
-        let new_export = e.new.as_ref().and_then(export_name);
+        let old_export = old.get(&e.name).and_then(export_name);
+        let new_export = new.get(&e.name).and_then(export_name);
         e.danger = match (old_export, new_export) {
             (Some(x), None) => Some(format!(
                 "export {} removed: stacks importing it can no longer deploy; remove their imports first",
-                values::compact(Some(x), 120)
+                values::compact(Some(&x), 120)
             )),
             (Some(x), Some(y)) if x != y => Some(format!(
                 "export {} renamed to {}: stacks importing the old name can no longer deploy",
-                values::compact(Some(x), 120),
-                values::compact(Some(y), 120)
+                values::compact(Some(&x), 120),
+                values::compact(Some(&y), 120)
             )),
             _ => None,
         };
@@ -363,34 +343,24 @@ fn outputs(
     out
 }
 
-/// Top-level sections besides the known ones (`Transform`, `Rules`, template `Metadata`).
-/// `AWSTemplateFormatVersion` counts only when both sides set it differently.
-fn other_sections(old: &Value, new: &Value, all: bool, hidden: &mut usize) -> Vec<EntryChange> {
-    let empty = Map::new();
-    let (o, n) = (
-        old.as_object().unwrap_or(&empty),
-        new.as_object().unwrap_or(&empty),
-    );
+/// Top-level sections besides the modelled ones: the template `Metadata` (hidden unless
+/// `--all`) and `Rules`.
+fn other_sections(
+    old: &Template,
+    new: &Template,
+    all: bool,
+    hidden: &mut usize,
+) -> Vec<EntryChange> {
     let mut out = Vec::new();
-    if let (Some(a), Some(b)) = (
-        o.get("AWSTemplateFormatVersion"),
-        n.get("AWSTemplateFormatVersion"),
-    ) {
-        if a != b {
-            out.push(EntryChange {
-                changes: changes_below(a, b),
-                ..entry(
-                    "AWSTemplateFormatVersion",
-                    EntryAction::Change,
-                    Some(a),
-                    Some(b),
-                )
-            });
+    let section = |t: &Template, key: &str| -> Option<Value> {
+        match key {
+            "Metadata" => (!t.metadata.is_empty())
+                .then(|| Value::Object(t.metadata.clone().into_iter().collect())),
+            _ => t.rules.clone(),
         }
-    }
-    let keys = o.keys().chain(n.keys().filter(|k| !o.contains_key(*k)));
-    for key in keys.filter(|k| !SECTIONS.contains(&k.as_str())) {
-        let (a, b) = (o.get(key), n.get(key));
+    };
+    for key in ["Metadata", "Rules"] {
+        let (a, b) = (section(old, key), section(new, key));
         if a == b {
             continue;
         }
@@ -398,13 +368,13 @@ fn other_sections(old: &Value, new: &Value, all: bool, hidden: &mut usize) -> Ve
             *hidden += 1;
             continue;
         }
-        let action = match (a, b) {
+        let action = match (&a, &b) {
             (None, _) => EntryAction::Add,
             (_, None) => EntryAction::Remove,
             _ => EntryAction::Change,
         };
-        let mut e = entry(key, action, a, b);
-        if let (Some(a), Some(b)) = (a, b) {
+        let mut e = entry(key, action, a.as_ref(), b.as_ref());
+        if let (Some(a), Some(b)) = (&a, &b) {
             e.changes = changes_below(a, b);
         }
         out.push(e);
@@ -416,6 +386,11 @@ fn other_sections(old: &Value, new: &Value, all: bool, hidden: &mut usize) -> Ve
 mod tests {
     use super::*;
     use serde_json::json;
+    use stackforge_constructs::document;
+
+    fn doc(v: Value) -> Template {
+        document::from_json(&v).unwrap()
+    }
 
     fn res(type_name: &str, path: &str, props: Value) -> Value {
         json!({"Type": type_name, "Properties": props, "Metadata": {"stackforge:path": path}})
@@ -425,8 +400,8 @@ mod tests {
         let d = diff_stack(
             "dev",
             "s",
-            Some(&json!({"Resources": {"R": old}})),
-            Some(&json!({"Resources": {"R": new}})),
+            Some(&doc(json!({"Resources": {"R": old}}))),
+            Some(&doc(json!({"Resources": {"R": new}}))),
             Context::default(),
         );
         assert_eq!(d.resources.len(), 1, "{:?}", d.resources);
@@ -502,14 +477,14 @@ mod tests {
 
     #[test]
     fn same_path_new_id_is_one_replacement_and_metadata_is_hidden_unless_all() {
-        let old = json!({"Resources": {"A": res("AWS::SNS::Topic", "s/T", json!({}))}});
-        let new = json!({"Resources": {"B": res("AWS::SNS::Topic", "s/T", json!({}))}});
+        let old = doc(json!({"Resources": {"A": res("AWS::SNS::Topic", "s/T", json!({}))}}));
+        let new = doc(json!({"Resources": {"B": res("AWS::SNS::Topic", "s/T", json!({}))}}));
         let d = diff_stack("dev", "s", Some(&old), Some(&new), Context::default());
         assert_eq!(d.resources.len(), 1);
         assert_eq!(d.resources[0].action, Action::Replace);
         assert_eq!(d.resources[0].old_logical_id.as_deref(), Some("A"));
 
-        let new = json!({"Resources": {"A": res("AWS::SNS::Topic", "s/T2", json!({}))}});
+        let new = doc(json!({"Resources": {"A": res("AWS::SNS::Topic", "s/T2", json!({}))}}));
         let d = diff_stack("dev", "s", Some(&old), Some(&new), Context::default());
         assert!(d.resources.is_empty());
         assert_eq!((d.hidden, d.status), (1, StackStatus::Unchanged));
@@ -524,13 +499,13 @@ mod tests {
 
     #[test]
     fn removed_and_renamed_exports_are_dangerous() {
-        let old = json!({"Resources": {}, "Outputs": {
+        let old = doc(json!({"Resources": {}, "Outputs": {
             "A": {"Value": "1", "Export": {"Name": "x"}},
             "B": {"Value": "2", "Export": {"Name": "y"}},
-            "C": {"Value": "3"}}});
-        let new = json!({"Resources": {}, "Outputs": {
+            "C": {"Value": "3"}}}));
+        let new = doc(json!({"Resources": {}, "Outputs": {
             "B": {"Value": "2", "Export": {"Name": "y2"}},
-            "C": {"Value": "4"}}});
+            "C": {"Value": "4"}}}));
         let d = diff_stack("dev", "s", Some(&old), Some(&new), Context::default());
         let by = |n: &str| d.outputs.iter().find(|e| e.name == n).unwrap();
         assert!(by("A")

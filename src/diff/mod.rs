@@ -1,10 +1,9 @@
-//! Semantic comparison of CloudFormation templates as `serde_json::Value`s: which resources
-//! are added, removed, updated in place or replaced, and what changes in outputs, exports,
-//! parameters, conditions, mappings and the description. Pure functions, no I/O except in
-//! [`files`]; the `diff` command and the refactor-safety checks build on it.
+//! Semantic comparison of two templates (the template model, read through the one reader):
+//! which resources are added, removed, updated in place or replaced, and what changes in
+//! outputs, exports, parameters, conditions, mappings and the description. Pure functions,
+//! no I/O; the `diff` command and `deploy`'s production preview build on it.
 
 pub mod compare;
-pub mod files;
 pub mod render;
 pub mod values;
 
@@ -120,16 +119,7 @@ pub struct EntryChange {
     pub danger: Option<String>,
 }
 
-/// An output synth keeps because a committed template still imports its export.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KeptExport {
-    /// The output name in the producer's template.
-    pub output: String,
-    /// The export name.
-    pub export: String,
-    /// Short names of the stacks whose committed templates import it.
-    pub importers: Vec<String>,
-}
+pub use stackforge_constructs::layout::KeptExport;
 
 /// Whether the stack exists on each side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

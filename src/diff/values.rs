@@ -23,12 +23,12 @@ pub struct Leaf {
     pub new: Option<Value>,
 }
 
-/// Whether `v` is one intrinsic function call (`Ref`, `Condition` or `Fn::*`).
+/// Whether `v` is one intrinsic function call (`Ref`, `Condition` or `Fn::*`), as rendered.
 pub fn is_intrinsic(v: &Value) -> bool {
     match v.as_object() {
         Some(o) if o.len() == 1 => o
             .keys()
-            .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::")),
+            .all(|k| stackforge_constructs::parse::is_intrinsic_key(k)),
         _ => false,
     }
 }
