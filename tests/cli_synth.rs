@@ -160,6 +160,51 @@ fn synth_is_byte_identical_across_runs() {
     }
 }
 
+/// Committed state is a synth input: synthesizing the unchanged migration-api again over its
+/// own output (templates and manifest read back) gives the same bytes.
+#[test]
+fn synth_over_its_own_committed_output_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    for env in ["dev", "prod"] {
+        fs::create_dir_all(dir.path().join(env)).unwrap();
+        for entry in fs::read_dir(committed.join(env)).unwrap() {
+            let p = entry.unwrap().path();
+            if p.to_string_lossy().ends_with(".parameters.json") {
+                fs::copy(&p, dir.path().join(env).join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let out = dir.path().to_str().unwrap();
+    let first = run_with(stackforge_stacks::app, &["synth", "--out", out]);
+    assert_eq!(first.code, 0, "{}", first.err);
+    let snapshot = |env: &str| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir.path().join(env))
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = (snapshot("dev"), snapshot("prod"));
+    let second = run_with(stackforge_stacks::app, &["synth", "--out", out]);
+    assert_eq!(second.code, 0, "{}", second.err);
+    assert_eq!((snapshot("dev"), snapshot("prod")), before);
+    // And the result is what is committed.
+    for (env, files) in [("dev", &before.0), ("prod", &before.1)] {
+        for (name, bytes) in files {
+            let committed_bytes = fs::read(committed.join(env).join(name)).unwrap();
+            assert!(&committed_bytes == bytes, "{env}/{name} differs");
+        }
+    }
+}
+
 #[test]
 fn check_passes_on_fresh_output_and_fails_with_a_diff_when_stale() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 
 use crate::aspect::Aspect;
 use crate::error::{Error, Result};
+use crate::rules::RuleId;
 use crate::stack::{Environment, Stack};
 
 /// An application: named stacks in one or more environments.
@@ -29,6 +30,7 @@ pub struct App {
     pub(crate) stacks: Vec<Stack>,
     pub(crate) aspects: Vec<Arc<dyn Aspect>>,
     pub(crate) tags: IndexMap<String, String>,
+    pub(crate) custom_rules: Vec<RuleId>,
 }
 
 impl std::fmt::Debug for App {
@@ -57,6 +59,7 @@ impl App {
             stacks: Vec::new(),
             aspects: Vec::new(),
             tags: IndexMap::new(),
+            custom_rules: Vec::new(),
         }
     }
 
@@ -81,6 +84,23 @@ impl App {
     /// Adds an aspect, run on every resource at synth after the built-in tagging.
     pub fn add_aspect(&mut self, aspect: impl Aspect + 'static) {
         self.aspects.push(Arc::new(aspect));
+    }
+
+    /// Registers the id of a custom policy rule (declared in a `--rules` file), so that
+    /// stacks created afterwards may suppress it. Register before creating stacks.
+    pub fn register_rule(&mut self, id: &str) -> Result<()> {
+        let rule = RuleId::custom(id).map_err(|problem| {
+            Error::invalid_props(
+                self.name.as_str(),
+                "register_rule",
+                problem,
+                "name the rule as its Guard file declares it (`rule NAME { ... }`)",
+            )
+        })?;
+        if !self.custom_rules.contains(&rule) {
+            self.custom_rules.push(rule);
+        }
+        Ok(())
     }
 
     /// Adds a tag for every taggable resource of the app (after `app`, `env`, `stack`).

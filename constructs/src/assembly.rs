@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 
 use crate::committed::SafetyReport;
 use crate::error::Warning;
+use crate::export::ExportName;
 use crate::layout::{self, KeptExport, Manifest, ManifestParameter, ManifestResource};
 use crate::path::ConstructPath;
 use crate::stack::Environment;
@@ -187,6 +188,19 @@ impl EnvironmentAssembly {
     /// The stack called `name`, if any.
     pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
         self.stacks.iter().find(|s| s.name == name)
+    }
+
+    /// Every export of the environment's stacks (literal names), with its producer.
+    pub fn exports(&self) -> Vec<ExportName> {
+        self.stacks
+            .iter()
+            .flat_map(|s| {
+                s.template()
+                    .exports()
+                    .into_iter()
+                    .filter_map(|e| Some(ExportName::new(e.name?, &s.name, e.output)))
+            })
+            .collect()
     }
 }
 

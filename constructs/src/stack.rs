@@ -11,6 +11,7 @@ use crate::expr::{ConditionRef, Expr, MappingRef, RefKind, Reference, StackKey};
 use crate::logical_id::is_valid_logical_id;
 use crate::path::ConstructPath;
 use crate::resource::ResourceOptions;
+use crate::rules::RuleId;
 use crate::scope::Scope;
 use crate::template::{Output, Parameter};
 
@@ -104,7 +105,7 @@ pub struct Suppression {
     /// The construct path the suppression applies to (and below).
     pub path: ConstructPath,
     /// The rule id.
-    pub rule: String,
+    pub rule: RuleId,
     /// Why the rule does not apply here.
     pub reason: String,
 }
@@ -125,6 +126,7 @@ pub struct Stack {
     pub(crate) dependencies: Vec<StackKey>,
     pub(crate) suppressions: Vec<Suppression>,
     pub(crate) accepted_replacements: IndexMap<ConstructPath, String>,
+    pub(crate) custom_rules: Vec<RuleId>,
     nodes: HashSet<ConstructPath>,
     renames: IndexMap<String, (String, bool)>,
     overrides: IndexMap<String, (String, bool)>,
@@ -169,6 +171,7 @@ impl Stack {
             dependencies: Vec::new(),
             suppressions: Vec::new(),
             accepted_replacements: IndexMap::new(),
+            custom_rules: app.custom_rules.clone(),
             nodes: HashSet::new(),
             renames: IndexMap::new(),
             overrides: IndexMap::new(),

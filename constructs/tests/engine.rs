@@ -572,6 +572,32 @@ fn suppressions_are_recorded_for_guard_with_reasons_and_need_a_reason() {
     assert!(tpl["Resources"]["Other"]["Metadata"].get("guard").is_none());
 }
 
+#[test]
+fn a_suppression_names_a_known_rule_that_may_be_suppressed() {
+    let mut app = App::new("shop");
+    app.register_rule("TEAM_NAMING").unwrap();
+    let dev = Environment::new("dev");
+    let mut s = stack(&app, &dev, "a");
+    let mut root = s.root();
+    let typo = message(root.suppress("SNS_ENCRYPTD", "typo").unwrap_err());
+    assert!(
+        typo.contains("`a`")
+            && typo.contains("no policy rule has this id")
+            && typo.contains("did you mean SNS_ENCRYPTED"),
+        "{typo}"
+    );
+    let unknown = message(root.suppress("NOT_A_RULE_AT_ALL_REALLY", "x").unwrap_err());
+    assert!(
+        unknown.contains("S3_TLS_ONLY") && unknown.contains("TEAM_NAMING"),
+        "lists the known ids: {unknown}"
+    );
+    let critical = message(root.suppress("RDS_NOT_PUBLIC", "demo").unwrap_err());
+    assert!(critical.contains("cannot be suppressed"), "{critical}");
+    root.suppress("TEAM_NAMING", "legacy names").unwrap();
+    let bad = message(app.register_rule("S3_TLS_ONLY").unwrap_err());
+    assert!(bad.contains("built-in"), "{bad}");
+}
+
 struct RequireDisplayName;
 
 impl Aspect for RequireDisplayName {

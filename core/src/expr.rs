@@ -777,11 +777,23 @@ impl Expr {
                     path.pop();
                 }
             }
-            Expr::List(items) | Expr::Concat(items) => {
+            Expr::List(items) => {
                 for (i, v) in items.iter().enumerate() {
                     path.push(PathSeg::Index(i));
                     v.collect_uses(path, out);
                     path.pop();
+                }
+            }
+            // The parts of a string and a function's argument lists are not properties: their
+            // uses belong to the property holding the whole value.
+            Expr::Concat(items) => items.iter().for_each(|v| v.collect_uses(path, out)),
+            Expr::Join { list, .. } | Expr::Select { list, .. } => {
+                if let Expr::Select { index, .. } = self {
+                    index.collect_uses(path, out);
+                }
+                match &**list {
+                    Expr::List(items) => items.iter().for_each(|v| v.collect_uses(path, out)),
+                    other => other.collect_uses(path, out),
                 }
             }
             Expr::Sub { vars, .. } => {

@@ -25,6 +25,7 @@ pub(super) fn stacks(app: &str, env: &EnvironmentAssembly) -> Graph {
             stack: Some(i),
         });
     }
+    let exports = env.exports();
     let mut edges = Vec::new();
     for (i, s) in env.stacks.iter().enumerate() {
         let imports: BTreeSet<&str> = s.template().imports().into_iter().collect();
@@ -32,13 +33,10 @@ pub(super) fn stacks(app: &str, env: &EnvironmentAssembly) -> Graph {
             let Some(d) = env.stacks.iter().position(|x| &x.name == dep) else {
                 continue;
             };
-            let exported: BTreeSet<&str> = env.stacks[d]
-                .template()
-                .exports()
-                .into_iter()
-                .filter_map(|e| e.name)
-                .collect();
-            let n = imports.intersection(&exported).count();
+            let n = exports
+                .iter()
+                .filter(|e| e.producer() == dep && imports.contains(e.name()))
+                .count();
             let label = match n {
                 0 => None,
                 1 => Some("1 import".to_owned()),

@@ -145,7 +145,7 @@ fn add_suppressions(
     metadata.insert("guard".into(), json!({ "SuppressedRules": rules }));
     let reasons: Vec<_> = applicable
         .iter()
-        .map(|s| json!({ "rule": s.rule, "reason": s.reason, "scope": s.path }))
+        .map(|s| json!({ "rule": s.rule.as_str(), "reason": s.reason, "scope": s.path }))
         .collect();
     metadata.insert(SUPPRESSIONS_METADATA_KEY.into(), json!(reasons));
 }

@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 use super::{Edges, ExportRequest};
 use crate::app::App;
 use crate::error::Error;
+use crate::export::ExportName;
 use crate::expr::{Expr, Pseudo, RefKind, Reference, StackKey};
 use crate::stack::Stack;
 
@@ -119,15 +120,8 @@ impl Resolver<'_, '_> {
             output_id.truncate(crate::logical_id::MAX_ID_LEN - 8);
             output_id.push_str(&digest[..8].to_uppercase());
         }
-        let export_name = match attribute {
-            None => format!("{}:{}", producer.stack_name(), r.logical_id()),
-            Some(a) => format!(
-                "{}:{}-{}",
-                producer.stack_name(),
-                r.logical_id(),
-                a.replace('.', "-")
-            ),
-        };
+        let export_name =
+            ExportName::synthesized_name(producer.stack_name(), r.logical_id(), attribute);
         let value = match attribute {
             None => Expr::Ref(r.clone()),
             Some(a) => Expr::GetAtt {

@@ -1,0 +1,305 @@
+//! Policy rule ids: the table of built-in rules (id, severity, whether it can be suppressed,
+//! what it requires and how to fix it), and [`RuleId`], the checked id a suppression names.
+//! The rules themselves are cfn-guard files the CLI embeds; their ids live here so that a
+//! suppression naming an unknown rule is an error where it is declared.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// How serious a violation is. Every violation fails the gate; severity orders the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Data exposure or privilege escalation: cannot be suppressed.
+    Critical,
+    /// A guide item is missing.
+    High,
+    /// Defence in depth.
+    Medium,
+    /// A rule from `--rules DIR`.
+    Custom,
+}
+
+impl Severity {
+    /// The lower-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Custom => "custom",
+        }
+    }
+}
+
+/// One built-in rule.
+#[derive(Debug)]
+pub struct RuleInfo {
+    /// The stable id (`RDS_STORAGE_ENCRYPTED`), also the Guard rule name.
+    pub id: &'static str,
+    /// The file under `rules/` that defines it.
+    pub file: &'static str,
+    /// How serious a violation is.
+    pub severity: Severity,
+    /// Whether `scope.suppress(id, reason)` may waive it.
+    pub suppressible: bool,
+    /// What the rule requires, in one line.
+    pub description: &'static str,
+    /// How to fix a violation; reported when a failed clause has no message of its own.
+    pub fix: &'static str,
+}
+
+const fn rule(
+    id: &'static str,
+    file: &'static str,
+    severity: Severity,
+    description: &'static str,
+    fix: &'static str,
+) -> RuleInfo {
+    RuleInfo {
+        id,
+        file,
+        severity,
+        suppressible: !matches!(severity, Severity::Critical),
+        description,
+        fix,
+    }
+}
+
+use Severity::{Critical, High, Medium};
+
+/// Every built-in rule, grouped by file.
+pub static RULES: &[RuleInfo] = &[
+    rule("RDS_STORAGE_ENCRYPTED", "rds.guard", Critical,
+        "RDS DB instances encrypt storage with a KMS key (StorageEncrypted, KmsKeyId)",
+        "set StorageEncrypted: true and KmsKeyId to a customer-managed KMS key"),
+    rule("RDS_NOT_PUBLIC", "rds.guard", Critical,
+        "RDS DB instances are not publicly accessible",
+        "set PubliclyAccessible: false and place the instance in private subnets"),
+    rule("RDS_TLS_ENFORCED", "rds.guard", High,
+        "RDS DB instances use a parameter group of the template that forces TLS (rds.force_ssl=1 / require_secure_transport=ON)",
+        "set DBParameterGroupName to an AWS::RDS::DBParameterGroup of the template (Ref) whose Parameters set rds.force_ssl: \"1\" (PostgreSQL) or require_secure_transport: \"ON\" (MySQL, MariaDB)"),
+    rule("RDS_IAM_AUTH", "rds.guard", High,
+        "RDS DB instances enable IAM database authentication",
+        "set EnableIAMDatabaseAuthentication: true"),
+    rule("RDS_IN_PRIVATE_SUBNETS", "rds.guard", High,
+        "RDS DB instances are placed in a DB subnet group",
+        "set DBSubnetGroupName to a subnet group of private or isolated subnets"),
+    rule("RDS_BACKUP_RETENTION", "rds.guard", High,
+        "RDS automated backups are kept at least 7 days",
+        "set BackupRetentionPeriod to 7 or more"),
+    rule("RDS_DELETION_PROTECTION", "rds.guard", Medium,
+        "RDS DB instances have deletion protection",
+        "set DeletionProtection: true"),
+    rule("RDS_NO_LITERAL_PASSWORD", "rds.guard", High,
+        "RDS master passwords are managed by Secrets Manager, never literals",
+        "set ManageMasterUserPassword: true, or use a {{resolve:secretsmanager:...}} reference"),
+    rule("SECRETS_NO_LITERAL_VALUE", "secrets.guard", High,
+        "Secrets Manager secrets have no literal SecretString",
+        "use GenerateSecretString, or create the secret empty and put the value after deployment"),
+    rule("SECRETS_KMS_ENCRYPTED", "secrets.guard", Medium,
+        "Secrets Manager secrets are encrypted with a customer-managed KMS key",
+        "set KmsKeyId"),
+    rule("ECR_SCAN_ON_PUSH", "ecr.guard", High,
+        "ECR repositories scan images on push",
+        "set ImageScanningConfiguration: {ScanOnPush: true}"),
+    rule("ECR_IMMUTABLE_TAGS", "ecr.guard", Medium,
+        "ECR repositories have immutable tags",
+        "set ImageTagMutability: IMMUTABLE"),
+    rule("ECR_KMS_ENCRYPTED", "ecr.guard", Medium,
+        "ECR repositories are encrypted with KMS",
+        "set EncryptionConfiguration: {EncryptionType: KMS, KmsKey: <key ARN>}"),
+    rule("ECS_NON_ROOT_USER", "ecs.guard", High,
+        "ECS containers run as a non-root User",
+        "set User on every container to a non-root uid, e.g. \"1000:1000\""),
+    rule("ECS_READONLY_ROOT_FS", "ecs.guard", High,
+        "ECS containers have a read-only root filesystem",
+        "set ReadonlyRootFilesystem: true on every container"),
+    rule("ECS_NOT_PRIVILEGED", "ecs.guard", High,
+        "ECS containers are not privileged",
+        "remove Privileged or set it to false"),
+    rule("ECS_RESOURCE_LIMITS", "ecs.guard", High,
+        "ECS tasks set Cpu and Memory, and every container Memory or MemoryReservation",
+        "set Cpu and Memory on the task definition and Memory or MemoryReservation on every container"),
+    rule("SG_NO_PUBLIC_INGRESS", "network.guard", High,
+        "no security group ingress from 0.0.0.0/0 or ::/0 except TCP 80/443 on a load balancer's group",
+        "open only TCP 80 or 443 to the internet, only on a group listed in a load balancer's SecurityGroups; use source security groups elsewhere"),
+    rule("ALB_TLS12_POLICY", "alb.guard", High,
+        "HTTPS/TLS listeners use a TLS 1.2+ SslPolicy",
+        "set SslPolicy to ELBSecurityPolicy-TLS13-1-2-2021-06 (or another policy listed in rules/alb.guard)"),
+    rule("ALB_HTTP_REDIRECTS_TO_HTTPS", "alb.guard", High,
+        "HTTP listeners only redirect to HTTPS",
+        "make the HTTP listener's only default action a redirect with RedirectConfig.Protocol: HTTPS"),
+    rule("ALB_WAF_ATTACHED", "alb.guard", High,
+        "internet-facing application load balancers have a WAFv2 web ACL association",
+        "add an AWS::WAFv2::WebACLAssociation with ResourceArn = the load balancer"),
+    rule("ALB_DROP_INVALID_HEADERS", "alb.guard", Medium,
+        "application load balancers drop invalid header fields",
+        "add LoadBalancerAttributes {Key: routing.http.drop_invalid_header_fields.enabled, Value: \"true\"}"),
+    rule("WAF_RATE_LIMIT_RULE", "waf.guard", High,
+        "WAFv2 web ACLs have a rate-based rule",
+        "add a rule with a RateBasedStatement (e.g. Limit: 2000, AggregateKeyType: IP) and Action: {Block: {}}"),
+    rule("IAM_NO_ADMIN_ACTION", "iam.guard", Critical,
+        "no Allow statement grants \"*\", \"*:*\" or \"iam:*\" (identity and resource policies)",
+        "list the actions the principal needs"),
+    rule("IAM_NO_SERVICE_WILDCARD", "iam.guard", Medium,
+        "no Allow statement of an identity policy grants a whole service (\"s3:*\")",
+        "list the actions the principal needs"),
+    rule("IAM_NO_WILDCARD_RESOURCE", "iam.guard", High,
+        "no Allow statement of an identity policy has Resource \"*\", except actions that require it",
+        "name the resources; only the actions listed in rules/iam.guard may use Resource \"*\""),
+    rule("CLOUDTRAIL_MULTI_REGION", "cloudtrail.guard", High,
+        "CloudTrail trails are multi-region",
+        "set IsMultiRegionTrail: true"),
+    rule("CLOUDTRAIL_LOG_VALIDATION", "cloudtrail.guard", High,
+        "CloudTrail trails validate log files",
+        "set EnableLogFileValidation: true"),
+    rule("CLOUDTRAIL_KMS_ENCRYPTED", "cloudtrail.guard", High,
+        "CloudTrail trails encrypt logs with KMS",
+        "set KMSKeyId"),
+    rule("CLOUDTRAIL_LOGGING", "cloudtrail.guard", High,
+        "CloudTrail trails are logging",
+        "set IsLogging: true"),
+    rule("S3_ENCRYPTED", "s3.guard", Critical,
+        "S3 buckets have default encryption (BucketEncryption)",
+        "set BucketEncryption with SSEAlgorithm aws:kms and a KMSMasterKeyID"),
+    rule("S3_PUBLIC_ACCESS_BLOCKED", "s3.guard", High,
+        "S3 buckets block public access (all four flags)",
+        "set PublicAccessBlockConfiguration with BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls and RestrictPublicBuckets true"),
+    rule("S3_TLS_ONLY", "s3.guard", High,
+        "S3 buckets have a bucket policy denying requests without TLS",
+        "add an AWS::S3::BucketPolicy for the bucket with a Deny statement on Condition {Bool: {aws:SecureTransport: \"false\"}}"),
+    rule("LOGS_ENCRYPTED", "logging.guard", Critical,
+        "CloudWatch log groups are encrypted with KMS",
+        "set KmsKeyId"),
+    rule("LOGS_RETENTION", "logging.guard", Medium,
+        "CloudWatch log groups set a retention",
+        "set RetentionInDays"),
+    rule("SNS_ENCRYPTED", "logging.guard", High,
+        "SNS topics are encrypted with KMS",
+        "set KmsMasterKeyId"),
+    rule("KMS_KEY_ROTATION", "kms.guard", High,
+        "symmetric KMS keys rotate",
+        "set EnableKeyRotation: true"),
+    rule("BACKUP_DB_COVERED", "backup.guard", High,
+        "every RDS DB instance is in an AWS Backup selection (checked per environment)",
+        "add an AWS::Backup::BackupSelection whose Resources list the instance's ARN"),
+    rule("BACKUP_PLAN_EXISTS", "backup.guard", High,
+        "an environment with an RDS DB instance has an AWS Backup plan",
+        "add an AWS::Backup::BackupPlan with a selection covering the instance"),
+    rule("BACKUP_VAULT_ENCRYPTED", "backup.guard", Medium,
+        "AWS Backup vaults are encrypted with a customer-managed KMS key",
+        "set EncryptionKeyArn"),
+];
+
+/// The built-in rule `id`, if any.
+pub fn rule_info(id: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// The id of a policy rule, checked: a built-in rule, or a custom rule the app registered
+/// ([`crate::App::register_rule`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(Arc<str>);
+
+impl RuleId {
+    /// The id of built-in rule `id`, if there is one.
+    pub fn builtin(id: &str) -> Option<RuleId> {
+        rule_info(id).map(|r| RuleId(r.id.into()))
+    }
+
+    /// A custom rule id (one a `--rules` file declares): letters, digits and `_`, starting
+    /// with a letter, and not a built-in id.
+    pub fn custom(id: &str) -> Result<RuleId, String> {
+        let valid = id.starts_with(|c: char| c.is_ascii_alphabetic())
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!(
+                "`{id}` is not a rule name: use letters, digits and `_`, starting with a letter"
+            ));
+        }
+        if rule_info(id).is_some() {
+            return Err(format!("`{id}` is the id of a built-in rule"));
+        }
+        Ok(RuleId(id.into()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether a suppression may waive this rule (custom rules always can).
+    pub fn suppressible(&self) -> bool {
+        rule_info(&self.0).is_none_or(|r| r.suppressible)
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The built-in ids nearest to `id` (by edit distance), for "did you mean" messages.
+pub fn nearest(id: &str, custom: &[RuleId]) -> Vec<String> {
+    let mut known: Vec<(usize, String)> = RULES
+        .iter()
+        .map(|r| r.id.to_owned())
+        .chain(custom.iter().map(|r| r.0.to_string()))
+        .map(|k| {
+            (
+                distance(&id.to_ascii_uppercase(), &k.to_ascii_uppercase()),
+                k,
+            )
+        })
+        .collect();
+    known.sort();
+    let best = known.first().map_or(0, |k| k.0);
+    known
+        .into_iter()
+        .take_while(|(d, _)| *d == best && *d <= id.len() / 2 + 1)
+        .map(|(_, k)| k)
+        .collect()
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_and_custom_ids_are_checked() {
+        assert_eq!(
+            RuleId::builtin("S3_TLS_ONLY").map(|r| r.to_string()),
+            Some("S3_TLS_ONLY".to_owned())
+        );
+        assert_eq!(RuleId::builtin("S3_TLS_ONYL"), None);
+        assert!(RuleId::custom("MY_RULE").is_ok());
+        assert!(RuleId::custom("S3_TLS_ONLY")
+            .unwrap_err()
+            .contains("built-in"));
+        assert!(RuleId::custom("my rule").is_err());
+        assert!(!RuleId::builtin("RDS_NOT_PUBLIC").unwrap().suppressible());
+    }
+
+    #[test]
+    fn nearest_ids_suggest_the_typo_fix() {
+        assert_eq!(nearest("S3_TLS_ONYL", &[]), ["S3_TLS_ONLY"]);
+        assert!(nearest("COMPLETELY_DIFFERENT_THING", &[]).is_empty());
+    }
+}
