@@ -868,16 +868,27 @@ impl<T: Into<Expr>> From<Vec<T>> for Expr {
 }
 
 impl From<serde_json::Value> for Expr {
-    /// JSON `null` becomes `AWS::NoValue` (CloudFormation has no null).
+    /// Intrinsic functions become their typed variants ([`Expr::from_json`]); JSON `null`
+    /// becomes `AWS::NoValue` (CloudFormation has no null). A malformed intrinsic stays a
+    /// plain map, which synthesis rejects when it reads the template back, naming where.
     fn from(v: serde_json::Value) -> Self {
+        if let Ok(e) = Expr::from_json(&v) {
+            return e;
+        }
+        literal(v)
+    }
+}
+
+fn literal(v: serde_json::Value) -> Expr {
+    {
         match v {
             serde_json::Value::Null => Expr::Pseudo(Pseudo::NoValue),
             serde_json::Value::Bool(b) => Expr::Bool(b),
             serde_json::Value::Number(n) => Expr::Number(n),
             serde_json::Value::String(s) => Expr::String(s),
-            serde_json::Value::Array(a) => Expr::List(a.into_iter().map(Expr::from).collect()),
+            serde_json::Value::Array(a) => Expr::List(a.into_iter().map(literal).collect()),
             serde_json::Value::Object(o) => {
-                Expr::Map(o.into_iter().map(|(k, v)| (k, Expr::from(v))).collect())
+                Expr::Map(o.into_iter().map(|(k, v)| (k, literal(v))).collect())
             }
         }
     }

@@ -149,7 +149,7 @@ impl RuleSet {
         if dir.is_file() {
             paths.push(dir.to_path_buf());
         } else if dir.is_dir() {
-            guard_files(dir, &mut paths)
+            paths = crate::files::walk(dir, &|name| name.ends_with(".guard"))
                 .map_err(|e| rules_error(dir, format!("cannot read the rules folder: {e}")))?;
             if paths.is_empty() {
                 return Err(rules_error(
@@ -244,21 +244,6 @@ impl RuleSet {
                     .unwrap_or(usize::MAX - RULES.len())
         })
     }
-}
-
-fn guard_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            guard_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "guard") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Where a template comes from.
