@@ -68,5 +68,14 @@ impl CliError {
     }
 }
 
+impl From<crate::files::FileError> for CliError {
+    fn from(e: crate::files::FileError) -> Self {
+        CliError::Input {
+            path: e.path,
+            problem: e.problem,
+        }
+    }
+}
+
 /// Result of CLI operations.
 pub type Result<T, E = CliError> = std::result::Result<T, E>;

@@ -13,7 +13,17 @@ use stackforge_constructs::document;
 use stackforge_constructs::layout::{self, Manifest};
 use stackforge_constructs::Template;
 
-use crate::error::{CliError, Result};
+/// A file or folder that cannot be read, and why (with the fix when there is one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {problem}", path.display())]
+pub struct FileError {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub problem: String,
+}
+
+type Result<T> = std::result::Result<T, FileError>;
 
 /// How deep folders may nest under a walked root.
 const MAX_FOLDER_DEPTH: usize = 64;
@@ -35,7 +45,7 @@ fn walk_into(
     seen: &mut HashSet<PathBuf>,
     out: &mut Vec<PathBuf>,
 ) -> Result<()> {
-    let input = |problem: String| CliError::Input {
+    let input = |problem: String| FileError {
         path: dir.to_path_buf(),
         problem,
     };
@@ -81,7 +91,7 @@ pub(crate) fn stack_files(env_dir: &Path) -> Result<IndexMap<String, PathBuf>> {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(IndexMap::new()),
         Err(e) => {
-            return Err(CliError::Input {
+            return Err(FileError {
                 path: env_dir.to_path_buf(),
                 problem: format!("cannot read the folder: {e}"),
             })
@@ -107,7 +117,7 @@ pub(crate) fn stack_files(env_dir: &Path) -> Result<IndexMap<String, PathBuf>> {
 /// Reads a template file through the one reader; a problem is an input error naming the
 /// file.
 pub(crate) fn load_template(path: &Path) -> Result<Template> {
-    document::load(path).map_err(|e| CliError::Input {
+    document::load(path).map_err(|e| FileError {
         path: path.to_path_buf(),
         problem: if e.is_unsupported() {
             e.to_string()
@@ -125,7 +135,7 @@ pub(crate) struct CommittedFolder {
     /// Stack name -> template file, for every template file found.
     pub files: IndexMap<String, PathBuf>,
     /// Files that could not be read (as input errors).
-    pub problems: Vec<CliError>,
+    pub problems: Vec<FileError>,
 }
 
 /// Reads `env_dir`: its manifest, if any, and every template. A missing folder is empty.
@@ -136,13 +146,13 @@ pub(crate) fn read_committed(env_dir: &Path) -> Result<CommittedFolder> {
     match fs::read_to_string(&manifest_path) {
         Ok(text) => match Manifest::parse(&text) {
             Ok(m) => out.state.manifest = Some(m),
-            Err(problem) => out.problems.push(CliError::Input {
+            Err(problem) => out.problems.push(FileError {
                 path: manifest_path,
                 problem: format!("{problem}. Fix: run synth to rewrite it"),
             }),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => out.problems.push(CliError::Input {
+        Err(e) => out.problems.push(FileError {
             path: manifest_path,
             problem: format!("cannot read the manifest: {e}"),
         }),
@@ -206,6 +216,6 @@ mod tests {
         fs::write(sub.join("t.json"), "{}").unwrap();
         std::os::unix::fs::symlink(dir.path(), sub.join("loop")).unwrap();
         let e = walk(dir.path(), &|n| n.ends_with(".json")).unwrap_err();
-        assert!(e.to_string().contains("reached twice"), "{e}");
+        assert!(e.problem.contains("reached twice"), "{e}");
     }
 }

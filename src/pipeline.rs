@@ -122,7 +122,7 @@ pub fn synthesize_against(
         let mut folder = read_committed(&dir.join(env.name()))?;
         if against.strict {
             if let Some(e) = folder.problems.drain(..).next() {
-                return Err(e);
+                return Err(e.into());
             }
         }
         for p in &folder.problems {

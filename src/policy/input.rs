@@ -27,8 +27,8 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Scope>, Vec<InputError>) {
                 }),
                 Ok(found) => files.extend(found),
                 Err(e) => errors.push(InputError {
-                    path: path.clone(),
-                    problem: e.to_string(),
+                    path: e.path,
+                    problem: e.problem,
                 }),
             }
         } else if path.exists() {
