@@ -17,5 +17,6 @@ pub mod refs;
 pub mod s3;
 pub mod secretsmanager;
 pub mod sns;
+pub mod sqs;
 pub(crate) mod validate;
 pub mod wafv2;

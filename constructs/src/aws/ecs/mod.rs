@@ -1,7 +1,7 @@
 //! ECS on Fargate, in pieces: a [`Cluster`], a [`FargateTaskDefinition`] of one or more
 //! hardened containers with its [`TaskRoles`], a [`FargateService`] in private subnets,
 //! and [`ServiceScaling`]. The patterns in [`ecs_patterns`](crate::aws::ecs_patterns)
-//! compose them (with [`elbv2`](crate::aws::elbv2)) into
+//! compose them (with [`elbv2`](crate::aws::elbv2) and [`sqs`](crate::aws::sqs)) into
 //! whole services; [`EcsService`] is the load-balanced one under its first name.
 //!
 //! Pieces with one resource add it at `scope/id`; `new` of a piece with several opens
@@ -35,6 +35,7 @@ pub use fargate::{fargate_memory_options, FARGATE_CPU_UNITS};
 pub use image::{
     image_tag_parameter, ContainerImage, ImageRef, ImageRepository, IMAGE_TAG_PATTERN,
 };
+pub(crate) use scaling::check_steps;
 pub use scaling::{ScalingRule, ServiceScaling, ServiceScalingProps, StepScaling};
 pub(crate) use service::default_egress;
 pub use service::{FargateService, FargateServiceProps, LoadBalancerTarget};

@@ -483,7 +483,7 @@ fn is_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-fn check_steps(s: &StepScaling) -> std::result::Result<(), String> {
+pub(crate) fn check_steps(s: &StepScaling) -> std::result::Result<(), String> {
     if !is_id(&s.id) {
         return Err(format!("`{}` is not an id (letters and digits)", s.id));
     }
