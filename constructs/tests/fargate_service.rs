@@ -82,7 +82,7 @@ fn parts(s: &mut Scope<'_>) -> Result<Parts> {
     })
 }
 
-fn service<'a>(t: &'a Value) -> &'a Value {
+fn service(t: &Value) -> &Value {
     let all = of_type(t, "AWS::ECS::Service");
     assert_eq!(all.len(), 1);
     all[0].1
