@@ -8,7 +8,8 @@ use stackforge_constructs::aws::cloudwatch::{
 use stackforge_constructs::aws::ecs_patterns::{
     LoadBalancedFargateService, QueueProcessingFargateService,
 };
-use stackforge_constructs::{App, Environment, Error, Stack, StackProps};
+use stackforge_constructs::aws::refs::{AlarmArn, AlarmName};
+use stackforge_constructs::{App, Environment, Error, Expr, Stack, StackProps};
 
 use crate::admin::Admin;
 use crate::data::Data;
@@ -92,8 +93,20 @@ pub fn build(
             topic_output: None,
         },
     )?;
-    let mut all_alarms = alarms.alarm_arns();
-    all_alarms.extend(worker.alarms().alarm_arns());
+    // Alarm ARNs from their names: `Fn::GetAtt` needs nothing, and no export from the worker.
+    let arn = |name: AlarmName| {
+        AlarmArn::from_expr(Expr::arn(
+            "cloudwatch",
+            true,
+            Expr::concat([Expr::str("alarm:"), name.expr()]),
+        ))
+    };
+    let all_alarms: Vec<AlarmArn> = alarms
+        .alarm_names()
+        .into_iter()
+        .chain(worker.alarms().alarm_names())
+        .map(arn)
+        .collect();
     let sum = |m: stackforge_constructs::aws::cloudwatch::Metric| m.statistic(Statistic::Sum);
     Dashboard::new(
         &mut root,

@@ -209,9 +209,9 @@ impl Queue {
         QueueArn::from_expr(self.handle.arn())
     }
 
-    /// The queue URL (what producers and consumers call).
+    /// The queue URL (what producers and consumers call): the queue's `Ref`.
     pub fn url(&self) -> QueueUrl {
-        QueueUrl::from_expr(self.handle.queue_url())
+        QueueUrl::from_expr(self.handle.ref_())
     }
 
     /// The queue name (the last field of the ARN), the `QueueName` metric dimension.
@@ -226,7 +226,7 @@ impl Queue {
 
     /// The dead-letter queue's URL (for redrive tools).
     pub fn dead_letter_url(&self) -> QueueUrl {
-        QueueUrl::from_expr(self.dead_letter.queue_url())
+        QueueUrl::from_expr(self.dead_letter.ref_())
     }
 
     /// The dead-letter queue's name.
