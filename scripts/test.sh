@@ -51,13 +51,16 @@ STACKFORGE_LINT_DIR="$lint_dir" cargo test --workspace
 
 step "Deploy end to end: the real AWS CLI against moto_server on 127.0.0.1 (docs/deploy-testing.md)"
 # Ignored in plain `cargo test`; needs .venv/bin (moto_server, aws) on PATH, as exported above.
+# Runs the deploy_e2e of every default member: the migration-api's and the orders app's.
 cargo test --test deploy_e2e -- --ignored
 
 step "Committed templates are fresh"
 cargo run --quiet -- synth --check
+# The orders example app writes its own templates/ (examples/orders/templates).
+(cd examples/orders && cargo run --quiet -p orders -- synth --check)
 
 step "cfn-lint: committed templates (no errors, no warnings)"
-mapfile -t committed < <(find templates -name '*.template.json' -o -name '*.template.yaml' | sort)
+mapfile -t committed < <(find templates examples/orders/templates -name '*.template.json' -o -name '*.template.yaml' | sort)
 echo "${#committed[@]} templates"
 cfn-lint --non-zero-exit-code warning -- "${committed[@]}"
 
@@ -73,7 +76,7 @@ step "Every generated resource type appears in a linted template"
 missing=0
 while read -r type_name; do
   case "$type_name" in ""|\#*) continue ;; esac
-  if ! grep -rqsF "\"Type\": \"$type_name\"" templates "$lint_dir"; then
+  if ! grep -rqsF "\"Type\": \"$type_name\"" templates examples/orders/templates "$lint_dir"; then
     echo "no linted template uses $type_name"; missing=1
   fi
 done < constructs/schemas/types.txt
