@@ -9,7 +9,8 @@ use crate::commands::{
     list::ListCommand, synth::SynthCommand,
 };
 use crate::error::CliError;
-use crate::pipeline::{AppFactory, Io};
+use crate::pipeline::Io;
+use stackforge_constructs::App;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -53,13 +54,18 @@ pub enum Command {
     Deploy(DeployCommand),
 }
 
-/// Parses `args`, runs the command, prints errors as paragraphs to `io.err` and returns the
-/// exit code (0 ok, 1 failure found, 2 usage or input error).
-pub fn run<I, T>(args: I, factory: AppFactory, io: &mut Io<'_>) -> u8
+/// Parses `args`, runs the command on the app `factory` builds, prints errors as paragraphs
+/// to `io.err` and returns the exit code (0 ok, 1 failure found, 2 usage or input error).
+///
+/// `factory` is a function (`my_app::app`) or a closure, so an app can take runtime
+/// configuration (an environment variable, a settings file) before it is built.
+pub fn run<I, T, F>(args: I, factory: F, io: &mut Io<'_>) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
+    F: Fn() -> Result<App, stackforge_constructs::Error>,
 {
+    let factory = &factory;
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -12,6 +12,7 @@ pub mod diff;
 mod error;
 mod files;
 pub mod graph;
+mod lock;
 mod output;
 mod params;
 mod pipeline;
