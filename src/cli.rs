@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     check::CheckCommand, deploy::DeployCommand, diff::DiffCommand, graph::GraphCommand,
-    list::ListCommand, synth::SynthCommand,
+    list::ListCommand, new::NewCommand, synth::SynthCommand,
 };
 use crate::error::CliError;
 use crate::pipeline::Io;
@@ -52,6 +52,9 @@ pub enum Command {
     Graph(GraphCommand),
     /// Deploy one environment's stacks with the AWS CLI, in order, with progress.
     Deploy(DeployCommand),
+    /// Create a new app repository that synthesizes, passes the gate and tests out of the box.
+    #[command(visible_alias = "init")]
+    New(NewCommand),
 }
 
 /// Parses `args`, runs the command on the app `factory` builds, prints errors as paragraphs
@@ -80,6 +83,7 @@ where
         Command::Diff(c) => c.execute(factory, io),
         Command::Graph(c) => c.execute(factory, io),
         Command::Deploy(c) => c.execute(factory, io),
+        Command::New(c) => c.execute(io),
     };
     match result {
         Ok(code) => code,

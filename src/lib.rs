@@ -17,6 +17,7 @@ mod output;
 mod params;
 mod pipeline;
 pub mod policy;
+mod scaffold;
 
 pub use cli::{run, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 pub use error::CliError;

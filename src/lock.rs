@@ -1,12 +1,13 @@
 //! The lock on an output folder: one synth at a time reads and replaces it.
 //!
-//! The lock is an advisory file lock (`flock`) on `<out>/.stackforge.lock`, which holds the
+//! The lock is an advisory file lock (`flock`; none on systems without it) on
+//! `<out>/.stackforge.lock`, which holds the
 //! holder's process id so a waiting synth can name it. The operating system releases the
 //! lock when its holder exits, however it exits, so a lock left by a dead process is simply
 //! taken over. The holder removes the file before unlocking; a synth that locked a file
 //! removed meanwhile notices (the path names another file) and tries again.
 
-use std::fs::{self, File, OpenOptions, TryLockError};
+use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -78,8 +79,8 @@ impl OutputLock {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(CliError::io(&path, e)),
             };
-            match file.try_lock() {
-                Ok(()) => {
+            match try_lock(&file) {
+                Ok(true) => {
                     if !still_named(&file, &path) {
                         continue; // The previous holder removed this file: lock the new one.
                     }
@@ -95,7 +96,7 @@ impl OutputLock {
                     };
                     return Ok((lock, acquired));
                 }
-                Err(TryLockError::WouldBlock) => {
+                Ok(false) => {
                     let holder = read_holder(&mut file);
                     if acquired.waited_for.is_none() {
                         on_wait(&holder);
@@ -111,7 +112,7 @@ impl OutputLock {
                     drop(file);
                     std::thread::sleep(POLL);
                 }
-                Err(TryLockError::Error(e)) => return Err(CliError::io(&path, e)),
+                Err(e) => return Err(CliError::io(&path, e)),
             }
         }
     }
@@ -122,12 +123,36 @@ impl Drop for OutputLock {
         // Remove while still locked, so nobody locks a file that is about to disappear
         // without noticing; then unlock (closing the file would too).
         let _ = fs::remove_file(&self.path);
-        let _ = self.file.unlock();
+        unlock(&self.file);
         if let Some(dir) = &self.created {
             let _ = fs::remove_dir(dir); // Only succeeds when nothing was written into it.
         }
     }
 }
+
+/// Takes the exclusive lock of `file` if it is free; `false` when another holds it.
+#[cfg(unix)]
+fn try_lock(file: &File) -> std::io::Result<bool> {
+    use rustix::fs::{flock, FlockOperation};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(unix)]
+fn unlock(file: &File) {
+    let _ = rustix::fs::flock(file, rustix::fs::FlockOperation::Unlock);
+}
+
+#[cfg(not(unix))]
+fn try_lock(_: &File) -> std::io::Result<bool> {
+    Ok(true)
+}
+
+#[cfg(not(unix))]
+fn unlock(_: &File) {}
 
 /// Whether `path` still names the open `file` (the holder before us did not remove it).
 #[cfg(unix)]
@@ -164,7 +189,7 @@ fn write_holder(file: &mut File) -> std::io::Result<()> {
     file.flush()
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
