@@ -42,10 +42,12 @@ pub struct Loaded {
 /// Reads and checks the input file of `stack` in `dir` (`params/<env>`). A missing file is
 /// fine when every parameter has a default. Returns the values the file sets.
 pub fn load(dir: &Path, stack: &StackArtifact) -> Result<ParameterValues> {
-    load_stack(dir, stack).map(|l| l.values)
+    load_stack(dir, stack, None).map(|l| l.values)
 }
 
-fn load_stack(dir: &Path, stack: &StackArtifact) -> Result<Loaded> {
+/// Loads `dir/<stack>.json`; when it is missing, `legacy` is where the layout before the
+/// params folder kept it (`<out>/<env>/<stack>.parameters.json`), named in the error.
+fn load_stack(dir: &Path, stack: &StackArtifact, legacy: Option<&Path>) -> Result<Loaded> {
     let path = dir.join(file_name(stack));
     let (values, from_file) = match fs::read_to_string(&path) {
         Ok(text) => (parse(&path, &text)?, true),
@@ -57,18 +59,24 @@ fn load_stack(dir: &Path, stack: &StackArtifact) -> Result<Loaded> {
             })
         }
     };
-    let values = check(&path, stack, &values, from_file)?;
+    let legacy = legacy
+        .map(|out| out.join(stack.parameter_file()))
+        .filter(|p| !from_file && p.is_file());
+    let values = check(&path, stack, &values, from_file, legacy.as_deref())?;
     Ok(Loaded { values, from_file })
 }
 
 /// Reads and checks the input files of every stack of `envs` under `dir`, and reports files
 /// naming no stack. With `init`, first writes each missing file of a stack that needs values,
 /// with `null` placeholders (never overwriting a file); the placeholders then fail the check.
-/// Returns the values by environment and stack, or every problem found, each a paragraph.
+/// A missing file found in the output folder `out` (the layout before `params/`) is named
+/// with the move that fixes it. Returns the values by environment and stack, or every
+/// problem found, each a paragraph.
 pub fn load_all(
     dir: &Path,
     envs: &[&EnvironmentAssembly],
     init: bool,
+    out: &Path,
 ) -> Result<IndexMap<String, IndexMap<String, Loaded>>> {
     let mut problems = Vec::new();
     let mut all = IndexMap::new();
@@ -84,7 +92,8 @@ pub fn load_all(
         problems.extend(unknown_files(&env_dir, env));
         let mut loaded = IndexMap::new();
         for stack in &env.stacks {
-            match load_stack(&env_dir, stack) {
+            let legacy = out.join(env.environment.name());
+            match load_stack(&env_dir, stack, Some(&legacy)) {
                 Ok(l) => {
                     loaded.insert(stack.name.clone(), l);
                 }
@@ -202,6 +211,7 @@ fn check(
     stack: &StackArtifact,
     values: &RawValues,
     from_file: bool,
+    legacy: Option<&Path>,
 ) -> Result<ParameterValues> {
     let declared = &stack.template().parameters;
     let mut problems = Vec::new();
@@ -254,10 +264,14 @@ fn check(
             .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
             .collect());
     }
-    let absent = if !from_file && missing {
-        " (the file does not exist: create it, or run `synth --init-params` to write it with placeholders)"
-    } else {
-        ""
+    let absent = match legacy {
+        _ if from_file || !missing => String::new(),
+        Some(old) => format!(
+            " (the file does not exist, but {} does: a hand-edited parameter file in the output folder, which synth now writes. Fix: move it: {})",
+            old.display(),
+            move_command(old, path)
+        ),
+        None => " (the file does not exist: create it, or run `synth --init-params` to write it with placeholders)".to_owned(),
     };
     Err(CliError::Failed(format!(
         "{}: parameter file of stack `{}`{absent}:\n  - {}",
@@ -278,6 +292,17 @@ pub fn render_output(stack: &StackArtifact, values: &ParameterValues) -> String 
         .filter_map(|(name, _)| Some((name.clone(), Value::String(values.get(name)?.clone()))))
         .collect();
     crate::output::pretty_json(&serde_json::json!({ "Parameters": parameters }))
+}
+
+/// The shell command moving a parameter file of the previous layout to its input place.
+pub fn move_command(old: &Path, input: &Path) -> String {
+    let parent = input.parent().unwrap_or(Path::new("."));
+    format!(
+        "mkdir -p {} && mv {} {}",
+        parent.display(),
+        old.display(),
+        input.display()
+    )
 }
 
 fn display(p: &Path) -> String {

@@ -121,7 +121,7 @@ impl SynthCommand {
             return Ok(EXIT_FAILURE);
         }
         let format = OutputFormat::from(self.format);
-        let values = params::load_all(&self.params, &envs, self.init_params)?;
+        let values = params::load_all(&self.params, &envs, self.init_params, &self.out)?;
         let mut rendered = Vec::new();
         let mut refused = Vec::new();
         for env in &envs {
@@ -282,12 +282,10 @@ fn legacy_parameter_file(
 ) -> CliError {
     let input = params_dir.join(env).join(params::file_name(stack));
     CliError::Failed(format!(
-        "{}: a hand-edited parameter file in the output folder (the layout before {}); synth now reads {} and writes this file, so it would replace it. Nothing was written. Fix: move it (mkdir -p {} && mv {} {}), or delete it if a previous synth wrote it from an input file you removed",
+        "{}: a hand-edited parameter file in the output folder (the layout before {}); synth now reads {} and writes this file, so it would replace it. Nothing was written. Fix: move it ({}), or delete it if a previous synth wrote it from an input file you removed",
         existing.display(),
         params_dir.display(),
         input.display(),
-        params_dir.join(env).display(),
-        existing.display(),
-        input.display()
+        params::move_command(existing, &input)
     ))
 }
