@@ -11,7 +11,7 @@ use stackforge_constructs::{
 fn app_in(envs: &[(&str, &str)]) -> Result<App, Error> {
     let mut app = App::new("cfg");
     for (name, region) in envs {
-        let env = Environment::new(*name).with_region(*region);
+        let env = Environment::new(name).with_region(region);
         let mut s = Stack::new(&app, &env, "queue", StackProps::default())?;
         s.root().add_raw(
             "Topic",

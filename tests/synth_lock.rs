@@ -78,6 +78,7 @@ fn a_second_synth_waits_for_the_holder_and_says_so() {
         "{}",
         r.err
     );
+    assert!(r.out.contains("wrote "), "{}", r.out);
     assert!(dir.path().join("dev/queue.template.json").is_file());
     assert!(
         !dir.path().join(LOCK).exists(),
