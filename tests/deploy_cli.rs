@@ -91,13 +91,14 @@ fn run_with(factory: stackforge::AppFactory, args: &[&str]) -> Run {
     run_cli(factory, args)
 }
 
-/// A templates folder with the service's parameter file for both environments.
+/// A templates folder, and under its `params/` the service's parameter file for both
+/// environments.
 fn templates() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for env in ["dev", "prod"] {
-        fs::create_dir_all(dir.path().join(env)).unwrap();
+        fs::create_dir_all(dir.path().join("params").join(env)).unwrap();
         fs::write(
-            dir.path().join(env).join("service.parameters.json"),
+            dir.path().join("params").join(env).join("service.json"),
             r#"{"Parameters": {"ImageTag": "1.0.0", "Stage": "blue", "Token": "not-a-secret"}}"#,
         )
         .unwrap();
@@ -107,7 +108,15 @@ fn templates() -> tempfile::TempDir {
 
 fn dry_run(factory: stackforge::AppFactory, dir: &Path, extra: &[&str]) -> Run {
     let templates = dir.to_str().unwrap();
-    let mut args = vec!["deploy", "--dry-run", "--templates", templates];
+    let params = dir.join("params").display().to_string();
+    let mut args = vec![
+        "deploy",
+        "--dry-run",
+        "--templates",
+        templates,
+        "--params",
+        &params,
+    ];
     args.extend_from_slice(extra);
     run_with(factory, &args)
 }
@@ -286,7 +295,7 @@ fn parameter_overrides_replace_file_values_and_are_shell_quoted() {
 fn parameter_overrides_can_supply_what_the_file_lacks() {
     let dir = templates();
     fs::write(
-        dir.path().join("dev/service.parameters.json"),
+        dir.path().join("params/dev/service.json"),
         r#"{"Parameters": {"ImageTag": "1.0.0", "Stage": "blue"}}"#,
     )
     .unwrap();

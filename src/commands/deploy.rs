@@ -19,7 +19,7 @@ use crate::deploy::ScratchDir;
 use crate::error::{CliError, Result};
 use crate::output::{compare_env, render_env};
 use crate::params::ParameterValues;
-use crate::pipeline::{policy_gate, synthesize, AppFactory, GateOptions, Io, Selection};
+use crate::pipeline::{policy_gate, synthesize, Factory, GateOptions, Io, Selection};
 
 /// Deploy one environment's stacks with `aws cloudformation deploy`, dependencies first.
 ///
@@ -61,9 +61,12 @@ pub struct DeployCommand {
     /// Extra policy rules (the gate runs before anything is deployed).
     #[command(flatten)]
     pub gate: GateOptions,
-    /// Folder with the committed templates and parameter files (`<DIR>/<env>/`).
+    /// Folder with the committed templates (`<DIR>/<env>/`), compared with a fresh synth.
     #[arg(long, value_name = "DIR", default_value = "templates")]
     pub templates: PathBuf,
+    /// Folder of the parameter files, `<DIR>/<env>/<stack>.json` (as for `synth`).
+    #[arg(long, value_name = "DIR", default_value = crate::params::DEFAULT_DIR)]
+    pub params: PathBuf,
 }
 
 /// A stack with everything needed to deploy it.
@@ -74,7 +77,7 @@ struct Planned<'a> {
 
 impl DeployCommand {
     /// Runs the command.
-    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
+    pub fn execute(&self, factory: Factory<'_>, io: &mut Io<'_>) -> Result<u8> {
         let assembly = synthesize(factory, io)?;
         let env = self.environment(&assembly)?;
 
@@ -87,12 +90,13 @@ impl DeployCommand {
         }
         let scratch = ScratchDir::new()?;
         let dir = self.templates.join(env.environment.name());
+        let params = self.params.join(env.environment.name());
         let mut planned = Vec::new();
         for stack in &stacks {
             let mine = overrides.get(&stack.name).cloned().unwrap_or_default();
             planned.push(Planned {
                 stack,
-                parameters: plan::parameter_values(&dir, stack, &mine, scratch.path())?,
+                parameters: plan::parameter_values(&params, stack, &mine, scratch.path())?,
             });
         }
         self.check_sizes(&stacks)?;

@@ -22,7 +22,9 @@
 //! Changes that only touch `Metadata` are hidden (and counted) unless `--all`.
 //!
 //! **Exit code.** 0 no visible change, 1 changes, 2 usage or input error (unknown
-//! environment or stack, missing `--against` folder, unreadable template naming the file).
+//! environment or stack, missing `--against` folder, no committed folder for any selected
+//! environment, unreadable template naming the file). An environment without a folder, when
+//! others have one, is noted and its stacks show as added.
 //!
 //! **`--json`** prints one document (field names are stable; absent values are `null`):
 //!
@@ -46,7 +48,7 @@ use clap::Args;
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::diff::{diff_stack, render_json, render_text, Context, EnvDiff, Report};
 use crate::error::{CliError, Result};
-use crate::pipeline::{synthesize_against, Against, AppFactory, Io, Selection};
+use crate::pipeline::{synthesize_against, Against, Factory, Io, Selection};
 
 /// Compare the synthesized app with a folder of templates; flag replacements.
 #[derive(Debug, Clone, Args)]
@@ -68,7 +70,7 @@ pub struct DiffCommand {
 
 impl DiffCommand {
     /// Runs the command: 0 without changes, 1 with changes.
-    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
+    pub fn execute(&self, factory: Factory<'_>, io: &mut Io<'_>) -> Result<u8> {
         let dir = self
             .against
             .clone()
@@ -85,6 +87,29 @@ impl DiffCommand {
         };
         let (assembly, folders) = synthesize_against(factory, &dir, against, io)?;
         let selected_envs = self.select.environments(&assembly)?;
+        let absent: Vec<&str> = selected_envs
+            .iter()
+            .map(|e| e.environment.name())
+            .filter(|e| !dir.join(e).is_dir())
+            .collect();
+        if absent.len() == selected_envs.len() {
+            let folders: Vec<String> = absent
+                .iter()
+                .map(|e| dir.join(e).display().to_string())
+                .collect();
+            return Err(CliError::Usage(format!(
+                "nothing to compare with: no committed templates ({} {} not exist). Fix: run `synth` to write them, or pass --against DIR",
+                folders.join(", "),
+                if folders.len() == 1 { "does" } else { "do" }
+            )));
+        }
+        for env in &absent {
+            let _ = writeln!(
+                io.err,
+                "note: {} does not exist (nothing committed for `{env}`): its stacks show as added",
+                dir.join(env).display()
+            );
+        }
         let selected = |s: &str| self.select.includes_stack(s);
         for w in &assembly.safety.kept {
             let _ = writeln!(io.err, "note: {w}");
