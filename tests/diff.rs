@@ -213,9 +213,19 @@ fn a_conditional_create_only_property_change_may_replace() {
         "{}",
         r.out
     );
+    // The subnet's VPC may be replaced, and `VpcId` is create-only for subnets.
+    assert!(
+        r.out.contains(concat!(
+            "    ~ Subnet AWS::EC2::Subnet (network/Subnet): may replace because it uses network/Vpc (may be replaced) in Properties.VpcId: createOnlyProperties: /properties/VpcId\n",
+            "    Affected by replacements (a value they use changes at deploy):\n",
+            "      ~ Subnet AWS::EC2::Subnet (network/Subnet): may replace: uses network/Vpc (may be replaced) in Properties.VpcId [createOnlyProperties: /properties/VpcId]\n",
+        )),
+        "{}",
+        r.out
+    );
     assert!(r.out.contains(
-        "Summary: 0 to add, 1 to change, 0 to replace, 0 to remove; 1 of the changes may replace"
-    ));
+        "Summary: 0 to add, 2 to change, 0 to replace, 0 to remove; 2 of the changes may replace; 1 affected by replacements"
+    ), "{}", r.out);
 }
 
 #[test]
@@ -230,7 +240,7 @@ fn a_new_logical_id_for_the_same_path_is_one_replacement() {
     assert_eq!(r.code, 1);
     assert_eq!(
         network_line(&r, "~ Alerts"),
-        "~ Alerts AWS::SNS::Topic (network/Alerts): replaced (logical ID AlertsOld -> Alerts)"
+        "~ Alerts AWS::SNS::Topic (network/Alerts): replaced (renamed from AlertsOld without a declared refactor)"
     );
     assert!(
         !r.out.contains("+ Alerts") && !r.out.contains("- AlertsOld"),
@@ -242,7 +252,7 @@ fn a_new_logical_id_for_the_same_path_is_one_replacement() {
         .contains("Summary: 0 to add, 0 to change, 1 to replace, 0 to remove"));
     assert!(
         r.err.contains(
-            "synth would refuse this: dev/network: `network/Alerts` has logical ID `AlertsOld`"
+            "synth would refuse this: dev: `network/Alerts` has logical ID `AlertsOld` in the committed template of `network` and `Alerts` now"
         ),
         "{}",
         r.err
@@ -328,10 +338,10 @@ fn hand_written_yaml_with_short_forms_compares_by_meaning() {
     assert_eq!(
         body,
         [
-            "    ~ Logs AWS::Logs::LogGroup (network/Logs): may replace",
+            "    ~ Logs AWS::Logs::LogGroup (network/Logs): may replace; STATEFUL: loses the log events",
             "        Properties.LogGroupName: {\"Fn::Sub\":\"${AWS::StackName}-logs\"} -> (absent)  [may replace: createOnlyProperties: /properties/LogGroupName (an intrinsic: the deployed value may be the same)]",
-            "    summary: 0 to add, 1 to change, 0 to replace, 0 to remove; 1 of the changes may replace; 4 metadata-only change(s) hidden (--all shows them)",
-            "Summary: 0 to add, 1 to change, 0 to replace, 0 to remove; 1 of the changes may replace; 4 metadata-only change(s) hidden (--all shows them)",
+            "    summary: 0 to add, 1 to change, 0 to replace, 0 to remove; 1 of the changes may replace; 1 STATEFUL at risk; 4 metadata-only change(s) hidden (--all shows them)",
+            "Summary: 0 to add, 1 to change, 0 to replace, 0 to remove; 1 of the changes may replace; 1 STATEFUL at risk; 4 metadata-only change(s) hidden (--all shows them)",
         ],
         "{}",
         r.out
@@ -383,7 +393,9 @@ fn json_output_has_the_classification() {
     assert_eq!(doc["changes"], json!(true));
     assert_eq!(
         doc["summary"],
-        json!({"add": 0, "change": 2, "replace": 2, "remove": 0, "may_replace": 1, "other": 0, "dangerous": 0, "hidden": 0})
+        json!({"add": 0, "change": 2, "replace": 2, "remove": 0, "may_replace": 1, "renamed": 1,
+               "refactored": 0, "affected": 1, "stateful_at_risk": 0, "other": 1, "dangerous": 1,
+               "security": 0, "hidden": 0})
     );
     let stacks = &doc["environments"][0]["stacks"];
     assert_eq!(stacks[0]["stack"], json!("network"));

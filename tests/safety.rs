@@ -142,10 +142,16 @@ fn a_new_logical_id_for_a_committed_path_is_refused_with_both_fixes() {
     assert_eq!(r.code, 1, "{}", r.err);
     assert!(
         r.err.contains("refactor safety: this synth would replace 1 resource(s)")
-            && r.err.contains("dev/network: `network/Logs` has logical ID `LegacyLogs` in the committed template and `Logs` now")
-            && r.err.contains("stack.override_logical_id(\"network/Logs\", \"LegacyLogs\")")
-            && r.err.contains("stack.allow_replacement(\"network/Logs\", \"<reason>\")"),
+            && r.err.contains("dev: `network/Logs` has logical ID `LegacyLogs` in the committed template of `network` and `Logs` now")
+            && r.err.contains("      network/LegacyLogs -> network/Logs  AWS::Logs::LogGroup  network/Logs\n")
+            && r.err.contains("        stack.override_logical_id(\"network/Logs\", \"LegacyLogs\")?;\n")
+            && r.err.contains("        stack.allow_replacement(\"network/Logs\", \"<reason>\")?;"),
         "{}",
+        r.err
+    );
+    assert!(
+        !r.err.contains("declare_move"),
+        "a logical-ID change without a path change has no refactor to declare: {}",
         r.err
     );
     assert_eq!(
@@ -202,8 +208,9 @@ fn a_moved_construct_is_refused_until_its_id_is_kept_or_its_replacement_accepted
     let r = synth(moved, dir.path());
     assert_eq!(r.code, 1, "{}", r.err);
     assert!(
-        r.err.contains("dev/network: `Logs` (`network/Logs`) looks moved to `network/Monitoring/Logs` (same type and properties) with the new logical ID `MonitoringLogs")
-            && r.err.contains("stack.override_logical_id(\"network/Monitoring/Logs\", \"Logs\")")
+        r.err.contains("  - dev: `network/Logs` -> `network/Monitoring/Logs` (renamed, 1 resource(s))\n      network/Logs -> network/MonitoringLogs18CB6A9B  AWS::Logs::LogGroup  network/Monitoring/Logs\n")
+            && r.err.contains("        stack.keep_logical_ids_of(\"network/Logs\", \"network/Monitoring/Logs\")?;\n")
+            && r.err.contains("        app.declare_move(\"network/Logs\", \"network/Monitoring/Logs\")?;\n")
             && r.err.contains("stack.allow_replacement(\"network/Monitoring/Logs\", \"<reason>\")"),
         "{}",
         r.err
@@ -213,10 +220,16 @@ fn a_moved_construct_is_refused_until_its_id_is_kept_or_its_replacement_accepted
     let r = run(moved, &["diff", "--against", dir.path().to_str().unwrap()]);
     assert_eq!(r.code, 1);
     assert!(
-        r.err
-            .contains("note: synth would refuse this: dev/network: `Logs`"),
+        r.err.contains(
+            "note: synth would refuse this: dev: `network/Logs` -> `network/Monitoring/Logs` (renamed, 1 resource(s))"
+        ),
         "{}",
         r.err
+    );
+    assert!(
+        r.out.contains("    ~ MonitoringLogs18CB6A9B AWS::Logs::LogGroup (network/Monitoring/Logs): replaced (renamed from Logs without a declared refactor); STATEFUL: loses the log events\n"),
+        "{}",
+        r.out
     );
 
     let r = synth(moved_override, dir.path());

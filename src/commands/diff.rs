@@ -41,12 +41,58 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use indexmap::IndexMap;
+use stackforge_constructs::{ConstructPath, Template};
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
-use crate::diff::{diff_stack, render_json, render_text, Context, EnvDiff, Report};
+use crate::diff::{diff_env, render_json, render_text, EnvContext, EnvDiff, Report, Summary};
 use crate::error::{CliError, Result};
 use crate::pipeline::{synthesize_against, Against, AppFactory, Io, Selection};
+
+/// A class of change `--fail-on` makes `diff` exit 1 for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any visible change (what `diff` does without `--fail-on`).
+    Any,
+    /// A resource replaced or possibly replaced, a rename or move without a declared
+    /// refactor included.
+    Replace,
+    /// A stateful resource (database, bucket, key, secret, log group, vault, ...) replaced,
+    /// possibly replaced, or removed without a retaining deletion policy.
+    ReplaceStateful,
+    /// A resource removed.
+    Remove,
+    /// An export removed or renamed, or whose value changes while other stacks import it.
+    Danger,
+    /// An IAM grant or security-group rule added or widened.
+    Security,
+}
+
+impl FailOn {
+    /// How many changes of this class `s` counts.
+    fn count(self, s: &Summary) -> usize {
+        match self {
+            FailOn::Any => usize::from(s.has_changes()),
+            FailOn::Replace => s.replace + s.may_replace,
+            FailOn::ReplaceStateful => s.stateful_at_risk,
+            FailOn::Remove => s.remove,
+            FailOn::Danger => s.dangerous,
+            FailOn::Security => s.security,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            FailOn::Any => "any",
+            FailOn::Replace => "replace",
+            FailOn::ReplaceStateful => "replace-stateful",
+            FailOn::Remove => "remove",
+            FailOn::Danger => "danger",
+            FailOn::Security => "security",
+        }
+    }
+}
 
 /// Compare the synthesized app with a folder of templates; flag replacements.
 #[derive(Debug, Clone, Args)]
@@ -64,10 +110,19 @@ pub struct DiffCommand {
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Exit 1 only when a change of these classes is found (repeat or separate with commas);
+    /// without it, any change exits 1.
+    #[arg(
+        long = "fail-on",
+        value_enum,
+        value_name = "CLASS",
+        value_delimiter = ','
+    )]
+    pub fail_on: Vec<FailOn>,
 }
 
 impl DiffCommand {
-    /// Runs the command: 0 without changes, 1 with changes.
+    /// Runs the command: 0 without changes, 1 with changes (of the `--fail-on` classes).
     pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
         let dir = self
             .against
@@ -85,15 +140,11 @@ impl DiffCommand {
         };
         let (assembly, folders) = synthesize_against(factory, &dir, against, io)?;
         let selected_envs = self.select.environments(&assembly)?;
-        let selected = |s: &str| self.select.includes_stack(s);
         for w in &assembly.safety.kept {
             let _ = writeln!(io.err, "note: {w}");
         }
-        for r in &assembly.safety.replacements {
-            let _ = writeln!(io.err, "note: synth would refuse this: {r}");
-        }
-        for d in &assembly.safety.deadlocks {
-            let _ = writeln!(io.err, "note: synth would refuse this: {d}");
+        for n in assembly.safety.notes() {
+            let _ = writeln!(io.err, "note: synth would refuse this: {n}");
         }
         let mut envs = Vec::new();
         for env in selected_envs {
@@ -101,40 +152,36 @@ impl DiffCommand {
             let Some(folder) = folders.get(&env_name) else {
                 continue;
             };
-            let committed = &folder.state.templates;
-            let mut stacks = Vec::new();
-            for artifact in env.stacks.iter().filter(|s| selected(&s.name)) {
-                let ctx = Context {
-                    all: self.all,
-                    accepted: Some(&artifact.accepted_replacements),
-                    kept: artifact.kept_exports(),
-                };
-                let mut d = diff_stack(
-                    &env_name,
-                    &artifact.name,
-                    committed.get(&artifact.name),
-                    Some(artifact.template()),
-                    ctx,
-                );
-                d.file = folder
-                    .files
-                    .get(&artifact.name)
-                    .map(|f| f.display().to_string());
-                stacks.push(d);
-            }
-            if self.select.stacks.is_empty() {
-                for (name, path) in &folder.files {
-                    if env.stack(name).is_some() {
-                        continue;
-                    }
-                    let ctx = Context {
-                        all: self.all,
-                        ..Context::default()
-                    };
-                    let mut d = diff_stack(&env_name, name, committed.get(name), None, ctx);
-                    d.file = Some(path.display().to_string());
-                    stacks.push(d);
+            let new: IndexMap<String, Template> = env
+                .stacks
+                .iter()
+                .map(|s| (s.name.clone(), s.template().clone()))
+                .collect();
+            let accepted: Vec<(&ConstructPath, &str)> = env
+                .stacks
+                .iter()
+                .flat_map(|s| s.accepted_replacements.iter().map(|(p, r)| (p, r.as_str())))
+                .collect();
+            let ctx = EnvContext {
+                all: self.all,
+                accepted,
+                kept: env
+                    .stacks
+                    .iter()
+                    .map(|s| (s.name.clone(), s.kept_exports()))
+                    .collect(),
+                refactors: &env.refactors,
+            };
+            let mut stacks = diff_env(&env_name, &folder.state.templates, &new, &ctx);
+            stacks.retain(|d| {
+                if new.contains_key(&d.stack) {
+                    self.select.includes_stack(&d.stack)
+                } else {
+                    self.select.stacks.is_empty()
                 }
+            });
+            for d in &mut stacks {
+                d.file = folder.files.get(&d.stack).map(|f| f.display().to_string());
             }
             envs.push(EnvDiff {
                 name: env_name,
@@ -150,10 +197,23 @@ impl DiffCommand {
         io.out
             .write_all(text.as_bytes())
             .map_err(|e| CliError::io("stdout", e))?;
-        Ok(if report.changes {
-            EXIT_FAILURE
-        } else {
-            EXIT_OK
-        })
+        if self.fail_on.is_empty() {
+            return Ok(if report.changes {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            });
+        }
+        let hits: Vec<String> = self
+            .fail_on
+            .iter()
+            .filter(|c| c.count(&report.summary) > 0)
+            .map(|c| format!("{} ({})", c.name(), c.count(&report.summary)))
+            .collect();
+        if hits.is_empty() {
+            return Ok(EXIT_OK);
+        }
+        let _ = writeln!(io.err, "diff: failing on {}", hits.join(", "));
+        Ok(EXIT_FAILURE)
     }
 }

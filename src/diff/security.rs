@@ -1,0 +1,731 @@
+//! Security changes of a stack: IAM grants added or widened (identity policies of roles,
+//! users and groups, managed policies, trust policies, resource policies of buckets, topics,
+//! queues, keys, secrets and repositories, Lambda permissions) and security-group rules
+//! opened, described from the template model with construct paths ("role
+//! `service/Api/TaskRole` may now `s3:*` on `*`"). Only what opens is listed: a removed grant
+//! or rule narrows access.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value;
+use stackforge_constructs::template::ResourceDef;
+use stackforge_constructs::Template;
+
+/// What kind of access a change opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecurityKind {
+    /// An identity policy statement (a role's, user's or group's, or a managed policy's).
+    Grant,
+    /// A managed policy attached.
+    ManagedPolicy,
+    /// A trust policy statement: who may assume a role.
+    Trust,
+    /// A resource policy statement (bucket, topic, queue, key, secret, repository, function).
+    ResourcePolicy,
+    /// A `Deny` statement removed.
+    DenyRemoved,
+    /// A security-group rule accepting traffic.
+    Ingress,
+    /// A security-group rule sending traffic.
+    Egress,
+}
+
+/// One grant or rule a change adds or widens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SecurityChange {
+    /// The resource holding it.
+    pub logical_id: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Its construct path.
+    pub path: Option<String>,
+    /// What kind of access.
+    pub kind: SecurityKind,
+    /// Who or what gains access, or what is opened (`role service/Api/TaskRole`).
+    pub subject: String,
+    /// The actions newly allowed (IAM).
+    pub actions: Vec<String>,
+    /// The resources they apply to (IAM).
+    pub resources: Vec<String>,
+    /// The principals newly allowed (resource and trust policies).
+    pub principals: Vec<String>,
+    /// The statement's condition, if any.
+    pub condition: Option<Value>,
+    /// For a security-group rule: protocol, ports and peer (`tcp 443 from 0.0.0.0/0`).
+    pub rule: Option<String>,
+    /// The sentence shown in text output.
+    pub description: String,
+}
+
+/// The grants and rules the `new` template of a stack adds or widens over its `old` one.
+/// `renamed` maps a new logical ID to its old one (a resource renamed in the same stack is
+/// compared with its old self).
+pub fn changes(
+    old: Option<&Template>,
+    new: Option<&Template>,
+    renamed: &IndexMap<String, (String, bool)>,
+) -> Vec<SecurityChange> {
+    let Some(new) = new else { return Vec::new() };
+    let mut out = Vec::new();
+    for (id, r) in &new.resources {
+        let old_id = renamed.get(id).map_or(id.as_str(), |(o, _)| o.as_str());
+        let before = old.and_then(|t| t.resources.get(old_id).map(|r| (t, r)));
+        let now = facts(new, id, r);
+        let then = before.map(|(t, r)| facts(t, old_id, r)).unwrap_or_default();
+        for f in now {
+            if let Some(change) = opened(&f, &then, id, r) {
+                out.push(change);
+            }
+        }
+        // Removed denies widen access too.
+        for f in before.map(|(t, r)| facts(t, old_id, r)).unwrap_or_default() {
+            if f.deny && !facts(new, id, r).iter().any(|n| n.key() == f.key()) {
+                out.push(SecurityChange {
+                    logical_id: id.clone(),
+                    type_name: r.type_name.clone(),
+                    path: r.path().map(str::to_owned),
+                    kind: SecurityKind::DenyRemoved,
+                    subject: f.subject.clone(),
+                    actions: vec![f.action.clone()],
+                    resources: vec![f.resource.clone()],
+                    principals: f.principal.iter().cloned().collect(),
+                    condition: f.condition.clone(),
+                    rule: None,
+                    description: format!(
+                        "{} no longer denies `{}` on `{}`",
+                        f.subject, f.action, f.resource
+                    ),
+                });
+            }
+        }
+    }
+    merge(out)
+}
+
+/// One flattened statement part or rule: a single action on a single resource for a single
+/// principal, or a single security-group rule.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Fact {
+    kind: Option<SecurityKind>,
+    subject: String,
+    deny: bool,
+    principal: Option<String>,
+    action: String,
+    resource: String,
+    condition: Option<Value>,
+    rule: Option<String>,
+}
+
+impl Fact {
+    fn key(
+        &self,
+    ) -> (
+        Option<SecurityKind>,
+        bool,
+        Option<&str>,
+        &str,
+        &str,
+        String,
+        Option<&str>,
+    ) {
+        (
+            self.kind,
+            self.deny,
+            self.principal.as_deref(),
+            &self.action,
+            &self.resource,
+            self.condition
+                .as_ref()
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            self.rule.as_deref(),
+        )
+    }
+}
+
+/// Whether the old fact `old` already allows everything `new` allows: same kind, subject
+/// and rule, and its action, resource and principal patterns match the new ones (`*` and `?`
+/// wildcards), with no condition or the same one.
+fn covers(old: &Fact, new: &Fact) -> bool {
+    let principal = match (&old.principal, &new.principal) {
+        (None, None) => true,
+        (Some(o), Some(n)) => o == n || o == "*" || o == "AWS: *" || wildcard(o, n),
+        _ => false,
+    };
+    old.kind == new.kind
+        && !old.deny
+        && old.subject == new.subject
+        && old.rule == new.rule
+        && principal
+        && wildcard(
+            &old.action.to_ascii_lowercase(),
+            &new.action.to_ascii_lowercase(),
+        )
+        && wildcard(&old.resource, &new.resource)
+        && (old.condition.is_none() || old.condition == new.condition)
+}
+
+/// Whether `pattern` (with `*` for any run and `?` for one character) matches `text`
+/// entirely. A `not ` pattern matches only itself.
+fn wildcard(pattern: &str, text: &str) -> bool {
+    if pattern.starts_with("not ") || text.starts_with("not ") {
+        return pattern == text;
+    }
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+fn opened(f: &Fact, before: &[Fact], id: &str, r: &ResourceDef) -> Option<SecurityChange> {
+    if f.deny || before.iter().any(|b| covers(b, f)) {
+        return None;
+    }
+    let kind = f.kind?;
+    let description = match kind {
+        SecurityKind::Grant => with_condition(
+            format!("{} may now `{}` on `{}`", f.subject, f.action, f.resource),
+            &f.condition,
+        ),
+        SecurityKind::ManagedPolicy => {
+            format!("{} now has managed policy `{}`", f.subject, f.resource)
+        }
+        SecurityKind::Trust => with_condition(
+            format!(
+                "{} may now be assumed by `{}` (`{}`)",
+                f.subject,
+                f.principal.as_deref().unwrap_or("*"),
+                f.action
+            ),
+            &f.condition,
+        ),
+        SecurityKind::ResourcePolicy => with_condition(
+            format!(
+                "{} now allows `{}` to `{}` on `{}`",
+                f.subject,
+                f.principal.as_deref().unwrap_or("*"),
+                f.action,
+                f.resource
+            ),
+            &f.condition,
+        ),
+        SecurityKind::Ingress => format!(
+            "{} now accepts {}",
+            f.subject,
+            f.rule.as_deref().unwrap_or("")
+        ),
+        SecurityKind::Egress => format!(
+            "{} now sends {}",
+            f.subject,
+            f.rule.as_deref().unwrap_or("")
+        ),
+        SecurityKind::DenyRemoved => return None,
+    };
+    Some(SecurityChange {
+        logical_id: id.to_owned(),
+        type_name: r.type_name.clone(),
+        path: r.path().map(str::to_owned),
+        kind,
+        subject: f.subject.clone(),
+        actions: (!f.action.is_empty())
+            .then(|| f.action.clone())
+            .into_iter()
+            .collect(),
+        resources: (!f.resource.is_empty())
+            .then(|| f.resource.clone())
+            .into_iter()
+            .collect(),
+        principals: f.principal.iter().cloned().collect(),
+        condition: f.condition.clone(),
+        rule: f.rule.clone(),
+        description,
+    })
+}
+
+fn with_condition(text: String, condition: &Option<Value>) -> String {
+    match condition {
+        Some(c) => format!("{text} if {c}"),
+        None => text,
+    }
+}
+
+/// Changes of the same resource, kind, subject and condition that differ only in one
+/// action or resource become one entry ("may now `a`, `b` on `x`").
+fn merge(list: Vec<SecurityChange>) -> Vec<SecurityChange> {
+    let mut out: Vec<SecurityChange> = Vec::new();
+    for c in list {
+        let same = out.iter_mut().find(|o| {
+            o.logical_id == c.logical_id
+                && o.kind == c.kind
+                && o.subject == c.subject
+                && o.condition == c.condition
+                && o.principals == c.principals
+                && o.rule.is_none()
+                && c.rule.is_none()
+                && (o.resources == c.resources || o.actions == c.actions)
+        });
+        match same {
+            Some(o) => {
+                for a in c.actions {
+                    if !o.actions.contains(&a) {
+                        o.actions.push(a);
+                    }
+                }
+                for r in c.resources {
+                    if !o.resources.contains(&r) {
+                        o.resources.push(r);
+                    }
+                }
+                o.description = describe_merged(o);
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+fn describe_merged(c: &SecurityChange) -> String {
+    let list = |v: &[String]| {
+        v.iter()
+            .map(|x| format!("`{x}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let p = c.principals.first().map_or("*", String::as_str);
+    let text = match c.kind {
+        SecurityKind::Grant => format!(
+            "{} may now {} on {}",
+            c.subject,
+            list(&c.actions),
+            list(&c.resources)
+        ),
+        SecurityKind::ResourcePolicy => format!(
+            "{} now allows `{p}` to {} on {}",
+            c.subject,
+            list(&c.actions),
+            list(&c.resources)
+        ),
+        SecurityKind::Trust => format!(
+            "{} may now be assumed by `{p}` ({})",
+            c.subject,
+            list(&c.actions)
+        ),
+        SecurityKind::ManagedPolicy => format!(
+            "{} now has managed policies {}",
+            c.subject,
+            list(&c.resources)
+        ),
+        SecurityKind::DenyRemoved => format!(
+            "{} no longer denies {} on {}",
+            c.subject,
+            list(&c.actions),
+            list(&c.resources)
+        ),
+        SecurityKind::Ingress | SecurityKind::Egress => c.description.clone(),
+    };
+    with_condition(text, &c.condition)
+}
+
+/// Every grant and rule resource `id` of `t` holds.
+fn facts(t: &Template, id: &str, r: &ResourceDef) -> Vec<Fact> {
+    let props = match serde_json::to_value(&r.properties) {
+        Ok(Value::Object(m)) => m,
+        _ => return Vec::new(),
+    };
+    let me = name_of(t, id);
+    let doc = |key: &str| props.get(key);
+    let mut out = Vec::new();
+    match r.type_name.as_str() {
+        "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
+            let noun = r
+                .type_name
+                .rsplit("::")
+                .next()
+                .unwrap_or("role")
+                .to_lowercase();
+            let subject = format!("{noun} `{me}`");
+            if let Some(d) = doc("AssumeRolePolicyDocument") {
+                statements(d, &subject, SecurityKind::Trust, t, &mut out);
+            }
+            for p in doc("Policies")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(d) = p.get("PolicyDocument") {
+                    statements(d, &subject, SecurityKind::Grant, t, &mut out);
+                }
+            }
+            for arn in doc("ManagedPolicyArns")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                out.push(Fact {
+                    kind: Some(SecurityKind::ManagedPolicy),
+                    subject: subject.clone(),
+                    resource: describe(arn, t),
+                    ..Fact::default()
+                });
+            }
+        }
+        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+            let holders: Vec<String> = ["Roles", "Users", "Groups"]
+                .iter()
+                .flat_map(|k| {
+                    let noun = &k[..k.len() - 1].to_lowercase();
+                    doc(k)
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .map(move |v| format!("{noun} `{}`", describe(v, t)))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let subject = match holders.as_slice() {
+                [] => format!("policy `{me}`"),
+                _ => format!("{} (policy `{me}`)", holders.join(", ")),
+            };
+            if let Some(d) = doc("PolicyDocument") {
+                statements(d, &subject, SecurityKind::Grant, t, &mut out);
+            }
+        }
+        other => {
+            let (key, target) = match other {
+                "AWS::S3::BucketPolicy" => ("PolicyDocument", "Bucket"),
+                "AWS::SNS::TopicPolicy" => ("PolicyDocument", "Topics"),
+                "AWS::SQS::QueuePolicy" => ("PolicyDocument", "Queues"),
+                "AWS::KMS::Key" => ("KeyPolicy", ""),
+                "AWS::SecretsManager::ResourcePolicy" => ("ResourcePolicy", "SecretId"),
+                "AWS::ECR::Repository" => ("RepositoryPolicyText", ""),
+                "AWS::Lambda::Permission" => {
+                    let subject = format!(
+                        "function `{}`",
+                        doc("FunctionName").map_or_else(|| me.clone(), |v| describe(v, t))
+                    );
+                    out.push(Fact {
+                        kind: Some(SecurityKind::ResourcePolicy),
+                        subject,
+                        principal: doc("Principal").map(|v| describe(v, t)),
+                        action: doc("Action").map(|v| describe(v, t)).unwrap_or_default(),
+                        resource: doc("SourceArn")
+                            .map(|v| describe(v, t))
+                            .unwrap_or_else(|| "*".into()),
+                        ..Fact::default()
+                    });
+                    return out;
+                }
+                "AWS::EC2::SecurityGroup" => {
+                    let subject = format!("security group `{me}`");
+                    for (key, kind) in [
+                        ("SecurityGroupIngress", SecurityKind::Ingress),
+                        ("SecurityGroupEgress", SecurityKind::Egress),
+                    ] {
+                        for rule in doc(key).and_then(Value::as_array).into_iter().flatten() {
+                            out.push(rule_fact(rule, &subject, kind, t));
+                        }
+                    }
+                    return out;
+                }
+                "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
+                    let kind = if other.ends_with("Ingress") {
+                        SecurityKind::Ingress
+                    } else {
+                        SecurityKind::Egress
+                    };
+                    let group = doc("GroupId").map_or_else(|| me.clone(), |v| describe(v, t));
+                    out.push(rule_fact(
+                        &Value::Object(props.clone()),
+                        &format!("security group `{group}`"),
+                        kind,
+                        t,
+                    ));
+                    return out;
+                }
+                _ => return out,
+            };
+            let noun = other
+                .split("::")
+                .nth(2)
+                .unwrap_or("resource")
+                .replace("Policy", "")
+                .to_lowercase();
+            let what = match target {
+                "" => me.clone(),
+                k => doc(k).map_or_else(|| me.clone(), |v| describe(v, t)),
+            };
+            let subject = format!("{noun} `{what}`");
+            if let Some(d) = doc(key) {
+                statements(d, &subject, SecurityKind::ResourcePolicy, t, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Flattens a policy document's statements into facts.
+fn statements(d: &Value, subject: &str, kind: SecurityKind, t: &Template, out: &mut Vec<Fact>) {
+    let list = match d.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(one) => vec![one.clone()],
+        None => return,
+    };
+    for s in &list {
+        let deny = s.get("Effect").and_then(Value::as_str) == Some("Deny");
+        let many = |keys: &[&str]| -> Vec<String> {
+            for k in keys {
+                if let Some(v) = s.get(*k) {
+                    let prefix = if k.starts_with("Not") { "not " } else { "" };
+                    return match v {
+                        Value::Array(a) => a
+                            .iter()
+                            .map(|x| format!("{prefix}{}", describe(x, t)))
+                            .collect(),
+                        other => vec![format!("{prefix}{}", describe(other, t))],
+                    };
+                }
+            }
+            vec![String::new()]
+        };
+        let actions = many(&["Action", "NotAction"]);
+        let resources = match kind {
+            SecurityKind::Trust => vec![String::new()],
+            _ => {
+                let r = many(&["Resource", "NotResource"]);
+                if r == [String::new()] {
+                    vec!["*".to_owned()]
+                } else {
+                    r
+                }
+            }
+        };
+        let principals: Vec<Option<String>> =
+            match s.get("Principal").or_else(|| s.get("NotPrincipal")) {
+                None => vec![None],
+                Some(Value::String(p)) => vec![Some(p.clone())],
+                Some(Value::Object(m)) => m
+                    .iter()
+                    .flat_map(|(k, v)| match v {
+                        Value::Array(a) => a
+                            .iter()
+                            .map(|x| Some(format!("{k}: {}", describe(x, t))))
+                            .collect::<Vec<_>>(),
+                        other => vec![Some(format!("{k}: {}", describe(other, t)))],
+                    })
+                    .collect(),
+                Some(other) => vec![Some(describe(other, t))],
+            };
+        let condition = s.get("Condition").cloned();
+        for p in &principals {
+            for a in &actions {
+                for r in &resources {
+                    out.push(Fact {
+                        kind: Some(kind),
+                        subject: subject.to_owned(),
+                        deny,
+                        principal: p.clone(),
+                        action: a.clone(),
+                        resource: r.clone(),
+                        condition: condition.clone(),
+                        rule: None,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn rule_fact(rule: &Value, subject: &str, kind: SecurityKind, t: &Template) -> Fact {
+    let get = |k: &str| rule.get(k);
+    let proto = get("IpProtocol")
+        .map(|v| describe(v, t))
+        .unwrap_or_default();
+    let (from, to) = (
+        get("FromPort").map(|v| describe(v, t)),
+        get("ToPort").map(|v| describe(v, t)),
+    );
+    let ports = match (proto.as_str(), from, to) {
+        ("-1", _, _) => "all traffic".to_owned(),
+        (p, Some(a), Some(b)) if a == b => format!("{p} {a}"),
+        (p, Some(a), Some(b)) => format!("{p} {a}-{b}"),
+        (p, _, _) => p.to_owned(),
+    };
+    let peer_keys: &[&str] = if kind == SecurityKind::Ingress {
+        &[
+            "CidrIp",
+            "CidrIpv6",
+            "SourceSecurityGroupId",
+            "SourcePrefixListId",
+            "SourceSecurityGroupName",
+        ]
+    } else {
+        &[
+            "CidrIp",
+            "CidrIpv6",
+            "DestinationSecurityGroupId",
+            "DestinationPrefixListId",
+        ]
+    };
+    let peer = peer_keys
+        .iter()
+        .find_map(|k| get(k).map(|v| describe(v, t)))
+        .unwrap_or_else(|| "?".to_owned());
+    let dir = if kind == SecurityKind::Ingress {
+        "from"
+    } else {
+        "to"
+    };
+    Fact {
+        kind: Some(kind),
+        subject: subject.to_owned(),
+        rule: Some(format!("{ports} {dir} {peer}")),
+        ..Fact::default()
+    }
+}
+
+/// The construct path of resource `id` in `t` (without a trailing `/Resource`), or the ID.
+fn name_of(t: &Template, id: &str) -> String {
+    t.resources
+        .get(id)
+        .and_then(|r| r.construct_path())
+        .map(|p| {
+            if p.id() == "Resource" {
+                p.parent().unwrap_or(p).to_string()
+            } else {
+                p.to_string()
+            }
+        })
+        .unwrap_or_else(|| id.to_owned())
+}
+
+/// A rendered value in words: references by construct path, imports by name, `Fn::Sub` as
+/// its string, `Fn::Join` joined.
+fn describe(v: &Value, t: &Template) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Object(o) if o.len() == 1 => {
+            let (k, x) = o.iter().next().expect("one entry");
+            match (k.as_str(), x) {
+                ("Ref", Value::String(id)) if t.resources.contains_key(id) => name_of(t, id),
+                ("Ref", Value::String(id)) => format!("${{{id}}}"),
+                ("Fn::GetAtt", Value::Array(a)) => {
+                    let id = a.first().and_then(Value::as_str).unwrap_or_default();
+                    let attr = a.get(1).and_then(Value::as_str).unwrap_or_default();
+                    format!("{}.{attr}", name_of(t, id))
+                }
+                ("Fn::ImportValue", x) => format!("import {}", describe(x, t)),
+                ("Fn::Sub", Value::String(s)) => s.clone(),
+                ("Fn::Sub", Value::Array(a)) => {
+                    a.first().map(|x| describe(x, t)).unwrap_or_default()
+                }
+                ("Fn::Join", Value::Array(a)) => {
+                    let sep = a.first().and_then(Value::as_str).unwrap_or_default();
+                    match a.get(1) {
+                        Some(Value::Array(parts)) => parts
+                            .iter()
+                            .map(|p| describe(p, t))
+                            .collect::<Vec<_>>()
+                            .join(sep),
+                        Some(other) => describe(other, t),
+                        None => String::new(),
+                    }
+                }
+                _ => v.to_string(),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use stackforge_constructs::document;
+
+    fn t(v: Value) -> Template {
+        document::from_json(&v).unwrap()
+    }
+
+    fn role(statements: Value) -> Value {
+        json!({"Resources": {
+            "TaskRole": {"Type": "AWS::IAM::Role", "Metadata": {"stackforge:path": "service/Api/TaskRole/Resource"},
+              "Properties": {"AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+                "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": statements}}]}},
+            "Sg": {"Type": "AWS::EC2::SecurityGroup", "Metadata": {"stackforge:path": "service/Api/SecurityGroup/Resource"},
+              "Properties": {"GroupDescription": "x", "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "SourceSecurityGroupId": {"Ref": "Sg"}}]}}
+        }})
+    }
+
+    #[test]
+    fn widened_actions_and_resources_are_described_by_path() {
+        let old = t(role(
+            json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]),
+        ));
+        let new = t(role(
+            json!([{"Effect": "Allow", "Action": ["s3:GetObject", "s3:*"], "Resource": "*"}]),
+        ));
+        let c = changes(Some(&old), Some(&new), &IndexMap::new());
+        let text: Vec<&str> = c.iter().map(|c| c.description.as_str()).collect();
+        assert_eq!(
+            text,
+            ["role `service/Api/TaskRole` may now `s3:GetObject`, `s3:*` on `*`"]
+        );
+        assert_eq!(c[0].kind, SecurityKind::Grant);
+        assert!(
+            changes(Some(&new), Some(&old), &IndexMap::new()).is_empty(),
+            "narrowing opens nothing"
+        );
+    }
+
+    #[test]
+    fn wildcards_cover_what_they_match() {
+        assert!(wildcard("s3:*", "s3:getobject"));
+        assert!(wildcard("*", "arn:aws:s3:::b/*"));
+        assert!(wildcard("arn:aws:s3:::b/*", "arn:aws:s3:::b/k"));
+        assert!(!wildcard("arn:aws:s3:::b/*", "arn:aws:s3:::c/k"));
+        assert!(wildcard("s3:Get?bject", "s3:GetObject"));
+        assert!(!wildcard("not s3:*", "s3:GetObject"));
+    }
+
+    #[test]
+    fn opened_ingress_trust_and_removed_denies_are_listed() {
+        let old = t(role(
+            json!([{"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]),
+        ));
+        let mut v = role(json!([]));
+        v["Resources"]["Open"] = json!({"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": {"Ref": "Sg"}, "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}});
+        v["Resources"]["TaskRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+            ["Principal"] = json!({"AWS": "*"});
+        let new = t(v);
+        let c = changes(Some(&old), Some(&new), &IndexMap::new());
+        let text: Vec<&str> = c.iter().map(|c| c.description.as_str()).collect();
+        assert_eq!(
+            text,
+            [
+                "role `service/Api/TaskRole` may now be assumed by `AWS: *` (`sts:AssumeRole`)",
+                "role `service/Api/TaskRole` no longer denies `s3:DeleteObject` on `*`",
+                "security group `service/Api/SecurityGroup` now accepts tcp 22 from 0.0.0.0/0",
+            ]
+        );
+    }
+}
