@@ -400,7 +400,15 @@ fn json_output_has_the_classification() {
     let stacks = &doc["environments"][0]["stacks"];
     assert_eq!(stacks[0]["stack"], json!("network"));
     assert_eq!(stacks[0]["status"], json!("changed"));
-    assert_eq!(stacks[1]["status"], json!("unchanged"));
+    // The service's queue is named after the replaced topic (through an import).
+    assert_eq!(stacks[1]["status"], json!("changed"));
+    assert_eq!(
+        stacks[1]["affected"],
+        json!([{"logical_id": "Queue", "type": "AWS::SQS::Queue", "path": "service/Queue",
+                "uses": "network/Alerts", "certain": true,
+                "at": "Properties.QueueName (import shop-dev-network:Alerts-TopicName)",
+                "impact": "update", "reason": null}])
+    );
     let actions: Vec<(&str, &str)> = stacks[0]["resources"]
         .as_array()
         .unwrap()

@@ -2,8 +2,11 @@
 //! exports, the renames and moves found across the environment) through the template model,
 //! values as rendered.
 
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
+use stackforge_constructs::change::blast::rename_refs;
 use stackforge_constructs::change::impact::{classify, create_only};
 use stackforge_constructs::layout::KeptExport;
 use stackforge_constructs::template::{Output, ResourceDef};
@@ -89,6 +92,9 @@ pub(super) struct Links<'a> {
     pub moved_in: Vec<String>,
     /// Construct paths whose replacement the app declared intended, with the reason.
     pub accepted: Vec<(&'a ConstructPath, &'a str)>,
+    /// Old logical ID -> new one, for every resource of this stack renamed or moved: the
+    /// references of an old definition read as the new one's before they are compared.
+    pub renames: HashMap<String, String>,
 }
 
 /// The comparison of one stack's templates, given the links found across the environment.
@@ -165,7 +171,7 @@ fn resources(
             let Some(before) = o.get(old_id) else {
                 continue;
             };
-            let (changes, mut notes) = resource_changes(before, res, all, hidden);
+            let (changes, mut notes) = resource_changes(before, res, all, &links.renames, hidden);
             let action = if *declared {
                 notes.insert(0, format!("renamed from {old_id} by the declared refactor: stack refactoring renames it before the update, nothing is replaced"));
                 Action::Rename
@@ -179,7 +185,7 @@ fn resources(
             e.refactor = *declared;
             out.push(e);
         } else if let Some(before) = o.get(id) {
-            let (changes, notes) = resource_changes(before, res, all, hidden);
+            let (changes, notes) = resource_changes(before, res, all, &links.renames, hidden);
             if let Some(impact) = changes.iter().map(|c| c.impact).max() {
                 out.push(entry(Action::from(impact), changes, notes));
             }
@@ -206,7 +212,7 @@ fn resources(
             stateful: None,
         };
         if let Some((to, after, declared)) = links.moved_out.get(id) {
-            let (changes, mut notes) = resource_changes(res, after, all, hidden);
+            let (changes, mut notes) = resource_changes(res, after, all, &links.renames, hidden);
             if *declared {
                 notes.insert(0, format!("moved to stack {} as {} by the declared refactor: stack refactoring moves it before the update, nothing is replaced", to.stack, to.logical_id));
                 e.action = Action::Move;
@@ -226,6 +232,19 @@ fn resources(
     out
 }
 
+/// Renames the logical IDs of a `DependsOn` value.
+fn rename_ids(v: &mut Value, renames: &HashMap<String, String>) {
+    match v {
+        Value::String(id) => {
+            if let Some(n) = renames.get(id.as_str()) {
+                *id = n.clone();
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| rename_ids(x, renames)),
+        _ => {}
+    }
+}
+
 fn accepted_note(links: &Links<'_>, res: &ResourceDef, notes: &mut Vec<String>) {
     let Some(path) = res.construct_path() else {
         return;
@@ -240,6 +259,7 @@ fn resource_changes(
     old: &ResourceDef,
     new: &ResourceDef,
     all: bool,
+    renames: &HashMap<String, String>,
     hidden: &mut usize,
 ) -> (Vec<Change>, Vec<String>) {
     let mut changes = Vec::new();
@@ -248,7 +268,16 @@ fn resource_changes(
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    let (o, n) = (as_map(old), as_map(new));
+    let (mut o, n) = (as_map(old), as_map(new));
+    if !renames.is_empty() {
+        for (key, v) in o.iter_mut() {
+            match key.as_str() {
+                "Metadata" => {}
+                "DependsOn" => rename_ids(v, renames),
+                _ => rename_refs(v, renames),
+            }
+        }
+    }
     let known = create_only(&new.type_name).is_some();
     let type_changed = old.type_name != new.type_name;
     let keys = o.keys().chain(n.keys().filter(|k| !o.contains_key(*k)));

@@ -66,6 +66,11 @@ pub fn diff_env(
             ..Links::default()
         };
         for (p, declared) in &pairs {
+            if p.old.stack == *stack {
+                links
+                    .renames
+                    .insert(p.old.logical_id.clone(), p.new.logical_id.clone());
+            }
             if p.new.stack == *stack && p.old.stack == *stack {
                 links.renamed.insert(
                     p.new.logical_id.clone(),
@@ -102,7 +107,7 @@ pub fn diff_env(
         d.affected = affected(stack, new, &prediction);
         export_dangers(&mut d, old.get(stack), &prediction);
         at_risk(&mut d, old.get(stack), new.get(stack));
-        d.security = security::changes(old.get(stack), new.get(stack), &links.renamed);
+        d.security = security::changes(old.get(stack), new.get(stack), &links.renames);
         if d.status == StackStatus::Unchanged && d.summary().has_changes() {
             d.status = StackStatus::Changed;
         }
@@ -213,7 +218,7 @@ fn export_dangers(d: &mut StackDiff, old: Option<&Template>, prediction: &Predic
             continue; // the output entry says so
         }
         let danger = format!(
-            "export {} {} while {} import it{}: {}; CloudFormation refuses to update an export in use",
+            "export {} {} while {} import{} it: {}; CloudFormation refuses to update an export in use",
             c.export,
             if c.certain { "gets a new value" } else { "may get a new value" },
             c.importers.join(", "),
@@ -261,9 +266,12 @@ fn at_risk(d: &mut StackDiff, old: Option<&Template>, new: Option<&Template>) {
         };
         let risk = match e.action {
             Action::Replace | Action::MayReplace => {
-                Some(match def.map(|r| r.update_replace_policy) {
-                    Some(p) if kept(p) => {
-                        format!("{loses} (the old resource is retained, the new one starts empty)")
+                Some(match def.and_then(|r| r.update_replace_policy) {
+                    Some(RemovalPolicy::Snapshot) => format!(
+                        "{loses} (a snapshot of the old one is taken; the new one starts empty)"
+                    ),
+                    p @ Some(_) if kept(p) => {
+                        format!("{loses} (the old one is retained; the new one starts empty)")
                     }
                     _ => loses.to_owned(),
                 })

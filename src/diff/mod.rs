@@ -256,7 +256,15 @@ pub struct Summary {
 impl Summary {
     /// Whether anything visible changes.
     pub fn has_changes(&self) -> bool {
-        self.add + self.change + self.replace + self.remove + self.renamed + self.other > 0
+        self.add
+            + self.change
+            + self.replace
+            + self.remove
+            + self.renamed
+            + self.affected
+            + self.other
+            + self.security
+            > 0
     }
 
     fn absorb(&mut self, o: Summary) {

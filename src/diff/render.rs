@@ -152,7 +152,7 @@ fn stack(t: &mut String, s: &StackDiff) {
 fn affected(t: &mut String, a: &AffectedResource) {
     let what = match (a.impact, a.certain) {
         (Impact::Update, true) => "update in place".to_owned(),
-        (Impact::Update, false) => "update in place if it is replaced".to_owned(),
+        (Impact::Update, false) => "update in place if the resource it uses is replaced".to_owned(),
         (Impact::MayReplace, _) => "may replace".to_owned(),
         (Impact::Replace, _) => "replace".to_owned(),
     };

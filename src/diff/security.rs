@@ -5,9 +5,11 @@
 //! `service/Api/TaskRole` may now `s3:*` on `*`"). Only what opens is listed: a removed grant
 //! or rule narrows access.
 
-use indexmap::IndexMap;
+use std::collections::HashMap;
+
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
+use stackforge_constructs::change::blast::rename_refs;
 use stackforge_constructs::template::ResourceDef;
 use stackforge_constructs::Template;
 
@@ -60,28 +62,34 @@ pub struct SecurityChange {
 }
 
 /// The grants and rules the `new` template of a stack adds or widens over its `old` one.
-/// `renamed` maps a new logical ID to its old one (a resource renamed in the same stack is
-/// compared with its old self).
+/// `renames` maps an old logical ID to its new one for the stack's renamed resources: a
+/// renamed resource is compared with its old self, references read by their new names.
 pub fn changes(
     old: Option<&Template>,
     new: Option<&Template>,
-    renamed: &IndexMap<String, (String, bool)>,
+    renames: &HashMap<String, String>,
 ) -> Vec<SecurityChange> {
     let Some(new) = new else { return Vec::new() };
     let mut out = Vec::new();
     for (id, r) in &new.resources {
-        let old_id = renamed.get(id).map_or(id.as_str(), |(o, _)| o.as_str());
-        let before = old.and_then(|t| t.resources.get(old_id).map(|r| (t, r)));
-        let now = facts(new, id, r);
-        let then = before.map(|(t, r)| facts(t, old_id, r)).unwrap_or_default();
-        for f in now {
-            if let Some(change) = opened(&f, &then, id, r) {
+        let old_id = renames
+            .iter()
+            .find(|(_, n)| *n == id)
+            .map_or(id.as_str(), |(o, _)| o.as_str());
+        let before = old.and_then(|t| t.resources.get(old_id));
+        let now = facts(new, id, &r.type_name, props(r, None));
+        // The old definition named as the new template names things.
+        let then = before
+            .map(|b| facts(new, id, &b.type_name, props(b, Some(renames))))
+            .unwrap_or_default();
+        for f in &now {
+            if let Some(change) = opened(f, &then, id, r) {
                 out.push(change);
             }
         }
         // Removed denies widen access too.
-        for f in before.map(|(t, r)| facts(t, old_id, r)).unwrap_or_default() {
-            if f.deny && !facts(new, id, r).iter().any(|n| n.key() == f.key()) {
+        for f in &then {
+            if f.deny && !now.iter().any(|n| n.key() == f.key()) {
                 out.push(SecurityChange {
                     logical_id: id.clone(),
                     type_name: r.type_name.clone(),
@@ -343,19 +351,27 @@ fn describe_merged(c: &SecurityChange) -> String {
     with_condition(text, &c.condition)
 }
 
-/// Every grant and rule resource `id` of `t` holds.
-fn facts(t: &Template, id: &str, r: &ResourceDef) -> Vec<Fact> {
-    let props = match serde_json::to_value(&r.properties) {
-        Ok(Value::Object(m)) => m,
-        _ => return Vec::new(),
-    };
+/// A resource's properties as rendered JSON, references renamed through `renames`.
+fn props(r: &ResourceDef, renames: Option<&HashMap<String, String>>) -> Map<String, Value> {
+    let mut v = serde_json::to_value(&r.properties).unwrap_or(Value::Null);
+    if let Some(map) = renames {
+        rename_refs(&mut v, map);
+    }
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// Every grant and rule of resource `id` (of type `type_name`, with properties `props`),
+/// named as template `t` names resources.
+fn facts(t: &Template, id: &str, type_name: &str, props: Map<String, Value>) -> Vec<Fact> {
     let me = name_of(t, id);
     let doc = |key: &str| props.get(key);
     let mut out = Vec::new();
-    match r.type_name.as_str() {
+    match type_name {
         "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
-            let noun = r
-                .type_name
+            let noun = type_name
                 .rsplit("::")
                 .next()
                 .unwrap_or("role")
@@ -684,7 +700,7 @@ mod tests {
         let new = t(role(
             json!([{"Effect": "Allow", "Action": ["s3:GetObject", "s3:*"], "Resource": "*"}]),
         ));
-        let c = changes(Some(&old), Some(&new), &IndexMap::new());
+        let c = changes(Some(&old), Some(&new), &HashMap::new());
         let text: Vec<&str> = c.iter().map(|c| c.description.as_str()).collect();
         assert_eq!(
             text,
@@ -692,7 +708,7 @@ mod tests {
         );
         assert_eq!(c[0].kind, SecurityKind::Grant);
         assert!(
-            changes(Some(&new), Some(&old), &IndexMap::new()).is_empty(),
+            changes(Some(&new), Some(&old), &HashMap::new()).is_empty(),
             "narrowing opens nothing"
         );
     }
@@ -717,7 +733,7 @@ mod tests {
         v["Resources"]["TaskRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
             ["Principal"] = json!({"AWS": "*"});
         let new = t(v);
-        let c = changes(Some(&old), Some(&new), &IndexMap::new());
+        let c = changes(Some(&old), Some(&new), &HashMap::new());
         let text: Vec<&str> = c.iter().map(|c| c.description.as_str()).collect();
         assert_eq!(
             text,

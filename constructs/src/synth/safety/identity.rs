@@ -44,7 +44,7 @@ pub(super) fn check(
         .collect();
     let moves = pair_by_lineage(&committed.all_identities(), &identities(new));
     let mut pairs = Vec::new();
-    let mut fresh: Vec<(DeclaredRefactor, Vec<ResourceMapping>, Vec<ConstructPath>)> = Vec::new();
+    let mut fresh: Vec<(DeclaredRefactor, Vec<ResourceMapping>, Vec<Pair>)> = Vec::new();
     for m in moves {
         let mut refused = Vec::new();
         for p in m.pairs.iter() {
@@ -62,7 +62,7 @@ pub(super) fn check(
                     destination: p.new.clone(),
                     type_name: p.type_name.clone(),
                 });
-                entry.2.push(p.new_path.clone());
+                entry.2.push(p.clone());
             } else if !accepted.iter().any(|a| p.new_path.is_within(a)) {
                 refused.push(p.clone());
             }
@@ -87,15 +87,21 @@ pub(super) fn check(
     let mappings: Vec<ResourceMapping> = fresh.iter().flat_map(|f| f.1.iter().cloned()).collect();
     if !mappings.is_empty() {
         if let Err(problems) = plan_refactor(&committed.templates, new, &mappings) {
-            for problem in problems {
-                let path = problem.mapping.as_ref().and_then(|m| {
-                    fresh.iter().find_map(|(_, ms, paths)| {
-                        ms.iter().position(|x| x == m).map(|i| paths[i].clone())
+            for mut problem in problems {
+                let pair = problem.mapping.as_ref().and_then(|m| {
+                    fresh.iter().find_map(|(_, ms, pairs)| {
+                        ms.iter().position(|x| x == m).map(|i| &pairs[i])
                     })
                 });
+                if let Some(p) = pair.filter(|p| !p.is_move()) {
+                    problem.fix = format!(
+                        "keep its logical ID and let the refactor rename the others: {}",
+                        keep_one(p)
+                    );
+                }
                 report.refactor_refusals.push(RefactorRefusal {
                     env: env.to_owned(),
-                    path,
+                    path: pair.map(|p| p.new_path.clone()),
                     problem,
                 });
             }
@@ -145,6 +151,21 @@ pub(super) fn check(
         }
     }
     Identity { pairs, recorded }
+}
+
+/// The code that keeps one resource's logical ID.
+fn keep_one(p: &Pair) -> String {
+    if make_unique_id(&p.old_path.below_stack()).as_deref() == Some(p.old.logical_id.as_str()) {
+        format!(
+            "`stack.keep_logical_ids_of(\"{}\", \"{}\")?;`",
+            p.old_path, p.new_path
+        )
+    } else {
+        format!(
+            "`stack.override_logical_id(\"{}\", \"{}\")?;`",
+            p.new_path, p.old.logical_id
+        )
+    }
 }
 
 /// The code that keeps the logical IDs of a subtree's resources: the subtree helper when
