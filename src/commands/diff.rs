@@ -170,7 +170,7 @@ impl DiffCommand {
                     .iter()
                     .map(|s| (s.name.clone(), s.kept_exports()))
                     .collect(),
-                refactors: &env.refactors,
+                refactors: env.refactors.iter().flat_map(|r| &r.resources).collect(),
             };
             let mut stacks = diff_env(&env_name, &folder.state.templates, &new, &ctx);
             stacks.retain(|d| {

@@ -53,7 +53,7 @@ pub fn diff_stack(
         all: ctx.all,
         accepted,
         kept: [(stack.to_owned(), ctx.kept)].into_iter().collect(),
-        refactors: &[],
+        refactors: Vec::new(),
     };
     super::diff_env(env, &side(old), &side(new), &env_ctx)
         .into_iter()

@@ -3,9 +3,11 @@
 //! change while imported, stateful resources at risk and security changes, on top of the
 //! per-stack comparison.
 
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 use stackforge_constructs::change::blast::{predict, Paired, Prediction};
-use stackforge_constructs::change::refactor::RecordedRefactor;
+use stackforge_constructs::change::refactor::ResourceMapping;
 use stackforge_constructs::change::{identities, pair_by_lineage, stateful, Location, Pair};
 use stackforge_constructs::layout::KeptExport;
 use stackforge_constructs::{ConstructPath, RemovalPolicy, Template};
@@ -29,8 +31,8 @@ pub struct EnvContext<'a> {
     pub accepted: Vec<(&'a ConstructPath, &'a str)>,
     /// Outputs kept for importers, per stack; shown as kept rather than as changed.
     pub kept: IndexMap<String, &'a [KeptExport]>,
-    /// The declared refactors (their mappings keep the renamed and moved resources).
-    pub refactors: &'a [RecordedRefactor],
+    /// The mappings of the declared refactors: they keep the renamed and moved resources.
+    pub refactors: Vec<&'a ResourceMapping>,
 }
 
 /// Compares environment `env`: every stack of `new` (in order), then the stacks only `old`
@@ -45,7 +47,7 @@ pub fn diff_env(
     let pairs: Vec<(&Pair, bool)> = moves
         .iter()
         .flat_map(|m| &m.pairs)
-        .map(|p| (p, declared(ctx.refactors, p)))
+        .map(|p| (p, declared(&ctx.refactors, p)))
         .collect();
     let paired: Vec<Paired<'_>> = pairs
         .iter()
@@ -55,6 +57,15 @@ pub fn diff_env(
         })
         .collect();
     let prediction = predict(old, new, &paired);
+
+    let mut renames_by_stack: HashMap<&str, HashMap<String, String>> = HashMap::new();
+    for (p, _) in &pairs {
+        renames_by_stack
+            .entry(p.old.stack.as_str())
+            .or_default()
+            .insert(p.old.logical_id.clone(), p.new.logical_id.clone());
+    }
+    let no_renames = HashMap::new();
 
     let names = new
         .keys()
@@ -107,7 +118,24 @@ pub fn diff_env(
         d.affected = affected(stack, new, &prediction);
         export_dangers(&mut d, old.get(stack), &prediction);
         at_risk(&mut d, old.get(stack), new.get(stack));
-        d.security = security::changes(old.get(stack), new.get(stack), &links.renames);
+        let mut before: security::Before<'_> = HashMap::new();
+        for id in new.get(stack).into_iter().flat_map(|t| t.resources.keys()) {
+            let here = Location::new(stack, id);
+            let from = pairs
+                .iter()
+                .find(|(p, _)| p.new == here)
+                .map_or(&here, |(p, _)| &p.old);
+            let def = old
+                .get(&from.stack)
+                .and_then(|t| t.resources.get(&from.logical_id));
+            if let Some(def) = def {
+                let renames = renames_by_stack
+                    .get(from.stack.as_str())
+                    .unwrap_or(&no_renames);
+                before.insert(id.clone(), (def, renames));
+            }
+        }
+        d.security = security::changes(new.get(stack), &before);
         if d.status == StackStatus::Unchanged && d.summary().has_changes() {
             d.status = StackStatus::Changed;
         }
@@ -116,10 +144,9 @@ pub fn diff_env(
     out
 }
 
-fn declared(refactors: &[RecordedRefactor], p: &Pair) -> bool {
+fn declared(refactors: &[&ResourceMapping], p: &Pair) -> bool {
     refactors
         .iter()
-        .flat_map(|r| &r.resources)
         .any(|m| m.source == p.old && m.destination == p.new)
 }
 

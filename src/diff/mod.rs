@@ -7,7 +7,7 @@
 //! preview build on it.
 
 pub mod compare;
-mod env;
+pub mod env;
 pub mod render;
 pub mod security;
 pub mod values;

@@ -61,26 +61,22 @@ pub struct SecurityChange {
     pub description: String,
 }
 
-/// The grants and rules the `new` template of a stack adds or widens over its `old` one.
-/// `renames` maps an old logical ID to its new one for the stack's renamed resources: a
-/// renamed resource is compared with its old self, references read by their new names.
-pub fn changes(
-    old: Option<&Template>,
-    new: Option<&Template>,
-    renames: &HashMap<String, String>,
-) -> Vec<SecurityChange> {
+/// What a resource of the new template was before: its old definition (from any stack, for
+/// a moved resource) and the renames of its old stack (old logical ID -> new), so that its
+/// references read by their new names.
+pub type Before<'a> = HashMap<String, (&'a ResourceDef, &'a HashMap<String, String>)>;
+
+/// The grants and rules the `new` template of a stack adds or widens over what its resources
+/// were `before` (by new logical ID; a resource missing there is new).
+pub fn changes(new: Option<&Template>, before: &Before<'_>) -> Vec<SecurityChange> {
     let Some(new) = new else { return Vec::new() };
     let mut out = Vec::new();
     for (id, r) in &new.resources {
-        let old_id = renames
-            .iter()
-            .find(|(_, n)| *n == id)
-            .map_or(id.as_str(), |(o, _)| o.as_str());
-        let before = old.and_then(|t| t.resources.get(old_id));
         let now = facts(new, id, &r.type_name, props(r, None));
         // The old definition named as the new template names things.
         let then = before
-            .map(|b| facts(new, id, &b.type_name, props(b, Some(renames))))
+            .get(id)
+            .map(|(b, renames)| facts(new, id, &b.type_name, props(b, Some(renames))))
             .unwrap_or_default();
         for f in &now {
             if let Some(change) = opened(f, &then, id, r) {
@@ -682,6 +678,16 @@ mod tests {
         document::from_json(&v).unwrap()
     }
 
+    static NONE: std::sync::LazyLock<HashMap<String, String>> =
+        std::sync::LazyLock::new(HashMap::new);
+
+    fn same_ids(old: &Template) -> Before<'_> {
+        old.resources
+            .iter()
+            .map(|(id, r)| (id.clone(), (r, &*NONE)))
+            .collect()
+    }
+
     fn role(statements: Value) -> Value {
         json!({"Resources": {
             "TaskRole": {"Type": "AWS::IAM::Role", "Metadata": {"stackforge:path": "service/Api/TaskRole/Resource"},
@@ -700,7 +706,7 @@ mod tests {
         let new = t(role(
             json!([{"Effect": "Allow", "Action": ["s3:GetObject", "s3:*"], "Resource": "*"}]),
         ));
-        let c = changes(Some(&old), Some(&new), &HashMap::new());
+        let c = changes(Some(&new), &same_ids(&old));
         let text: Vec<&str> = c.iter().map(|c| c.description.as_str()).collect();
         assert_eq!(
             text,
@@ -708,7 +714,7 @@ mod tests {
         );
         assert_eq!(c[0].kind, SecurityKind::Grant);
         assert!(
-            changes(Some(&new), Some(&old), &HashMap::new()).is_empty(),
+            changes(Some(&old), &same_ids(&new)).is_empty(),
             "narrowing opens nothing"
         );
     }
@@ -733,7 +739,7 @@ mod tests {
         v["Resources"]["TaskRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
             ["Principal"] = json!({"AWS": "*"});
         let new = t(v);
-        let c = changes(Some(&old), Some(&new), &HashMap::new());
+        let c = changes(Some(&new), &same_ids(&old));
         let text: Vec<&str> = c.iter().map(|c| c.description.as_str()).collect();
         assert_eq!(
             text,

@@ -1,5 +1,7 @@
 //! Shared by the CLI integration tests: runs the CLI in-process on a test app.
 
+pub mod fake_aws;
+
 use stackforge::{AppFactory, Io};
 
 /// What one in-process CLI run produced.
