@@ -480,3 +480,72 @@ fn a_new_db_engine_major_may_replace_the_database_and_lists_its_users() {
         r.err
     );
 }
+
+#[test]
+fn opened_security_group_rules_and_iam_grants_have_their_own_section() {
+    let dir = committed();
+    let path = dir.path().join("dev/service.template.json");
+    let mut t = json(&path);
+    let res = t["Resources"].as_object_mut().unwrap();
+    // The committed state lacks the HTTPS rule and grants a narrower action: the app opens
+    // both.
+    res.shift_remove("ApiLoadBalancerHttpsFrom0799BB8C1");
+    res["ApiConnectsToDatabaseC99F1600"]["Properties"]["PolicyDocument"]["Statement"][0]
+        ["Action"] = Value::from("rds-db:describe");
+    fs::write(&path, serde_json::to_string_pretty(&t).unwrap()).unwrap();
+    fn default_app() -> Result<App, Error> {
+        app_with(&envs(), &Layout::default(), |_| Ok(()))
+    }
+    let r = diff(
+        default_app,
+        dir.path(),
+        &["--env", "dev", "--stack", "service"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.out.contains(concat!(
+            "    Security (access this change opens):\n",
+            "      + security group `service/Api/LoadBalancer/SecurityGroup` now accepts tcp 443 from 0.0.0.0/0\n",
+            "      + role `service/Api/TaskRole` (policy `service/ApiConnectsToDatabase`) may now `rds-db:connect` on `arn:${AWS::Partition}:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:import migration-api-dev-data:DatabaseB269D8BB-DbiResourceId/migration_api`\n",
+        )),
+        "{}",
+        r.out
+    );
+    assert!(r.out.contains("; 2 security change(s)"), "{}", r.out);
+    let r = diff(
+        default_app,
+        dir.path(),
+        &["--env", "dev", "--stack", "service", "--json"],
+    );
+    let doc: Value = serde_json::from_str(&r.out).unwrap();
+    let security = &doc["environments"][0]["stacks"][0]["security"];
+    assert_eq!(security[0]["kind"], "ingress");
+    assert_eq!(security[0]["rule"], "tcp 443 from 0.0.0.0/0");
+    assert_eq!(security[1]["kind"], "grant");
+    assert_eq!(
+        security[1]["actions"],
+        serde_json::json!(["rds-db:connect"])
+    );
+    assert_eq!(doc["summary"]["security"], 2);
+
+    // --fail-on picks the classes that fail CI.
+    let cases: &[(&str, u8)] = &[
+        ("security", 1),
+        ("replace", 0),
+        ("replace-stateful", 0),
+        ("remove", 0),
+        ("danger", 0),
+        ("any", 1),
+        ("replace,security", 1),
+    ];
+    for (class, code) in cases {
+        let r = diff(
+            default_app,
+            dir.path(),
+            &["--env", "dev", "--stack", "service", "--fail-on", class],
+        );
+        assert_eq!(r.code, *code, "--fail-on {class}: {}", r.err);
+    }
+    let r = diff(default_app, dir.path(), &["--fail-on", "nonsense"]);
+    assert_eq!(r.code, 2, "an unknown class is a usage error");
+}

@@ -358,3 +358,97 @@ fn a_kept_export_whose_resource_is_removed_is_a_deadlock() {
         before
     );
 }
+
+#[test]
+fn refactor_declarations_are_checked_where_declared() {
+    let mut app = App::new("shop");
+    let env = Environment::new("dev");
+    let mut network = Stack::new(&app, &env, "network", StackProps::default()).unwrap();
+    let cases: Vec<(Error, &str)> = vec![
+        (
+            network
+                .declare_rename("network/Logs", "service/Logs")
+                .unwrap_err(),
+            "declare a move between stacks with `app.declare_move(from, to)`",
+        ),
+        (
+            network
+                .keep_logical_ids_of("network/A", "service/A")
+                .unwrap_err(),
+            "a logical ID is kept only inside its stack",
+        ),
+        (
+            app.keep_logical_ids_of("network/A", "service/A")
+                .unwrap_err(),
+            "a logical ID is kept only inside its stack",
+        ),
+        (
+            app.declare_move("network", "service/X").unwrap_err(),
+            "not a construct path below a stack",
+        ),
+        (
+            app.declare_move("network/A", "network/A").unwrap_err(),
+            "both paths are the same",
+        ),
+    ];
+    for (e, want) in cases {
+        assert!(e.to_string().contains(want), "{want}: {e}");
+    }
+    network
+        .root()
+        .add_raw(
+            "Logs",
+            RawResource::new("AWS::Logs::LogGroup"),
+            ResourceOptions::default(),
+        )
+        .unwrap();
+    let e = network
+        .keep_logical_ids_of("network/Old", "network/Logs")
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("were added before the declaration"),
+        "{e}"
+    );
+}
+
+fn declares_nothing_real() -> Result<App, Error> {
+    let mut app = build(V::default())?;
+    app.declare_move("network/Nope", "network/Other")?;
+    Ok(app)
+}
+
+fn keeps_nothing_real() -> Result<App, Error> {
+    let mut app = App::new("shop");
+    let env = Environment::new("dev");
+    let mut network = Stack::new(&app, &env, "network", StackProps::default())?;
+    network.keep_logical_ids_of("network/Gone", "network/Nothing")?;
+    network.root().add_raw(
+        "Alerts",
+        RawResource::new("AWS::SNS::Topic").prop("KmsMasterKeyId", "alias/aws/sns"),
+        ResourceOptions::default(),
+    )?;
+    app.add_stack(network)?;
+    Ok(app)
+}
+
+#[test]
+fn declarations_that_match_nothing_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(synth(v1, dir.path()).code, 0);
+    let r = synth(declares_nothing_real, dir.path());
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(
+        r.err.contains("dev: `network/Nope` -> `network/Other` renames or moves nothing: no committed resource below `network/Nope` reappears below `network/Other`"),
+        "{}",
+        r.err
+    );
+    let r = synth(keeps_nothing_real, dir.path());
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(
+        r.err.contains(
+            "no resource is below the path, so keeping the IDs of `network/Gone` is unused"
+        ),
+        "{}",
+        r.err
+    );
+}

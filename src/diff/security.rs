@@ -463,6 +463,7 @@ fn facts(t: &Template, id: &str, type_name: &str, props: Map<String, Value>) -> 
                         SecurityKind::Egress
                     };
                     let group = doc("GroupId").map_or_else(|| me.clone(), |v| describe(v, t));
+                    let group = group.strip_suffix(".GroupId").unwrap_or(&group).to_owned();
                     out.push(rule_fact(
                         &Value::Object(props.clone()),
                         &format!("security group `{group}`"),
@@ -599,6 +600,7 @@ fn rule_fact(rule: &Value, subject: &str, kind: SecurityKind, t: &Template) -> F
         .iter()
         .find_map(|k| get(k).map(|v| describe(v, t)))
         .unwrap_or_else(|| "?".to_owned());
+    let peer = peer.strip_suffix(".GroupId").unwrap_or(&peer).to_owned();
     let dir = if kind == SecurityKind::Ingress {
         "from"
     } else {

@@ -93,8 +93,7 @@ pub fn pair_by_lineage(old: &[Identity], new: &[Identity]) -> Vec<SubtreeMove> {
         fresh.iter().map(|i| (&i.path, *i)).collect();
 
     // Candidate mappings, each checked once.
-    let mut checked: BTreeMap<(ConstructPath, ConstructPath), Option<Vec<(&Identity, &Identity)>>> =
-        BTreeMap::new();
+    let mut checked: BTreeMap<(ConstructPath, ConstructPath), Option<Links<'_>>> = BTreeMap::new();
     let mut check = |from: &ConstructPath, to: &ConstructPath| -> Option<usize> {
         let key = (from.clone(), to.clone());
         let found = checked.entry(key).or_insert_with(|| {
@@ -134,7 +133,7 @@ pub fn pair_by_lineage(old: &[Identity], new: &[Identity]) -> Vec<SubtreeMove> {
     }
 
     // Larger mappings win; a resource belongs to one pair at most.
-    let mut candidates: Vec<(ConstructPath, ConstructPath, Vec<(&Identity, &Identity)>)> = checked
+    let mut candidates: Vec<(ConstructPath, ConstructPath, Links<'_>)> = checked
         .into_iter()
         .filter_map(|((f, t), p)| Some((f, t, p?)))
         .collect();
@@ -173,6 +172,9 @@ pub fn pair_by_lineage(old: &[Identity], new: &[Identity]) -> Vec<SubtreeMove> {
     out.extend(moves);
     out
 }
+
+/// The (committed, new) resources a candidate mapping pairs.
+type Links<'a> = Vec<(&'a Identity, &'a Identity)>;
 
 fn pair(o: &Identity, n: &Identity) -> Pair {
     Pair {
