@@ -438,7 +438,7 @@ fn a_new_db_engine_major_may_replace_the_database_and_lists_its_users() {
     // EngineVersion updates in place, but the new family replaces the parameter group, and
     // `DBParameterGroupName` is conditionally create-only: the database may be replaced.
     assert!(
-        r.out.contains("    ~ DatabaseB269D8BB AWS::RDS::DBInstance (data/Database/Resource): may replace because it uses data/DatabaseParameterGroup2462DB94 (replaced) in Properties.DBParameterGroupName: conditionalCreateOnlyProperties: /properties/DBParameterGroupName; STATEFUL: loses the database (a final snapshot at most) (a snapshot of the old one is taken; the new one starts empty)\n"),
+        r.out.contains("    ~ DatabaseB269D8BB AWS::RDS::DBInstance (data/Database/Resource): may replace because it uses data/DatabaseParameterGroup2462DB94 (replaced) in Properties.DBParameterGroupName: conditionalCreateOnlyProperties: /properties/DBParameterGroupName; STATEFUL: loses the database (a snapshot of the old one is taken; the new one starts empty)\n"),
         "{}",
         r.out
     );
@@ -548,4 +548,27 @@ fn opened_security_group_rules_and_iam_grants_have_their_own_section() {
     }
     let r = diff(default_app, dir.path(), &["--fail-on", "nonsense"]);
     assert_eq!(r.code, 2, "an unknown class is a usage error");
+}
+
+#[test]
+fn the_readme_diff_example_is_real_output() {
+    // Against the committed folder itself, as the README shows it.
+    let r = run_cli(
+        db_major_changed,
+        &[
+            "diff", "--env", "dev", "--stack", "data", "--stack", "service",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.err);
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let block = readme
+        .split("<!-- diff-example: start (checked by tests/change_safety.rs) -->\n```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```\n<!-- diff-example: end -->").next())
+        .expect("README has the diff example block");
+    assert_eq!(
+        block, r.out,
+        "README \"Reviewing changes\" shows stale diff output; paste the output above"
+    );
 }

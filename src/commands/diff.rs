@@ -1,8 +1,9 @@
-//! `diff`: compare the synthesized app with a folder of templates, resource by resource,
-//! predicting replacements.
+//! `diff`: compare the synthesized app with a folder of templates, per environment: what
+//! each resource undergoes, what a replacement affects, which exports change value, and
+//! which access opens.
 //!
 //! ```text
-//! cargo run -- diff [--env E]... [--stack S]... [--against DIR] [--all] [--json]
+//! cargo run -- diff [--env E]... [--stack S]... [--against DIR] [--all] [--json] [--fail-on CLASS,...]
 //! ```
 //!
 //! **Files.** `DIR` (default `templates/`) is laid out `<DIR>/<env>/<file>`. The template of
@@ -11,29 +12,55 @@
 //! hand-written templates compare too). `manifest.json`, `*.parameters.json` and hidden files
 //! are not templates. A stack with no file is *added*; a template file naming no stack of
 //! the app is *removed* (only without `--stack`). Folders of environments the app lacks are
-//! ignored. The synthesized side is what `synth` would write, kept exports included.
+//! ignored. The synthesized side is what `synth` would write, kept exports and recorded
+//! refactors included.
 //!
 //! **Classification.** `+` add, `-` remove, `~` change, each change labelled `update in
 //! place`, `may replace` (a `conditionalCreateOnlyProperties` path, or a
 //! `createOnlyProperties` path whose old or new value holds an intrinsic) or `replace` (a
-//! `createOnlyProperties` path, nested pointers included, or the `Type`). A construct path
-//! recorded under another logical ID is one `replaced (logical ID A -> B)` entry. Removed
-//! or renamed exports are `DANGER`; exports kept for importers show as `= export kept`.
-//! Changes that only touch `Metadata` are hidden (and counted) unless `--all`.
+//! `createOnlyProperties` path, nested pointers included, or the `Type`). Renamed and moved
+//! resources are paired by construct lineage across the environment's stacks and shown once:
+//! `>` `renamed from A (refactor)` / `moved to stack S as B (refactor)` when a declared
+//! refactor keeps them, else `~` `replaced (renamed from A without a declared refactor)`.
+//! A replacement propagates: a resource using a replaced resource (`Ref`, `Fn::GetAtt`,
+//! `Fn::Sub`, or an import across stacks) in a create-only property is replaced too ("because
+//! it uses ..."); one using it elsewhere is listed under *Affected by replacements* with
+//! `update in place`. Replaced, possibly replaced or removed stateful resources (see
+//! `stackforge_constructs::change::stateful`) are marked `STATEFUL: loses ...`. Removed or
+//! renamed exports, and exports whose value changes while other stacks import them, are
+//! `DANGER`; exports kept for importers show as `= export kept`. IAM grants and
+//! security-group rules the change adds or widens are listed under *Security*. Changes that
+//! only touch `Metadata` are hidden (and counted) unless `--all`.
 //!
-//! **Exit code.** 0 no visible change, 1 changes, 2 usage or input error (unknown
-//! environment or stack, missing `--against` folder, unreadable template naming the file).
+//! **Exit code.** Without `--fail-on`: 0 no visible change, 1 changes. With `--fail-on`:
+//! 1 only when a change of a named class is found, else 0 (the classes found are printed to
+//! standard error): `any`, `replace` (replacements and possible ones, undeclared renames and
+//! moves included), `replace-stateful` (stateful resources at risk), `remove`, `danger`
+//! (the `dangerous` count), `security` (the `security` count). 2: usage or input error
+//! (unknown environment, stack or class, missing `--against` folder, unreadable template
+//! naming the file).
 //!
 //! **`--json`** prints one document (field names are stable; absent values are `null`):
 //!
 //! - `changes` (bool), `summary` {`add`, `change`, `replace`, `remove`, `may_replace` (part
-//!   of `change`), `other` (entries outside `Resources`), `dangerous`, `hidden`}
+//!   of `change`), `renamed` (pairs, declared or not), `refactored` (of `renamed`, kept by a
+//!   declared refactor), `affected` (resources using a replaced one), `stateful_at_risk`,
+//!   `other` (entries outside `Resources`), `dangerous`, `security`, `hidden`}
 //! - `environments[]`: {`name`, `stacks[]`}; each stack: {`env`, `stack`, `file`, `status`
 //!   (`added` | `removed` | `changed` | `unchanged`), `description` {`old`, `new`},
 //!   `resources[]`, `outputs[]`, `parameters[]`, `conditions[]`, `mappings[]`, `other[]`,
-//!   `kept_exports[]` {`output`, `export`, `importers[]`}, `hidden`}
-//! - resource: {`logical_id`, `old_logical_id`, `type`, `path`, `action` (`add` | `remove` |
-//!   `update` | `may_replace` | `replace`), `changes[]`, `notes[]`}
+//!   `kept_exports[]` {`output`, `export`, `importers[]`}, `affected[]`, `security[]`,
+//!   `hidden`}
+//! - resource: {`logical_id`, `old_logical_id` (renamed from), `type`, `path`, `action`
+//!   (`add` | `remove` | `update` | `may_replace` | `replace` | `rename` | `move`),
+//!   `changes[]`, `notes[]`, `moved_to` {`stack`, `logical_id`} (the entry is in the stack
+//!   it leaves), `refactor` (bool), `cascade` (the replaced resource it uses), `stateful`
+//!   (what a replacement or removal loses)}
+//! - affected: {`logical_id`, `type`, `path`, `uses` (`stack/LogicalId`), `certain`, `at`
+//!   (property path, with the import), `impact`, `reason`}
+//! - security: {`logical_id`, `type`, `path`, `kind` (`grant` | `managed_policy` | `trust`
+//!   | `resource_policy` | `deny_removed` | `ingress` | `egress`), `subject`, `actions[]`,
+//!   `resources[]`, `principals[]`, `condition`, `rule`, `description`}
 //! - entry (outputs, parameters, ...): {`name`, `action` (`add` | `remove` | `change`),
 //!   `old`, `new`, `changes[]`, `danger`}
 //! - change: {`path` (`Properties.Tags`, `Value`), `old`, `new`, `impact` (`update` |

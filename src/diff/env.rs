@@ -245,7 +245,7 @@ fn export_dangers(d: &mut StackDiff, old: Option<&Template>, prediction: &Predic
             continue; // the output entry says so
         }
         let danger = format!(
-            "export {} {} while {} import{} it: {}; CloudFormation refuses to update an export in use",
+            "export {} {} while {} import{} it ({}); CloudFormation refuses to update an export in use",
             c.export,
             if c.certain { "gets a new value" } else { "may get a new value" },
             c.importers.join(", "),

@@ -93,13 +93,29 @@ fn stack(t: &mut String, s: &StackDiff) {
     for r in &s.resources {
         resource(t, r);
     }
-    if !s.affected.is_empty() {
+    // Resources replaced through a use are listed above, with the use; the others here.
+    let listed = |a: &AffectedResource| {
+        s.resources
+            .iter()
+            .any(|r| r.logical_id == a.logical_id && r.moved_to.is_none())
+    };
+    let rest: Vec<&AffectedResource> = s.affected.iter().filter(|a| !listed(a)).collect();
+    if !rest.is_empty() {
         let _ = writeln!(
             t,
             "    Affected by replacements (a value they use changes at deploy):"
         );
-        for a in &s.affected {
-            affected(t, a);
+        let mut seen: Vec<&str> = Vec::new();
+        for a in &rest {
+            if seen.contains(&a.logical_id.as_str()) {
+                continue;
+            }
+            seen.push(&a.logical_id);
+            let uses: Vec<&&AffectedResource> = rest
+                .iter()
+                .filter(|b| b.logical_id == a.logical_id)
+                .collect();
+            affected(t, &uses);
         }
     }
     if let Some(d) = &s.description {
@@ -149,31 +165,36 @@ fn stack(t: &mut String, s: &StackDiff) {
     let _ = writeln!(t, "    summary: {}", summary(&s.summary()));
 }
 
-fn affected(t: &mut String, a: &AffectedResource) {
+/// One affected resource: its strongest impact, then each use.
+fn affected(t: &mut String, uses: &[&&AffectedResource]) {
+    let Some(a) = uses.iter().max_by_key(|a| (a.impact, a.certain)) else {
+        return;
+    };
     let what = match (a.impact, a.certain) {
         (Impact::Update, true) => "update in place".to_owned(),
-        (Impact::Update, false) => "update in place if the resource it uses is replaced".to_owned(),
+        (Impact::Update, false) => format!("update in place if {} is replaced", a.uses),
         (Impact::MayReplace, _) => "may replace".to_owned(),
         (Impact::Replace, _) => "replace".to_owned(),
     };
-    let why = a
-        .reason
-        .as_ref()
-        .map_or(String::new(), |r| format!(" [{r}]"));
     let path = a.path.as_ref().map_or(String::new(), |p| format!(" ({p})"));
-    let _ = writeln!(
-        t,
-        "      ~ {} {}{path}: {what}: uses {} ({}) in {}{why}",
-        a.logical_id,
-        a.type_name,
-        a.uses,
-        if a.certain {
-            "replaced"
-        } else {
-            "may be replaced"
-        },
-        a.at
-    );
+    let _ = writeln!(t, "      ~ {} {}{path}: {what}", a.logical_id, a.type_name);
+    for u in uses {
+        let why = u
+            .reason
+            .as_ref()
+            .map_or(String::new(), |r| format!("  [{r}]"));
+        let _ = writeln!(
+            t,
+            "          {}: uses {} ({}){why}",
+            u.at,
+            u.uses,
+            if u.certain {
+                "replaced"
+            } else {
+                "may be replaced"
+            }
+        );
+    }
 }
 
 fn resource(t: &mut String, r: &ResourceChange) {

@@ -70,6 +70,8 @@ pub struct ExportChange {
     pub importers: Vec<String>,
     /// What changes its value.
     pub cause: String,
+    /// Why the resource behind it is replaced, when that is the cause.
+    pub why: Option<String>,
     /// The replaced resource behind the change, if that is the cause.
     pub replaced: Option<Location>,
     /// Whether the value surely changes (otherwise it may: a possible replacement).
@@ -458,6 +460,7 @@ fn export_changes(
                 export: name.to_owned(),
                 importers: importers.clone(),
                 cause,
+                why: None,
                 replaced,
                 certain,
             };
@@ -492,14 +495,13 @@ fn export_changes(
                 let target = Location::new(stack, id);
                 if let Some(r) = prediction.replacement(&target) {
                     let verb = if r.certain { "replaces" } else { "may replace" };
-                    out.push(change(
-                        format!(
-                            "its value uses {id}, which this change {verb} ({})",
-                            r.reason
-                        ),
+                    let mut c = change(
+                        format!("its value uses {id}, which this change {verb}"),
                         Some(target),
                         r.certain,
-                    ));
+                    );
+                    c.why = Some(r.reason.clone());
+                    out.push(c);
                     break;
                 }
             }
@@ -575,7 +577,14 @@ mod tests {
         assert_eq!(p.exports.len(), 1);
         assert_eq!(p.exports[0].export, "net:Vpc");
         assert_eq!(p.exports[0].importers, ["service"]);
-        assert!(p.exports[0].cause.starts_with("its value uses Vpc, which this change replaces (createOnlyProperties: /properties/CidrBlock)"), "{}", p.exports[0].cause);
+        assert_eq!(
+            p.exports[0].cause,
+            "its value uses Vpc, which this change replaces"
+        );
+        assert_eq!(
+            p.exports[0].why.as_deref(),
+            Some("createOnlyProperties: /properties/CidrBlock")
+        );
     }
 
     #[test]

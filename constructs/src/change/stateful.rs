@@ -29,10 +29,7 @@ pub const STATEFUL_TYPES: &[(&str, &str)] = &[
     ("AWS::Neptune::DBCluster", "the graph"),
     ("AWS::OpenSearchService::Domain", "the indexes"),
     ("AWS::RDS::DBCluster", "the database"),
-    (
-        "AWS::RDS::DBInstance",
-        "the database (a final snapshot at most)",
-    ),
+    ("AWS::RDS::DBInstance", "the database"),
     ("AWS::Redshift::Cluster", "the warehouse"),
     ("AWS::S3::Bucket", "the objects"),
     ("AWS::SQS::Queue", "messages in the queue"),

@@ -363,8 +363,9 @@ fn refusal_line(r: &RefactorRefusal) -> String {
 
 fn export_line(e: &ExportValueChange) -> String {
     let c = &e.change;
+    let why = c.why.as_ref().map_or(String::new(), |w| format!(" ({w})"));
     format!(
-        "{}/{}: export `{}` (output `{}`) is imported by {}; {}",
+        "{}/{}: export `{}` (output `{}`) is imported by {}; {}{why}",
         e.env,
         c.stack,
         c.export,
