@@ -7,8 +7,9 @@
 //! parameters, conditions or mappings; it supports only resource types with a
 //! `FULLY_MUTABLE` provisioning type (an update handler) and not the types AWS lists as
 //! unsupported ([`UNSUPPORTED_TYPES`]); a resource that uses a pseudo parameter whose value
-//! differs between the stacks (`AWS::StackName`, `AWS::StackId`) cannot move; a refactor must
-//! not leave a stack empty, and stacks with a stack policy cannot be refactored. The
+//! differs between the stacks (`AWS::StackName`, `AWS::StackId`) cannot move; a refactor
+//! touches at most 5 stacks, must not leave a stack empty, and stacks with a stack policy
+//! cannot be refactored; a stack the refactor creates has no parameters or conditions. The
 //! templates a refactor is created with are therefore the *deployed* templates with only the
 //! mapped resources relocated ([`plan_refactor`]); the app's other changes are deployed
 //! afterwards by the normal stack updates.

@@ -15,6 +15,9 @@ use crate::template::{Output, Template};
 
 type Problems = Vec<RefactorProblem>;
 
+/// The most stacks one stack refactor may touch (AWS CLI; the console allows fewer).
+const MAX_STACKS: usize = 5;
+
 pub(super) fn build(
     deployed: &EnvTemplates,
     target: &EnvTemplates,
@@ -33,6 +36,17 @@ pub(super) fn build(
             }
         }
         check_mapping(deployed, m, mappings, &mut problems);
+    }
+    if involved.len() > MAX_STACKS {
+        problems.push(RefactorProblem {
+            mapping: None,
+            problem: format!(
+                "the refactor touches {} stacks ({}), and one stack refactor moves resources between at most {MAX_STACKS}",
+                involved.len(),
+                involved.join(", ")
+            ),
+            fix: "declare and deploy the moves in several steps, each touching at most 5 stacks".to_owned(),
+        });
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -587,6 +601,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(e[0].problem.contains("without resources"), "{e:?}");
+    }
+
+    #[test]
+    fn a_refactor_touches_at_most_five_stacks() {
+        let topic = || {
+            t(
+                json!({"Resources": {"T": {"Type": "AWS::SNS::Topic"}, "Keep": {"Type": "AWS::SNS::Topic"}}}),
+            )
+        };
+        let deployed: EnvTemplates = ["a", "c", "e"]
+            .iter()
+            .map(|s| (s.to_string(), topic()))
+            .collect();
+        let m: Vec<ResourceMapping> = [("a", "b"), ("c", "d"), ("e", "f")]
+            .iter()
+            .map(|(s, d)| mapping(s, "T", d, "T", "AWS::SNS::Topic"))
+            .collect();
+        let e = plan_refactor_for_test(&deployed, &deployed, &m).unwrap_err();
+        assert!(
+            e[0].problem.contains("touches 6 stacks (a, b, c, d, e, f)"),
+            "{e:?}"
+        );
+        assert!(plan_refactor_for_test(&deployed, &deployed, &m[..2]).is_ok());
     }
 
     fn plan_refactor_for_test(
