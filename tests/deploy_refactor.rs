@@ -373,3 +373,30 @@ fn the_production_preview_shows_the_refactor_and_nothing_runs_unconfirmed() {
         aws.calls()
     );
 }
+
+fn renamed_undeclared() -> Result<App, Error> {
+    app_with(&[settings::dev(), settings::prod()], &RENAMED, |_| Ok(()))
+}
+
+#[test]
+fn deploy_refuses_what_synth_refuses_before_running_anything() {
+    let _turn = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/dev");
+    fs::create_dir_all(dir.path().join("dev")).unwrap();
+    for f in fs::read_dir(&src).unwrap() {
+        let f = f.unwrap();
+        fs::copy(f.path(), dir.path().join("dev").join(f.file_name())).unwrap();
+    }
+    let aws = FakeAws::new();
+    let r = deploy(&aws, renamed_undeclared, dir.path(), &["--dry-run"]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(
+        r.err
+            .contains("refactor safety: this synth would replace 13 resource(s)")
+            && r.err.ends_with("Nothing was deployed.\n"),
+        "{}",
+        r.err
+    );
+    assert!(r.out.is_empty(), "no command is printed: {}", r.out);
+}
