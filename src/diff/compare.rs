@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use stackforge_constructs::change::blast::rename_refs;
 use stackforge_constructs::change::impact::{classify, create_only};
+use stackforge_constructs::change::rename::rename_refs;
 use stackforge_constructs::layout::KeptExport;
 use stackforge_constructs::template::{Output, ResourceDef};
 use stackforge_constructs::{ConstructPath, Template};

@@ -7,6 +7,7 @@
 //! - [`blast`]: replacements propagated through every use (`Ref`, `GetAtt`, `Sub`, imports),
 //!   and exports whose value changes;
 //! - [`stateful`]: the resource types whose replacement loses data;
+//! - [`rename`]: references renamed with their resources;
 //! - [`refactor`]: declared renames and moves, what stack refactoring supports, and the
 //!   templates a refactor is created with.
 
@@ -15,6 +16,7 @@ pub mod impact;
 pub mod lineage;
 pub mod refactor;
 mod refactor_templates;
+pub mod rename;
 pub mod stateful;
 
 use std::fmt;

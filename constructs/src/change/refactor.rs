@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lineage::Pair;
 use super::{EnvTemplates, Location};
+use crate::expr::{Pseudo, Use};
 use crate::path::ConstructPath;
 use crate::resource::type_info;
 use crate::template::Template;
@@ -275,6 +276,115 @@ pub fn plan_refactor(
     mappings: &[ResourceMapping],
 ) -> Result<RefactorPlan, Vec<RefactorProblem>> {
     super::refactor_templates::build(deployed, target, mappings)
+}
+
+/// One mapping's own checks: it exists, its type can move, and across stacks it uses nothing
+/// that differs or is missing in the destination.
+pub(super) fn check_mapping(
+    deployed: &EnvTemplates,
+    m: &ResourceMapping,
+    all: &[ResourceMapping],
+    problems: &mut Vec<RefactorProblem>,
+) {
+    let problem = |problem: String, fix: String| RefactorProblem {
+        mapping: Some(m.clone()),
+        problem,
+        fix,
+    };
+    let Some(r) = deployed
+        .get(&m.source.stack)
+        .and_then(|t| t.resources.get(&m.source.logical_id))
+    else {
+        problems.push(problem(
+            format!("`{}` is not in the deployed templates", m.source),
+            "synthesize against the deployed state".into(),
+        ));
+        return;
+    };
+    let taken = deployed
+        .get(&m.destination.stack)
+        .is_some_and(|t| t.resources.contains_key(&m.destination.logical_id))
+        && !all.iter().any(|o| o.source == m.destination);
+    if taken {
+        problems.push(problem(
+            format!("`{}` already exists", m.destination),
+            "give the destination another construct id".into(),
+        ));
+    }
+    let cross = m.source.stack != m.destination.stack;
+    let keep = if cross {
+        format!(
+            "leave the construct in `{}` for now (a logical ID is kept only inside its stack), or accept its replacement with `stack.allow_replacement(PATH, REASON)`",
+            m.source.stack
+        )
+    } else {
+        "keep its logical ID (the override synth suggests) and let the refactor rename the others"
+            .to_owned()
+    };
+    if let Err(why) = support(&r.type_name) {
+        problems.push(problem(why, keep.clone()));
+    }
+    if !cross {
+        return;
+    }
+    let dest = deployed.get(&m.destination.stack);
+    for (path, u) in r.uses() {
+        let missing = match u {
+            Use::Pseudo(p @ (Pseudo::StackName | Pseudo::StackId)) => Some(format!(
+                "{path} uses {}, whose value differs in `{}`",
+                p.name(),
+                m.destination.stack
+            )),
+            Use::Local { id, .. } => {
+                let source = &deployed[&m.source.stack];
+                source.parameters.get(id).and_then(|p| {
+                    let same = dest.and_then(|d| d.parameters.get(id)).is_some_and(|q| {
+                        serde_json::to_value(p).ok() == serde_json::to_value(q).ok()
+                    });
+                    (!same).then(|| format!("{path} uses parameter `{id}`, which `{}` does not declare the same way", m.destination.stack))
+                })
+            }
+            Use::Condition(c) | Use::Mapping(c) => {
+                let source = &deployed[&m.source.stack];
+                let same = match u {
+                    Use::Condition(_) => dest
+                        .and_then(|d| d.conditions.get(c))
+                        .is_some_and(|x| Some(x) == source.conditions.get(c)),
+                    _ => dest
+                        .and_then(|d| d.mappings.get(c))
+                        .is_some_and(|x| Some(x) == source.mappings.get(c)),
+                };
+                (!same).then(|| {
+                    format!(
+                        "{path} uses `{c}`, which `{}` does not declare the same way",
+                        m.destination.stack
+                    )
+                })
+            }
+            _ => None,
+        };
+        if let Some(what) = missing {
+            problems.push(problem(
+                format!("{what}; a refactor cannot change a resource or add parameters, conditions or mappings"),
+                keep.clone(),
+            ));
+        }
+    }
+    if let Some(c) = &r.condition {
+        let source = &deployed[&m.source.stack];
+        let same = dest
+            .and_then(|d| d.conditions.get(c))
+            .is_some_and(|x| Some(x) == source.conditions.get(c));
+        if !same {
+            problems.push(problem(
+                format!(
+                    "it is created under condition `{c}`, which `{}` does not declare the same way",
+                    m.destination.stack
+                ),
+                keep,
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
