@@ -92,7 +92,7 @@ fn count(scopes: &[Scope]) -> usize {
     scopes
         .iter()
         .flat_map(|s| &s.templates)
-        .map(|t| t.body["Resources"].as_object().map_or(0, Map::len))
+        .map(|t| t.body.resources.len())
         .sum()
 }
 
@@ -108,7 +108,8 @@ fn scope(env: &str, stacks: Vec<(String, Value)>) -> Scope {
                     stack_name: Some(format!("bench-{env}-{name}")),
                     file: None,
                 },
-                body,
+                body: stackforge_constructs::document::from_json(&body)
+                    .expect("the bench builds valid templates"),
             })
             .collect(),
     }

@@ -113,7 +113,7 @@ fn measure(resources: usize) {
         .environments
         .iter()
         .flat_map(|e| &e.stacks)
-        .map(|s| s.body.len())
+        .map(|s| s.body().len())
         .sum();
     let total = start.elapsed();
     println!(

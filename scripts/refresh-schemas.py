@@ -45,7 +45,9 @@ PREFERRED_REGION = "us-east-1"
 # cfn-lint's pseudo-region holding the AWS::Serverless (SAM transform) types: they exist only
 # before the transform runs, so they are not CloudFormation resource types.
 TRANSFORM_PSEUDO_REGIONS = {"sam"}
-# Keys nothing reads (IAM permissions of the provider's handlers), left out to save space.
+# Left out of the schema to save space: the handlers' IAM permissions. Only the handler names
+# are kept, in the type's "handlers" list (an update handler makes the type FULLY_MUTABLE,
+# which stack refactoring needs).
 DROPPED_KEYS = {"handlers"}
 
 
@@ -172,6 +174,7 @@ def main():
         if type_name in docs:
             merge_descriptions(schema, *docs[type_name])
         types[type_name] = {
+            "handlers": sorted(loaded.schema.get("handlers", {})),
             "regions": have,
             "getAtts": sorted(manager.get_type_getatts(type_name, source).keys()),
             "schema": schema,

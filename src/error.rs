@@ -1,13 +1,7 @@
-//! The CLI layer's error type and its exit codes.
+//! The CLI library's error type. Each variant is a kind of failure; the shell (`cli`) maps
+//! kinds to exit codes.
 
 use std::path::PathBuf;
-
-/// Exit code: success.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: a failure was found (violations, stale templates, validation, failed deploy).
-pub const EXIT_FAILURE: u8 = 1;
-/// Exit code: usage or input error.
-pub const EXIT_USAGE: u8 = 2;
 
 /// Errors of the CLI commands. Each says what went wrong and how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +36,10 @@ pub enum CliError {
     #[error("{0}")]
     Prerequisite(String),
 
+    /// Several problems found in one pass (every stack's parameter files), each a paragraph.
+    #[error("{}", join_paragraphs(.0))]
+    Several(Vec<CliError>),
+
     /// Writing output failed.
     #[error("writing {path}: {source}")]
     Io {
@@ -53,16 +51,27 @@ pub enum CliError {
 }
 
 impl CliError {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
+    /// Whether the input was at fault (usage, unreadable or invalid input, a missing
+    /// prerequisite, bad rule files) rather than a failure found in a valid input.
+    pub fn is_input_error(&self) -> bool {
         match self {
-            CliError::Usage(_) | CliError::Input { .. } => EXIT_USAGE,
-            CliError::Policy(crate::policy::PolicyError::Rules { .. })
-            | CliError::Prerequisite(_) => EXIT_USAGE,
-            CliError::Synth(_)
-            | CliError::Failed(_)
-            | CliError::Io { .. }
-            | CliError::Policy(_) => EXIT_FAILURE,
+            CliError::Several(all) => all.iter().any(CliError::is_input_error),
+            _ => matches!(
+                self,
+                CliError::Usage(_)
+                    | CliError::Input { .. }
+                    | CliError::Prerequisite(_)
+                    | CliError::Policy(crate::policy::PolicyError::Rules { .. })
+            ),
+        }
+    }
+
+    /// `errors` as one error: `None` when empty, the error itself when alone.
+    pub fn several(mut errors: Vec<CliError>) -> Option<CliError> {
+        match errors.len() {
+            0 => None,
+            1 => errors.pop(),
+            _ => Some(CliError::Several(errors)),
         }
     }
 
@@ -73,6 +82,21 @@ impl CliError {
             source,
         }
     }
+}
+
+impl From<crate::files::FileError> for CliError {
+    fn from(e: crate::files::FileError) -> Self {
+        CliError::Input {
+            path: e.path,
+            problem: e.problem,
+        }
+    }
+}
+
+/// The paragraphs of several errors; the shell prefixes the first with `error: `.
+fn join_paragraphs(errors: &[CliError]) -> String {
+    let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    texts.join("\nerror: ")
 }
 
 /// Result of CLI operations.

@@ -1,20 +1,34 @@
-//! The stackforge CLI as a library: synth, list, diff, check, deploy and graph over any
-//! [`stackforge_constructs::App`]. `src/main.rs` runs it on the migration-api app.
+//! The stackforge CLI as a library: synth, list, diff, check, deploy, graph and new over any
+//! [`stackforge_constructs::App`]. `src/main.rs` runs it on the migration-api app (the
+//! default `migration-api` feature); an app of its own depends on this crate with
+//! `default-features = false` and calls [`run`] from its `main`:
+//!
+//! ```no_run
+//! # fn app() -> Result<stackforge_constructs::App, stackforge_constructs::Error> { todo!() }
+//! let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+//! let mut io = stackforge::Io { out: &mut out, err: &mut err };
+//! let code = stackforge::run(std::env::args_os(), app, &mut io); // or a closure
+//! std::process::exit(code.into());
+//! ```
+//!
+//! What an app needs is [`run`], [`AppFactory`] and [`Io`]. The policy gate ([`policy`]),
+//! the semantic diff ([`diff`]) and the graph builder ([`graph`]) are exported for tools that
+//! want them without the command line; everything else is internal.
 
-pub mod cli;
-pub mod commands;
-pub mod deploy;
+mod cli;
+mod commands;
+mod deploy;
 pub mod diff;
-pub mod error;
+mod error;
+mod files;
 pub mod graph;
-pub mod intrinsics;
-pub mod output;
-pub mod params;
-pub mod pipeline;
+mod lock;
+mod output;
+mod params;
+mod pipeline;
 pub mod policy;
-pub mod safety;
-pub mod template_file;
+mod scaffold;
 
-pub use cli::run;
-pub use error::{CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+pub use cli::{run, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+pub use error::CliError;
 pub use pipeline::{AppFactory, Io};

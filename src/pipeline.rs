@@ -2,17 +2,24 @@
 //! stacks, and report warnings.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
+use indexmap::IndexMap;
+use stackforge_constructs::committed::CommittedState;
 use stackforge_constructs::{App, Assembly, EnvironmentAssembly};
 
 use crate::error::{CliError, Result};
+use crate::files::{read_committed, CommittedFolder};
 use crate::policy::{self, RuleSet};
 
-/// Builds the app to synthesize (every environment). `src/main.rs` passes the
-/// migration-api's; any other app can reuse the CLI with its own.
+/// A plain function building the app to synthesize (every environment), such as
+/// `stackforge_stacks::app`. [`crate::run`] takes any `Fn() -> Result<App, Error>`: this
+/// type, or a closure capturing runtime configuration.
 pub type AppFactory = fn() -> Result<App, stackforge_constructs::Error>;
+
+/// The app factory as the commands receive it: a function or a closure.
+pub(crate) type Factory<'a> = &'a dyn Fn() -> Result<App, stackforge_constructs::Error>;
 
 /// Standard output and error of a command (captured in tests).
 pub struct Io<'a> {
@@ -79,13 +86,61 @@ impl Selection {
 }
 
 /// Builds and synthesizes the app, printing synthesis warnings to `io.err`.
-pub fn synthesize(factory: AppFactory, io: &mut Io<'_>) -> Result<Assembly> {
+pub fn synthesize(factory: Factory<'_>, io: &mut Io<'_>) -> Result<Assembly> {
     let app = factory()?;
     let assembly = app.synth()?;
+    print_warnings(&assembly, io);
+    Ok(assembly)
+}
+
+fn print_warnings(assembly: &Assembly, io: &mut Io<'_>) {
     for w in &assembly.warnings {
         let _ = writeln!(io.err, "warning: {w}");
     }
-    Ok(assembly)
+}
+
+/// How [`synthesize_against`] treats the committed folder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Against {
+    /// Drop kept exports nothing imports any more (`synth --drop-kept-exports`).
+    pub drop_kept_exports: bool,
+    /// An unreadable committed file is an error (`diff`), not a warning (`synth`).
+    pub strict: bool,
+}
+
+/// Builds the app and synthesizes it against the committed state in `dir/<env>/` (each
+/// environment of the app). Returns the assembly and what was read per environment.
+pub fn synthesize_against(
+    factory: Factory<'_>,
+    dir: &Path,
+    against: Against,
+    io: &mut Io<'_>,
+) -> Result<(Assembly, IndexMap<String, CommittedFolder>)> {
+    let app = factory()?;
+    let mut folders = IndexMap::new();
+    let mut state = CommittedState::none();
+    if against.drop_kept_exports {
+        state = state.dropping_kept_exports();
+    }
+    for env in app.environments() {
+        let mut folder = read_committed(&dir.join(env.name()))?;
+        if against.strict {
+            if let Some(e) = folder.problems.drain(..).next() {
+                return Err(e.into());
+            }
+        }
+        for p in &folder.problems {
+            let _ = writeln!(
+                io.err,
+                "warning: {p}; the safety checks skip this committed file"
+            );
+        }
+        state = state.with_env(env.name(), folder.state.clone());
+        folders.insert(env.name().to_owned(), folder);
+    }
+    let assembly = app.synth_with(&state)?;
+    print_warnings(&assembly, io);
+    Ok((assembly, folders))
 }
 
 /// `--rules`, shared by the commands that run the policy gate (`synth`, `check`, and later

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
-use stackforge::policy::{self, RuleSet, Scope, Source, Template, RULES};
+use stackforge::policy::{self, Outcome, RuleSet, Scope, Source, Template, RULES};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policy")
@@ -24,7 +24,8 @@ fn scope(label: &str, body: Value) -> Scope {
                 stack_name: None,
                 file: None,
             },
-            body,
+            body: stackforge_constructs::document::from_json(&body)
+                .unwrap_or_else(|e| panic!("{label}: {e}")),
         }],
     }
 }
@@ -147,7 +148,7 @@ fn a_suppressed_finding_is_not_a_violation_and_is_listed_with_its_reason() {
     assert!(report
         .render_text()
         .contains("reason: the bucket is served through CloudFront only"));
-    assert_eq!(report.exit_code(), 0);
+    assert_eq!(report.outcome(), Outcome::Clean);
 }
 
 #[test]
@@ -172,7 +173,7 @@ fn suppressing_a_rule_that_cannot_be_suppressed_is_a_violation() {
         assert_eq!(cannot.len(), 1, "{}", report.render_text());
         assert!(cannot[0].message.contains("we accept the risk"));
         assert_eq!(cannot[0].logical_id.as_deref(), Some(id));
-        assert_eq!(report.exit_code(), 1);
+        assert_eq!(report.outcome(), Outcome::Violations);
     }
 }
 
@@ -326,5 +327,5 @@ fn unreadable_inputs_are_listed_and_the_others_still_checked() {
     assert!(problems[2].0 == "empty.json" && problems[2].1.contains("empty"));
     assert!(problems[3].0 == "package.json" && problems[3].1.contains("no `Resources` section"));
     assert_eq!(report.violations_of("S3_ENCRYPTED").count(), 1);
-    assert_eq!(report.exit_code(), 2);
+    assert_eq!(report.outcome(), Outcome::InputErrors);
 }

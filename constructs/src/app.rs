@@ -6,7 +6,10 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::aspect::Aspect;
+use crate::change::refactor::DeclaredRefactor;
 use crate::error::{Error, Result};
+use crate::path::ConstructPath;
+use crate::rules::RuleId;
 use crate::stack::{Environment, Stack};
 
 /// An application: named stacks in one or more environments.
@@ -29,6 +32,9 @@ pub struct App {
     pub(crate) stacks: Vec<Stack>,
     pub(crate) aspects: Vec<Arc<dyn Aspect>>,
     pub(crate) tags: IndexMap<String, String>,
+    pub(crate) custom_rules: Vec<RuleId>,
+    pub(crate) refactors: Vec<DeclaredRefactor>,
+    pub(crate) kept_subtrees: Vec<(ConstructPath, ConstructPath)>,
 }
 
 impl std::fmt::Debug for App {
@@ -57,6 +63,9 @@ impl App {
             stacks: Vec::new(),
             aspects: Vec::new(),
             tags: IndexMap::new(),
+            custom_rules: Vec::new(),
+            refactors: Vec::new(),
+            kept_subtrees: Vec::new(),
         }
     }
 
@@ -81,6 +90,66 @@ impl App {
     /// Adds an aspect, run on every resource at synth after the built-in tagging.
     pub fn add_aspect(&mut self, aspect: impl Aspect + 'static) {
         self.aspects.push(Arc::new(aspect));
+    }
+
+    /// Registers the id of a custom policy rule (declared in a `--rules` file), so that
+    /// stacks created afterwards may suppress it. Register before creating stacks.
+    pub fn register_rule(&mut self, id: &str) -> Result<()> {
+        let rule = RuleId::custom(id).map_err(|problem| {
+            Error::invalid_props(
+                self.name.as_str(),
+                "register_rule",
+                problem,
+                "name the rule as its Guard file declares it (`rule NAME { ... }`)",
+            )
+        })?;
+        if !self.custom_rules.contains(&rule) {
+            self.custom_rules.push(rule);
+        }
+        Ok(())
+    }
+
+    /// Declares that construct subtree `from` is now `to`, in every environment: renamed
+    /// inside its stack (`audit/Trail` -> `audit/AuditTrail`) or moved to another stack
+    /// (`audit/Trail` -> `logs/Trail`). `synth` then accepts the new logical IDs of the
+    /// committed resources below `from` and records the resource mappings in the manifest;
+    /// `deploy` carries them out with CloudFormation stack refactoring before it updates the
+    /// stacks, so nothing is replaced. Resources stack refactoring cannot move are named at
+    /// synth. Keep the declaration until every environment was deployed with it.
+    pub fn declare_move(&mut self, from: impl AsRef<str>, to: impl AsRef<str>) -> Result<()> {
+        let (from, to) = crate::stack::refactor_paths("declare_move", from.as_ref(), to.as_ref())?;
+        self.refactors.push(DeclaredRefactor { from, to });
+        Ok(())
+    }
+
+    /// [`Stack::keep_logical_ids_of`] for the stack `new` is in, declared on the app so that
+    /// it applies to that stack in every environment. Declare it before creating the stack.
+    pub fn keep_logical_ids_of(
+        &mut self,
+        old: impl AsRef<str>,
+        new: impl AsRef<str>,
+    ) -> Result<()> {
+        let (old, new) =
+            crate::stack::refactor_paths("keep_logical_ids_of", old.as_ref(), new.as_ref())?;
+        if old.stack() != new.stack() {
+            return Err(Error::invalid_props(
+                new.as_str(),
+                "keep_logical_ids_of",
+                format!("`{old}` and `{new}` are in different stacks: a logical ID is kept only inside its stack"),
+                "declare the move with `app.declare_move(from, to)`, which stack refactoring carries out",
+            ));
+        }
+        self.kept_subtrees.push((old, new));
+        Ok(())
+    }
+
+    /// Every declared rename and move: the app's, then each stack's.
+    pub(crate) fn declared_refactors(&self) -> Vec<DeclaredRefactor> {
+        let mut all = self.refactors.clone();
+        for s in &self.stacks {
+            all.extend(s.declared_refactors.iter().cloned());
+        }
+        all
     }
 
     /// Adds a tag for every taggable resource of the app (after `app`, `env`, `stack`).

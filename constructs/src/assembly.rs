@@ -1,32 +1,19 @@
 //! The result of synthesis: per environment, the stacks in deploy order with their templates
-//! and manifest entries. Pure data; the CLI decides where to write it.
+//! and manifest entries, and what the change-safety checks found against the committed
+//! state. Immutable data; the CLI decides where to write it.
 
 use indexmap::IndexMap;
-use serde_json::{json, Value};
 
+use crate::change::refactor::RecordedRefactor;
+use crate::committed::SafetyReport;
 use crate::error::Warning;
+use crate::export::ExportName;
+use crate::layout::{self, KeptExport, Manifest, ManifestParameter, ManifestResource};
+use crate::path::ConstructPath;
 use crate::stack::Environment;
 use crate::template::Template;
 
-/// The file format templates are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OutputFormat {
-    /// Pretty-printed JSON (`.template.json`). The default.
-    #[default]
-    Json,
-    /// YAML (`.template.yaml`).
-    Yaml,
-}
-
-impl OutputFormat {
-    /// The template file extension (`json`, `yaml`).
-    pub fn extension(self) -> &'static str {
-        match self {
-            OutputFormat::Json => "json",
-            OutputFormat::Yaml => "yaml",
-        }
-    }
-}
+pub use crate::layout::OutputFormat;
 
 /// A synthesized app.
 #[derive(Debug, Clone)]
@@ -35,8 +22,11 @@ pub struct Assembly {
     pub app: String,
     /// Environments in the order the app declared them.
     pub environments: Vec<EnvironmentAssembly>,
-    /// Non-fatal findings (limits approached, raw resources without a schema).
+    /// Non-fatal findings (limits approached, registry types without a schema).
     pub warnings: Vec<Warning>,
+    /// What the change-safety checks found against the committed state given to
+    /// [`crate::App::synth_with`] (empty without one).
+    pub safety: SafetyReport,
 }
 
 /// The stacks of one environment, in deploy order.
@@ -46,56 +36,89 @@ pub struct EnvironmentAssembly {
     pub environment: Environment,
     /// Its stacks, dependencies first.
     pub stacks: Vec<StackArtifact>,
+    /// The declared renames and moves with their resource mappings, as the manifest records
+    /// them (what `deploy` carries out with stack refactoring).
+    pub refactors: Vec<RecordedRefactor>,
 }
 
-/// One synthesized stack.
+/// One synthesized stack: its template (rendered once, and read back once through the one
+/// template reader, so every command sees exactly what a file holds) and manifest facts.
 #[derive(Debug, Clone)]
 pub struct StackArtifact {
     /// The short name (`network`).
     pub name: String,
     /// The CloudFormation stack name (`migration-api-dev-network`).
     pub stack_name: String,
-    /// The template model.
-    pub template: Template,
-    /// The template as pretty-printed JSON (what `--format json` writes, byte for byte).
-    pub body: String,
     /// Short names of the stacks this one depends on, in deploy order.
     pub dependencies: Vec<String>,
     /// Stack-level tags (`app`, `env`, `stack`, then app and stack tags).
     pub tags: IndexMap<String, String>,
     /// Construct paths whose logical ID may change, with the reason given.
-    pub accepted_replacements: IndexMap<String, String>,
+    pub accepted_replacements: IndexMap<ConstructPath, String>,
+    body: String,
+    template: Template,
+    kept_exports: Vec<KeptExport>,
 }
 
 impl StackArtifact {
+    /// An artifact of `template` as rendered in `body` (synthesis builds these).
+    pub(crate) fn new(
+        name: String,
+        stack_name: String,
+        body: String,
+        template: Template,
+        kept_exports: Vec<KeptExport>,
+    ) -> Self {
+        Self {
+            name,
+            stack_name,
+            dependencies: Vec::new(),
+            tags: IndexMap::new(),
+            accepted_replacements: IndexMap::new(),
+            body,
+            template,
+            kept_exports,
+        }
+    }
+
+    /// The template, as read back from [`StackArtifact::body`]: the same model any template
+    /// file is read into.
+    pub fn template(&self) -> &Template {
+        &self.template
+    }
+
+    /// The template as pretty-printed JSON (what `--format json` writes, byte for byte).
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The template as a JSON value (for tests and tools that want JSON; reasoning about the
+    /// template goes through [`StackArtifact::template`]).
+    pub fn json(&self) -> serde_json::Value {
+        self.template.to_json()
+    }
+
+    /// Exports kept because committed templates of other stacks import them.
+    pub fn kept_exports(&self) -> &[KeptExport] {
+        &self.kept_exports
+    }
+
     /// The template file name for `format` (`network.template.json`).
     pub fn template_file(&self, format: OutputFormat) -> String {
-        format!("{}.template.{}", self.name, format.extension())
+        layout::template_file(&self.name, format)
     }
 
     /// The parameter file name (`network.parameters.json`).
     pub fn parameter_file(&self) -> String {
-        format!("{}.parameters.json", self.name)
+        layout::parameter_file(&self.name)
     }
 
     /// The template text in `format`.
     pub fn render(&self, format: OutputFormat) -> String {
         match format {
             OutputFormat::Json => self.body.clone(),
-            OutputFormat::Yaml => crate::yaml::to_yaml(&self.json()),
+            OutputFormat::Yaml => crate::yaml::to_yaml(&self.template.to_json()),
         }
-    }
-
-    /// Replaces the template and re-renders [`StackArtifact::body`] (for CLI steps that
-    /// amend a synthesized template, such as keeping an export still imported elsewhere).
-    pub fn set_template(&mut self, template: Template) {
-        self.body = render_body(&template);
-        self.template = template;
-    }
-
-    /// The template as a JSON value.
-    pub fn json(&self) -> Value {
-        serde_json::to_value(&self.template).unwrap_or(Value::Null)
     }
 }
 
@@ -107,52 +130,82 @@ pub fn render_body(template: &Template) -> String {
 
 impl EnvironmentAssembly {
     /// The manifest (`manifest.json`): stacks in deploy order with template file,
-    /// dependencies, parameters and tags.
-    pub fn manifest(&self, app: &str, format: OutputFormat) -> Value {
-        let stacks: Vec<Value> = self
+    /// dependencies, parameters, tags, every resource's construct path, exports and kept
+    /// exports.
+    pub fn manifest(&self, app: &str, format: OutputFormat) -> Manifest {
+        let stacks = self
             .stacks
             .iter()
             .map(|s| {
-                let parameters: serde_json::Map<String, Value> = s
-                    .template
-                    .parameters
-                    .iter()
-                    .map(|(name, p)| {
-                        let mut v = json!({ "type": p.kind.as_str() });
-                        if let Some(d) = &p.default {
-                            v["default"] = json!(d);
-                        }
-                        (name.clone(), v)
-                    })
-                    .collect();
-                let mut entry = json!({
-                    "name": s.name,
-                    "stackName": s.stack_name,
-                    "templateFile": s.template_file(format),
-                    "dependencies": s.dependencies,
-                    "parameters": parameters,
-                    "tags": s.tags,
-                });
-                if !s.template.parameters.is_empty() {
-                    entry["parameterFile"] = json!(s.parameter_file());
+                let t = s.template();
+                layout::ManifestStack {
+                    name: s.name.clone(),
+                    stack_name: s.stack_name.clone(),
+                    template_file: s.template_file(format),
+                    dependencies: s.dependencies.clone(),
+                    parameters: t
+                        .parameters
+                        .iter()
+                        .map(|(name, p)| {
+                            (
+                                name.clone(),
+                                ManifestParameter {
+                                    kind: p.kind.as_str().to_owned(),
+                                    default: p.default.clone(),
+                                },
+                            )
+                        })
+                        .collect(),
+                    tags: s.tags.clone(),
+                    parameter_file: (!t.parameters.is_empty()).then(|| s.parameter_file()),
+                    resources: t
+                        .resources
+                        .iter()
+                        .filter_map(|(id, r)| {
+                            Some((
+                                id.clone(),
+                                ManifestResource {
+                                    path: r.construct_path()?,
+                                    type_name: r.type_name.clone(),
+                                },
+                            ))
+                        })
+                        .collect(),
+                    exports: t
+                        .exports()
+                        .into_iter()
+                        .filter_map(|e| Some((e.name?.to_owned(), e.output.to_owned())))
+                        .collect(),
+                    kept_exports: s.kept_exports.clone(),
                 }
-                entry
             })
             .collect();
-        let mut m = json!({ "app": app, "environment": self.environment.name() });
-        if let Some(a) = self.environment.account() {
-            m["account"] = json!(a);
+        Manifest {
+            app: app.to_owned(),
+            environment: self.environment.name().to_owned(),
+            account: self.environment.account().map(str::to_owned),
+            region: self.environment.region().map(str::to_owned),
+            stacks,
+            refactors: self.refactors.clone(),
         }
-        if let Some(r) = self.environment.region() {
-            m["region"] = json!(r);
-        }
-        m["stacks"] = Value::Array(stacks);
-        m
     }
 
     /// The stack called `name`, if any.
     pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
         self.stacks.iter().find(|s| s.name == name)
+    }
+
+    /// Every export of the environment's stacks (literal names), with its producer.
+    pub fn exports(&self) -> Vec<ExportName> {
+        self.stacks
+            .iter()
+            .flat_map(|s| {
+                s.template()
+                    .exports()
+                    .into_iter()
+                    .filter_map(|e| Some(ExportName::new(e.name?, &s.name, e.output)))
+            })
+            .collect()
     }
 }
 

@@ -268,6 +268,24 @@ pub enum Error {
         message: String,
     },
 
+    /// Synthesis would replace committed resources or drop exports still imported (the
+    /// message lists each finding with its fixes).
+    #[error("{message}")]
+    Unsafe {
+        /// Every finding, one per line, with fixes.
+        message: String,
+    },
+
+    /// A synthesized template cannot be read back as CloudFormation (a value built by hand
+    /// holds a malformed intrinsic function).
+    #[error("stack `{stack}`: the synthesized template is not valid CloudFormation: {problem}. Fix: build the value with the `Expr` constructors instead of raw JSON")]
+    Unreadable {
+        /// The stack.
+        stack: String,
+        /// What the reader found.
+        problem: String,
+    },
+
     /// Several errors (synthesis reports all it finds, not only the first).
     #[error("{}", Many(.0))]
     Many(Vec<Error>),

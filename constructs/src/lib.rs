@@ -7,20 +7,31 @@
 //! for the pipeline.
 #![deny(missing_docs)]
 
-pub use stackforge_core::{expr, schema, value};
+pub use stackforge_core::{expr, parse, path, property_path, schema, value};
 /// Every CloudFormation resource type as a typed struct: the `stackforge-catalog` crate, one
 /// module per service behind a Cargo feature of the same name (see the README).
 pub mod resources {
     pub use stackforge_catalog::*;
 }
 
+/// The ordered map props take (`EcsServiceProps::environment`, ...), re-exported so an app
+/// needs no `indexmap` dependency of its own: `stackforge_constructs::IndexMap`, or
+/// `stackforge_constructs::indexmap::indexmap! { ... }`.
+pub use indexmap::{self, IndexMap};
+
 pub mod app;
 pub mod aspect;
 pub mod assembly;
 pub mod aws;
+pub mod change;
+pub mod committed;
+pub mod document;
 pub mod error;
+pub mod export;
+pub mod layout;
 pub mod logical_id;
 pub mod resource;
+pub mod rules;
 pub mod schema_check;
 pub mod scope;
 pub mod stack;
@@ -34,7 +45,10 @@ pub use app::App;
 pub use aspect::{Aspect, ResourceView, Tags};
 pub use assembly::{Assembly, EnvironmentAssembly, OutputFormat, StackArtifact};
 pub use error::{Error, Result, Warning};
-pub use expr::{ConditionRef, Expr, MappingRef, Pseudo, RefKind, Reference, StackKey};
+pub use export::ExportName;
+pub use expr::{ConditionRef, Expr, MappingRef, Pseudo, RefKind, Reference, StackKey, Use};
+pub use path::ConstructPath;
+pub use property_path::{PathSeg, PropertyPath};
 pub use resource::{
     type_info, CfnResource, RawResource, RemovalPolicy, ResourceHandle, ResourceOptions, TagShape,
     TypeInfo,

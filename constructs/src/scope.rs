@@ -1,7 +1,9 @@
 //! `Scope`: a position in a stack's construct tree, through which constructs add resources.
 
 use crate::error::{Error, Result};
+use crate::path::ConstructPath;
 use crate::resource::{CfnResource, RawResource, ResourceHandle, ResourceOptions};
+use crate::rules::RuleId;
 use crate::stack::{Stack, StackResource, Suppression};
 
 /// A path in a stack's construct tree (`network/Vpc`). Constructs take `&mut Scope`, open a
@@ -9,11 +11,11 @@ use crate::stack::{Stack, StackResource, Suppression};
 #[derive(Debug)]
 pub struct Scope<'a> {
     stack: &'a mut Stack,
-    path: String,
+    path: ConstructPath,
 }
 
 impl<'a> Scope<'a> {
-    pub(crate) fn new(stack: &'a mut Stack, path: String) -> Self {
+    pub(crate) fn new(stack: &'a mut Stack, path: ConstructPath) -> Self {
         Self { stack, path }
     }
 
@@ -79,34 +81,66 @@ impl<'a> Scope<'a> {
     }
 
     /// Suppresses policy rule `rule` for every resource at or below this scope. The reason is
-    /// required and recorded in the template metadata, where `check` reports it.
+    /// required and recorded in the template metadata, where `check` reports it. The rule
+    /// must be a built-in rule that may be suppressed, or a custom rule registered with
+    /// [`crate::App::register_rule`] before the stack was created.
     pub fn suppress(&mut self, rule: &str, reason: &str) -> Result<()> {
-        let problem = if rule.trim().is_empty() {
-            Some("the rule id is empty")
-        } else if reason.trim().is_empty() {
-            Some("the reason is empty")
-        } else {
-            None
+        let invalid = |problem: String, fix: String| Error::InvalidSuppression {
+            path: self.path.to_string(),
+            rule: rule.to_owned(),
+            problem,
+            fix,
         };
-        if let Some(problem) = problem {
-            return Err(Error::InvalidSuppression {
-                path: self.path.clone(),
-                rule: rule.to_owned(),
-                problem: problem.to_owned(),
-                fix: "pass the rule id and a sentence saying why the rule does not apply here"
-                    .to_owned(),
-            });
+        let id = RuleId::builtin(rule).or_else(|| {
+            self.stack
+                .custom_rules
+                .iter()
+                .find(|r| r.as_str() == rule)
+                .cloned()
+        });
+        let Some(id) = id else {
+            let near = crate::rules::nearest(rule, &self.stack.custom_rules);
+            let known = crate::rules::RULES
+                .iter()
+                .map(|r| r.id)
+                .chain(self.stack.custom_rules.iter().map(RuleId::as_str))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(invalid(
+                if rule.trim().is_empty() {
+                    "the rule id is empty".into()
+                } else {
+                    "no policy rule has this id".into()
+                },
+                match near.as_slice() {
+                    [] => format!("use one of: {known}; a custom rule must be registered with `app.register_rule(id)` before the stack is created"),
+                    near => format!("did you mean {}? Known rules: {known}", near.join(" or ")),
+                },
+            ));
+        };
+        if !id.suppressible() {
+            return Err(invalid(
+                "this rule guards data exposure or privilege escalation and cannot be suppressed"
+                    .into(),
+                "change the resource so that it passes the rule".into(),
+            ));
+        }
+        if reason.trim().is_empty() {
+            return Err(invalid(
+                "the reason is empty".into(),
+                "pass a sentence saying why the rule does not apply here".into(),
+            ));
         }
         self.stack.suppressions.push(Suppression {
             path: self.path.clone(),
-            rule: rule.to_owned(),
+            rule: id,
             reason: reason.to_owned(),
         });
         Ok(())
     }
 
     /// This scope's path (`network/Vpc`).
-    pub fn path(&self) -> &str {
+    pub fn path(&self) -> &ConstructPath {
         &self.path
     }
 

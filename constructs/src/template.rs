@@ -1,21 +1,34 @@
-//! The plain template model that synthesis produces and the serializers read. Everything is
-//! an `IndexMap`, so the output order is the insertion order and the bytes are stable.
+//! The one template model: what synthesis produces and what [`crate::document`] reads back
+//! from any CloudFormation file. Everything is an `IndexMap`, so the output order is the
+//! insertion order and the bytes are stable. Values are [`Expr`]s, so references, exports and
+//! construct paths are read through the accessors here, never by walking JSON.
 
 use indexmap::IndexMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+use serde_json::Value;
 
-use crate::expr::Expr;
+use crate::expr::{Expr, Use};
+use crate::path::ConstructPath;
+use crate::property_path::PropertyPath;
 use crate::resource::RemovalPolicy;
 
 /// The metadata key recording a resource's construct path.
 pub const PATH_METADATA_KEY: &str = "stackforge:path";
 
-/// A synthesized CloudFormation template.
+/// The metadata key listing suppressed rules with their reasons (beside
+/// `Metadata.guard.SuppressedRules`, which Guard rule registries read).
+pub const SUPPRESSIONS_METADATA_KEY: &str = "stackforge:suppressions";
+
+/// A CloudFormation template: synthesized, or read from a file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Template {
     /// `Description`.
     pub description: Option<String>,
+    /// The template-level `Metadata` section (kept as read; synthesis writes none).
+    pub metadata: IndexMap<String, Value>,
+    /// The `Rules` section (parameter assertions), kept as read; synthesis writes none.
+    pub rules: Option<Value>,
     /// `Parameters`.
     pub parameters: IndexMap<String, Parameter>,
     /// `Mappings`: map name -> top-level key -> second-level key -> value.
@@ -43,16 +56,202 @@ pub struct ResourceDef {
     pub deletion_policy: Option<RemovalPolicy>,
     /// `UpdateReplacePolicy`.
     pub update_replace_policy: Option<RemovalPolicy>,
-    /// `Metadata` (always holds [`PATH_METADATA_KEY`]).
-    pub metadata: IndexMap<String, serde_json::Value>,
+    /// `Metadata` (synthesis always records [`PATH_METADATA_KEY`]).
+    pub metadata: IndexMap<String, Value>,
+    /// `CreationPolicy` (read from templates; synthesis writes none).
+    pub creation_policy: Option<Expr>,
+    /// `UpdatePolicy` (read from templates; synthesis writes none).
+    pub update_policy: Option<Expr>,
+}
+
+/// A suppression recorded in a resource's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedSuppression {
+    /// The rule id.
+    pub rule: String,
+    /// Why it does not apply, when recorded.
+    pub reason: Option<String>,
+    /// The construct path it was declared on, when recorded.
+    pub scope: Option<String>,
 }
 
 impl ResourceDef {
-    /// The construct path recorded in the metadata.
+    /// A resource of `type_name` with no properties or attributes.
+    pub fn new(type_name: &str) -> Self {
+        Self {
+            type_name: type_name.to_owned(),
+            properties: IndexMap::new(),
+            depends_on: Vec::new(),
+            condition: None,
+            deletion_policy: None,
+            update_replace_policy: None,
+            metadata: IndexMap::new(),
+            creation_policy: None,
+            update_policy: None,
+        }
+    }
+
+    /// The construct path recorded in the metadata, as text.
     pub fn path(&self) -> Option<&str> {
         self.metadata
             .get(PATH_METADATA_KEY)
             .and_then(|v| v.as_str())
+    }
+
+    /// The construct path recorded in the metadata.
+    pub fn construct_path(&self) -> Option<ConstructPath> {
+        self.path().and_then(ConstructPath::parse)
+    }
+
+    /// Everything the resource's properties and policies use, with the property path
+    /// (`Properties.VpcId`, `UpdatePolicy.AutoScalingRollingUpdate.MinInstancesInService`).
+    pub fn uses(&self) -> Vec<(PropertyPath, Use<'_>)> {
+        let mut out = Vec::new();
+        for (name, value) in &self.properties {
+            let base = PropertyPath::key("Properties").with_key(name);
+            out.extend(value.uses().into_iter().map(|(p, u)| (join(&base, &p), u)));
+        }
+        for (section, value) in [
+            ("CreationPolicy", &self.creation_policy),
+            ("UpdatePolicy", &self.update_policy),
+        ] {
+            if let Some(value) = value {
+                let base = PropertyPath::key(section);
+                out.extend(value.uses().into_iter().map(|(p, u)| (join(&base, &p), u)));
+            }
+        }
+        out
+    }
+
+    /// The rules suppressed for this resource (`Metadata.guard.SuppressedRules`), with the
+    /// reason and scope stackforge recorded beside them when there is one.
+    pub fn suppressions(&self) -> Vec<RecordedSuppression> {
+        let rules = self
+            .metadata
+            .get("guard")
+            .and_then(|g| g.get("SuppressedRules"))
+            .and_then(Value::as_array);
+        let recorded = self
+            .metadata
+            .get(SUPPRESSIONS_METADATA_KEY)
+            .and_then(Value::as_array);
+        rules
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|rule| {
+                let entry = recorded.and_then(|list| {
+                    list.iter()
+                        .find(|s| s.get("rule").and_then(Value::as_str) == Some(rule))
+                });
+                let text = |key: &str| {
+                    entry
+                        .and_then(|s| s.get(key))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                };
+                RecordedSuppression {
+                    rule: rule.to_owned(),
+                    reason: text("reason"),
+                    scope: text("scope"),
+                }
+            })
+            .collect()
+    }
+}
+
+fn join(base: &PropertyPath, rest: &PropertyPath) -> PropertyPath {
+    let mut p = base.clone();
+    for seg in rest.segments() {
+        p.push(seg.clone());
+    }
+    p
+}
+
+/// One export of a template: the output declaring it and its name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExportDecl<'a> {
+    /// The output's name.
+    pub output: &'a str,
+    /// The output.
+    pub decl: &'a Output,
+    /// The export name, when it is a literal (synthesis always writes literals).
+    pub name: Option<&'a str>,
+}
+
+/// Where a use happens in a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UseSite {
+    /// In resource `.0` (its properties or policies).
+    Resource(String),
+    /// In output `.0`.
+    Output(String),
+    /// In condition `.0`.
+    Condition(String),
+}
+
+impl Template {
+    /// The exports of this template's outputs, in output order.
+    pub fn exports(&self) -> Vec<ExportDecl<'_>> {
+        self.outputs
+            .iter()
+            .filter_map(|(name, o)| {
+                let e = o.export_name.as_ref()?;
+                Some(ExportDecl {
+                    output: name,
+                    decl: o,
+                    name: e.as_str(),
+                })
+            })
+            .collect()
+    }
+
+    /// The literal names of every `Fn::ImportValue` in the template, each once, in document
+    /// order.
+    pub fn imports(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for (_, _, u) in self.uses() {
+            if let Use::Import(Expr::String(name)) = u {
+                if !out.contains(&name.as_str()) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every use of something outside a value, in resources, outputs and conditions, with
+    /// where it happens.
+    pub fn uses(&self) -> Vec<(UseSite, PropertyPath, Use<'_>)> {
+        let mut out = Vec::new();
+        for (id, r) in &self.resources {
+            for (p, u) in r.uses() {
+                out.push((UseSite::Resource(id.clone()), p, u));
+            }
+        }
+        for (name, o) in &self.outputs {
+            let site = || UseSite::Output(name.clone());
+            for (p, u) in o.value.uses() {
+                out.push((site(), join(&PropertyPath::key("Value"), &p), u));
+            }
+            if let Some(e) = &o.export_name {
+                let base = PropertyPath::key("Export").with_key("Name");
+                for (p, u) in e.uses() {
+                    out.push((site(), join(&base, &p), u));
+                }
+            }
+        }
+        for (name, c) in &self.conditions {
+            for (p, u) in c.uses() {
+                out.push((UseSite::Condition(name.clone()), p, u));
+            }
+        }
+        out
+    }
+
+    /// The template as a JSON value (what the file holds).
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 
@@ -73,6 +272,18 @@ pub enum ParameterType {
 }
 
 impl ParameterType {
+    /// The type spelled `name` in a template (`AWS::...` and `List<...>` types are kept as
+    /// written).
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "String" => ParameterType::String,
+            "Number" => ParameterType::Number,
+            "List<Number>" => ParameterType::NumberList,
+            "CommaDelimitedList" => ParameterType::CommaDelimitedList,
+            other => ParameterType::Aws(other.to_owned()),
+        }
+    }
+
     /// The template spelling.
     pub fn as_str(&self) -> &str {
         match self {
@@ -285,8 +496,14 @@ impl Serialize for Template {
         if let Some(d) = &self.description {
             m.serialize_entry("Description", d)?;
         }
+        if !self.metadata.is_empty() {
+            m.serialize_entry("Metadata", &self.metadata)?;
+        }
         if !self.parameters.is_empty() {
             m.serialize_entry("Parameters", &self.parameters)?;
+        }
+        if let Some(r) = &self.rules {
+            m.serialize_entry("Rules", r)?;
         }
         if !self.mappings.is_empty() {
             m.serialize_entry("Mappings", &self.mappings)?;
@@ -316,6 +533,12 @@ impl Serialize for ResourceDef {
         }
         if let Some(c) = &self.condition {
             m.serialize_entry("Condition", c)?;
+        }
+        if let Some(p) = &self.creation_policy {
+            m.serialize_entry("CreationPolicy", p)?;
+        }
+        if let Some(p) = &self.update_policy {
+            m.serialize_entry("UpdatePolicy", p)?;
         }
         if let Some(p) = self.update_replace_policy {
             m.serialize_entry("UpdateReplacePolicy", p.as_str())?;
@@ -412,8 +635,6 @@ mod tests {
         t.resources.insert(
             "R".into(),
             ResourceDef {
-                type_name: "AWS::SNS::Topic".into(),
-                properties: IndexMap::new(),
                 depends_on: vec!["Q".into()],
                 condition: Some("C".into()),
                 deletion_policy: Some(RemovalPolicy::Retain),
@@ -421,6 +642,7 @@ mod tests {
                 metadata: [(PATH_METADATA_KEY.to_owned(), json!("s/R"))]
                     .into_iter()
                     .collect(),
+                ..ResourceDef::new("AWS::SNS::Topic")
             },
         );
         let text = serde_json::to_string(&t).unwrap();

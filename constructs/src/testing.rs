@@ -37,7 +37,7 @@ pub fn write_for_lint(name: &str, assembly: &Assembly) {
         for stack in &env.stacks {
             std::fs::write(
                 dir.join(format!("{}.template.json", stack.name)),
-                &stack.body,
+                stack.body(),
             )
             .expect("write lint template");
         }

@@ -26,9 +26,9 @@ pub(crate) fn check_environment(
     for stack in stacks {
         let region = stack.environment().region();
         for r in stack.resources.values() {
-            check_type(&r.path, &r.type_name, region, errors, warnings);
+            check_type(r.path.as_str(), &r.type_name, region, errors, warnings);
             for value in r.properties.values() {
-                check_attributes(app, stack, value, &r.path, errors);
+                check_attributes(app, stack, value, r.path.as_str(), errors);
             }
         }
         for (name, output) in &stack.outputs {
@@ -169,7 +169,7 @@ fn check_attributes(
                     continue;
                 }
                 if let Some(r) = stack.resources.get(id) {
-                    check_attribute(consumer, &r.path, &r.type_name, attribute, errors);
+                    check_attribute(consumer, r.path.as_str(), &r.type_name, attribute, errors);
                 }
             }
         }
@@ -185,7 +185,7 @@ fn target_of<'a>(app: &'a App, stack: &'a Stack, target: &Reference) -> Option<(
         _ => stack,
     };
     let r = owner.resources.get(target.logical_id())?;
-    Some((&r.path, &r.type_name))
+    Some((r.path.as_str(), &r.type_name))
 }
 
 fn check_attribute(

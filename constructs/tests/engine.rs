@@ -78,7 +78,7 @@ fn adding_a_sibling_does_not_change_existing_ids() {
         (
             h.logical_id().to_owned(),
             app.synth().unwrap().environments[0].stacks[0]
-                .template
+                .template()
                 .resources
                 .len(),
         )
@@ -572,6 +572,32 @@ fn suppressions_are_recorded_for_guard_with_reasons_and_need_a_reason() {
     assert!(tpl["Resources"]["Other"]["Metadata"].get("guard").is_none());
 }
 
+#[test]
+fn a_suppression_names_a_known_rule_that_may_be_suppressed() {
+    let mut app = App::new("shop");
+    app.register_rule("TEAM_NAMING").unwrap();
+    let dev = Environment::new("dev");
+    let mut s = stack(&app, &dev, "a");
+    let mut root = s.root();
+    let typo = message(root.suppress("SNS_ENCRYPTD", "typo").unwrap_err());
+    assert!(
+        typo.contains("`a`")
+            && typo.contains("no policy rule has this id")
+            && typo.contains("did you mean SNS_ENCRYPTED"),
+        "{typo}"
+    );
+    let unknown = message(root.suppress("NOT_A_RULE_AT_ALL_REALLY", "x").unwrap_err());
+    assert!(
+        unknown.contains("S3_TLS_ONLY") && unknown.contains("TEAM_NAMING"),
+        "lists the known ids: {unknown}"
+    );
+    let critical = message(root.suppress("RDS_NOT_PUBLIC", "demo").unwrap_err());
+    assert!(critical.contains("cannot be suppressed"), "{critical}");
+    root.suppress("TEAM_NAMING", "legacy names").unwrap();
+    let bad = message(app.register_rule("S3_TLS_ONLY").unwrap_err());
+    assert!(bad.contains("built-in"), "{bad}");
+}
+
 struct RequireDisplayName;
 
 impl Aspect for RequireDisplayName {
@@ -664,7 +690,7 @@ fn synthesis_is_deterministic_to_the_byte() {
         asm.environments[0]
             .stacks
             .iter()
-            .map(|s| s.body.clone())
+            .map(|s| s.body().to_owned())
             .collect::<Vec<_>>()
     };
     assert_eq!(build(), build());

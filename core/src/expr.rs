@@ -9,6 +9,9 @@ use indexmap::IndexMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use crate::path::ConstructPath;
+use crate::property_path::{PathSeg, PropertyPath};
+
 /// Identifies one stack of one environment of an app (`dev` / `network`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StackKey {
@@ -59,18 +62,18 @@ pub enum RefKind {
 pub struct Reference {
     owner: Option<StackKey>,
     logical_id: Arc<str>,
-    path: Arc<str>,
+    path: ConstructPath,
     kind: RefKind,
 }
 
 impl Reference {
     /// A reference to `logical_id` (at construct `path`) owned by stack `owner`. Stacks hand
     /// these out when a resource or parameter is added; build one by hand only in tests.
-    pub fn new(owner: StackKey, logical_id: &str, path: &str, kind: RefKind) -> Self {
+    pub fn new(owner: StackKey, logical_id: &str, path: ConstructPath, kind: RefKind) -> Self {
         Self {
             owner: Some(owner),
             logical_id: logical_id.into(),
-            path: path.into(),
+            path,
             kind,
         }
     }
@@ -81,7 +84,7 @@ impl Reference {
         Self {
             owner: None,
             logical_id: logical_id.into(),
-            path: logical_id.into(),
+            path: ConstructPath::root(logical_id),
             kind: RefKind::Resource,
         }
     }
@@ -98,7 +101,7 @@ impl Reference {
 
     /// The target's construct path (`network/Vpc/Resource`), or its logical ID for hand-made
     /// references.
-    pub fn path(&self) -> &str {
+    pub fn path(&self) -> &ConstructPath {
         &self.path
     }
 
@@ -111,7 +114,7 @@ impl Reference {
 /// A condition declared in a stack's `Conditions` section.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConditionRef {
-    owner: StackKey,
+    owner: Option<StackKey>,
     name: Arc<str>,
 }
 
@@ -119,14 +122,23 @@ impl ConditionRef {
     /// The condition `name` declared in stack `owner` (stacks hand these out).
     pub fn new(owner: StackKey, name: &str) -> Self {
         Self {
-            owner,
+            owner: Some(owner),
             name: name.into(),
         }
     }
 
-    /// The stack declaring the condition.
-    pub fn owner(&self) -> &StackKey {
-        &self.owner
+    /// The condition `name` of whichever template uses it (read from a template, or named by
+    /// hand); synthesis checks it exists there.
+    pub fn local(name: &str) -> Self {
+        Self {
+            owner: None,
+            name: name.into(),
+        }
+    }
+
+    /// The stack declaring the condition, when known.
+    pub fn owner(&self) -> Option<&StackKey> {
+        self.owner.as_ref()
     }
 
     /// The condition's name in the template.
@@ -138,7 +150,7 @@ impl ConditionRef {
 /// A mapping declared in a stack's `Mappings` section.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MappingRef {
-    owner: StackKey,
+    owner: Option<StackKey>,
     name: Arc<str>,
 }
 
@@ -146,14 +158,23 @@ impl MappingRef {
     /// The mapping `name` declared in stack `owner` (stacks hand these out).
     pub fn new(owner: StackKey, name: &str) -> Self {
         Self {
-            owner,
+            owner: Some(owner),
             name: name.into(),
         }
     }
 
-    /// The stack declaring the mapping.
-    pub fn owner(&self) -> &StackKey {
-        &self.owner
+    /// The mapping `name` of whichever template uses it (read from a template, or named by
+    /// hand); synthesis checks it exists there.
+    pub fn local(name: &str) -> Self {
+        Self {
+            owner: None,
+            name: name.into(),
+        }
+    }
+
+    /// The stack declaring the mapping, when known.
+    pub fn owner(&self) -> Option<&StackKey> {
+        self.owner.as_ref()
     }
 
     /// The mapping's name in the template.
@@ -250,6 +271,10 @@ pub enum Expr {
         /// Values of the placeholders.
         vars: IndexMap<String, Expr>,
     },
+    /// A string made of parts (literals and values known at deploy time), built by
+    /// [`Expr::concat`]. Renders as `Fn::Sub` when every part can be inlined in one (literals,
+    /// pseudo parameters, same-stack `Ref`/`GetAtt`), else as `Fn::Join` with `""`.
+    Concat(Vec<Expr>),
     /// `{"Fn::Join": [delimiter, list]}`; `list` is a [`Expr::List`] or a list-valued function.
     Join {
         /// The delimiter.
@@ -259,8 +284,8 @@ pub enum Expr {
     },
     /// `{"Fn::Select": [index, list]}`.
     Select {
-        /// Zero-based index.
-        index: u32,
+        /// Zero-based index (a number; templates may also give a string or a reference).
+        index: Box<Expr>,
         /// A list or list-valued function.
         list: Box<Expr>,
     },
@@ -340,46 +365,33 @@ impl Expr {
         }
     }
 
-    /// Concatenates parts: adjacent literals merge, a literal-only result is a plain string,
-    /// a single non-literal part is returned as is, anything else is `Fn::Join` with `""`.
+    /// Concatenates parts: adjacent literals merge, nested concatenations flatten, a
+    /// literal-only result is a plain string, a single non-literal part is returned as is,
+    /// anything else is an [`Expr::Concat`].
     pub fn concat<I, E>(parts: I) -> Expr
     where
         I: IntoIterator<Item = E>,
         E: Into<Expr>,
     {
-        let mut out: Vec<Expr> = Vec::new();
-        for part in parts {
-            match part.into() {
+        fn push(out: &mut Vec<Expr>, part: Expr) {
+            match part {
                 Expr::String(s) if s.is_empty() => {}
                 Expr::String(s) => match out.last_mut() {
                     Some(Expr::String(prev)) => prev.push_str(&s),
                     _ => out.push(Expr::String(s)),
                 },
-                // Flatten nested concatenations so they merge with their neighbours.
-                Expr::Join { delimiter, list } if delimiter.is_empty() => match *list {
-                    Expr::List(items) => {
-                        for item in items {
-                            match (item, out.last_mut()) {
-                                (Expr::String(s), Some(Expr::String(prev))) => prev.push_str(&s),
-                                (item, _) => out.push(item),
-                            }
-                        }
-                    }
-                    other => out.push(Expr::Join {
-                        delimiter,
-                        list: Box::new(other),
-                    }),
-                },
+                Expr::Concat(items) => items.into_iter().for_each(|i| push(out, i)),
                 other => out.push(other),
             }
+        }
+        let mut out: Vec<Expr> = Vec::new();
+        for part in parts {
+            push(&mut out, part.into());
         }
         match out.len() {
             0 => Expr::String(String::new()),
             1 => out.pop().unwrap_or_else(|| Expr::String(String::new())),
-            _ => Expr::Join {
-                delimiter: String::new(),
-                list: Box::new(Expr::List(out)),
-            },
+            _ => Expr::Concat(out),
         }
     }
 
@@ -425,7 +437,7 @@ impl Expr {
     /// `Fn::Select`.
     pub fn select(index: u32, list: impl Into<Expr>) -> Expr {
         Expr::Select {
-            index,
+            index: Box::new(Expr::from(index)),
             list: Box::new(list.into()),
         }
     }
@@ -609,10 +621,16 @@ impl Expr {
             | Expr::GetAtt { .. }
             | Expr::Pseudo(_)
             | Expr::Condition(_) => {}
-            Expr::List(items) | Expr::And(items) | Expr::Or(items) => items.iter().for_each(f),
+            Expr::List(items) | Expr::Concat(items) | Expr::And(items) | Expr::Or(items) => {
+                items.iter().for_each(f)
+            }
             Expr::Map(m) => m.values().for_each(f),
             Expr::Sub { vars, .. } => vars.values().for_each(f),
-            Expr::Join { list, .. } | Expr::Select { list, .. } => f(list),
+            Expr::Join { list, .. } => f(list),
+            Expr::Select { index, list } => {
+                f(index);
+                f(list);
+            }
             Expr::Split { source, .. } => f(source),
             Expr::GetAzs { region } => f(region),
             Expr::ImportValue(x) | Expr::Not(x) | Expr::Base64(x) => f(x),
@@ -638,7 +656,9 @@ impl Expr {
         }
     }
 
-    fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
+    /// Calls `f` on each value directly inside this one (list items, map values, function
+    /// arguments), with mutable access; not on this value, not deeper.
+    pub fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
         match self {
             Expr::String(_)
             | Expr::Number(_)
@@ -647,10 +667,16 @@ impl Expr {
             | Expr::GetAtt { .. }
             | Expr::Pseudo(_)
             | Expr::Condition(_) => {}
-            Expr::List(items) | Expr::And(items) | Expr::Or(items) => items.iter_mut().for_each(f),
+            Expr::List(items) | Expr::Concat(items) | Expr::And(items) | Expr::Or(items) => {
+                items.iter_mut().for_each(f)
+            }
             Expr::Map(m) => m.values_mut().for_each(f),
             Expr::Sub { vars, .. } => vars.values_mut().for_each(f),
-            Expr::Join { list, .. } | Expr::Select { list, .. } => f(list),
+            Expr::Join { list, .. } => f(list),
+            Expr::Select { index, list } => {
+                f(index);
+                f(list);
+            }
             Expr::Split { source, .. } => f(source),
             Expr::GetAzs { region } => f(region),
             Expr::ImportValue(x) | Expr::Not(x) | Expr::Base64(x) => f(x),
@@ -673,6 +699,112 @@ impl Expr {
                 f(count);
                 f(bits);
             }
+        }
+    }
+}
+
+/// Something a value uses from outside itself, as [`Expr::uses`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Use<'a> {
+    /// A logical ID of the same template: a resource or parameter through `Ref`, an
+    /// attribute through `Fn::GetAtt`, or either through an `Fn::Sub` placeholder.
+    Local {
+        /// The logical ID.
+        id: &'a str,
+        /// The attribute, for `Fn::GetAtt` and `${Id.Attribute}`.
+        attribute: Option<&'a str>,
+    },
+    /// A pseudo parameter.
+    Pseudo(Pseudo),
+    /// `Fn::ImportValue` of this name (usually a literal string).
+    Import(&'a Expr),
+    /// A condition, by name (`Fn::If`, `{"Condition": ..}`).
+    Condition(&'a str),
+    /// A mapping, by name (`Fn::FindInMap`).
+    Mapping(&'a str),
+}
+
+impl Expr {
+    /// Everything this value uses, with where (the property path below this value), in
+    /// document order. `Fn::Sub` placeholders count (`${Bucket.Arn}`), except those naming the
+    /// substitution's own variables and `${!Literal}` escapes.
+    pub fn uses(&self) -> Vec<(PropertyPath, Use<'_>)> {
+        let mut out = Vec::new();
+        self.collect_uses(&mut PropertyPath::new(), &mut out);
+        out
+    }
+
+    fn collect_uses<'a>(&'a self, path: &mut PropertyPath, out: &mut Vec<(PropertyPath, Use<'a>)>) {
+        let local = |r: &'a Reference, attribute: Option<&'a str>| Use::Local {
+            id: r.logical_id(),
+            attribute,
+        };
+        match self {
+            Expr::Ref(r) => out.push((path.clone(), local(r, None))),
+            Expr::GetAtt { target, attribute } => {
+                out.push((path.clone(), local(target, Some(attribute))))
+            }
+            Expr::Pseudo(p) => out.push((path.clone(), Use::Pseudo(*p))),
+            Expr::ImportValue(name) => {
+                out.push((path.clone(), Use::Import(name)));
+                name.collect_uses(path, out);
+            }
+            Expr::If { condition, .. } | Expr::Condition(condition) => {
+                out.push((path.clone(), Use::Condition(condition.name())))
+            }
+            Expr::FindInMap { map, .. } => out.push((path.clone(), Use::Mapping(map.name()))),
+            Expr::Sub { template, vars } => {
+                for name in sub_placeholders(template) {
+                    if vars.contains_key(name) {
+                        continue;
+                    }
+                    let (id, attribute) = match name.split_once('.') {
+                        Some((id, attr)) => (id, Some(attr)),
+                        None => (name, None),
+                    };
+                    let u = match Pseudo::from_name(name) {
+                        Some(p) => Use::Pseudo(p),
+                        None => Use::Local { id, attribute },
+                    };
+                    out.push((path.clone(), u));
+                }
+            }
+            _ => {}
+        }
+        match self {
+            Expr::Map(m) => {
+                for (k, v) in m {
+                    path.push(PathSeg::Key(k.clone()));
+                    v.collect_uses(path, out);
+                    path.pop();
+                }
+            }
+            Expr::List(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    path.push(PathSeg::Index(i));
+                    v.collect_uses(path, out);
+                    path.pop();
+                }
+            }
+            // The parts of a string and a function's argument lists are not properties: their
+            // uses belong to the property holding the whole value.
+            Expr::Concat(items) => items.iter().for_each(|v| v.collect_uses(path, out)),
+            Expr::Join { list, .. } | Expr::Select { list, .. } => {
+                if let Expr::Select { index, .. } = self {
+                    index.collect_uses(path, out);
+                }
+                match &**list {
+                    Expr::List(items) => items.iter().for_each(|v| v.collect_uses(path, out)),
+                    other => other.collect_uses(path, out),
+                }
+            }
+            Expr::Sub { vars, .. } => {
+                for v in vars.values() {
+                    v.collect_uses(path, out);
+                }
+            }
+            Expr::ImportValue(_) => {}
+            other => other.for_each_child(|c| c.collect_uses(path, out)),
         }
     }
 }
@@ -738,16 +870,27 @@ impl<T: Into<Expr>> From<Vec<T>> for Expr {
 }
 
 impl From<serde_json::Value> for Expr {
-    /// JSON `null` becomes `AWS::NoValue` (CloudFormation has no null).
+    /// Intrinsic functions become their typed variants ([`Expr::from_json`]); JSON `null`
+    /// becomes `AWS::NoValue` (CloudFormation has no null). A malformed intrinsic stays a
+    /// plain map, which synthesis rejects when it reads the template back, naming where.
     fn from(v: serde_json::Value) -> Self {
+        if let Ok(e) = Expr::from_json(&v) {
+            return e;
+        }
+        literal(v)
+    }
+}
+
+fn literal(v: serde_json::Value) -> Expr {
+    {
         match v {
             serde_json::Value::Null => Expr::Pseudo(Pseudo::NoValue),
             serde_json::Value::Bool(b) => Expr::Bool(b),
             serde_json::Value::Number(n) => Expr::Number(n),
             serde_json::Value::String(s) => Expr::String(s),
-            serde_json::Value::Array(a) => Expr::List(a.into_iter().map(Expr::from).collect()),
+            serde_json::Value::Array(a) => Expr::List(a.into_iter().map(literal).collect()),
             serde_json::Value::Object(o) => {
-                Expr::Map(o.into_iter().map(|(k, v)| (k, Expr::from(v))).collect())
+                Expr::Map(o.into_iter().map(|(k, v)| (k, literal(v))).collect())
             }
         }
     }
@@ -783,9 +926,8 @@ pub fn sub_placeholders(template: &str) -> Vec<&str> {
 /// The `Fn::Sub` string for a concatenation of literals, pseudo parameters and same-stack
 /// `Ref`/`GetAtt`s — far easier to read than the equivalent `Fn::Join`. `None` when any part
 /// is something `Fn::Sub` cannot inline (an import, a nested function).
-fn sub_form(delimiter: &str, list: &Expr) -> Option<String> {
-    let Expr::List(items) = list else { return None };
-    if !delimiter.is_empty() || items.iter().all(|i| matches!(i, Expr::String(_))) {
+fn sub_form(items: &[Expr]) -> Option<String> {
+    if items.iter().all(|i| matches!(i, Expr::String(_))) {
         return None;
     }
     let mut template = String::new();
@@ -825,11 +967,14 @@ impl Serialize for Expr {
             Expr::Sub { template, vars } => {
                 OneKey("Fn::Sub", &(template.as_str(), vars)).serialize(s)
             }
-            Expr::Join { delimiter, list } => match sub_form(delimiter, list) {
+            Expr::Concat(parts) => match sub_form(parts) {
                 Some(template) => OneKey("Fn::Sub", template.as_str()).serialize(s),
-                None => OneKey("Fn::Join", &(delimiter.as_str(), &**list)).serialize(s),
+                None => OneKey("Fn::Join", &("", parts)).serialize(s),
             },
-            Expr::Select { index, list } => OneKey("Fn::Select", &(index, &**list)).serialize(s),
+            Expr::Join { delimiter, list } => {
+                OneKey("Fn::Join", &(delimiter.as_str(), &**list)).serialize(s)
+            }
+            Expr::Select { index, list } => OneKey("Fn::Select", &(&**index, &**list)).serialize(s),
             Expr::Split { delimiter, source } => {
                 OneKey("Fn::Split", &(delimiter.as_str(), &**source)).serialize(s)
             }
@@ -869,7 +1014,9 @@ mod tests {
         Reference::new(
             StackKey::new("dev", "network"),
             "Vpc8378EB38",
-            "network/Vpc/Resource",
+            ConstructPath::root("network")
+                .child("Vpc")
+                .child("Resource"),
             RefKind::Resource,
         )
     }
@@ -990,14 +1137,11 @@ mod tests {
         ]);
         assert_eq!(
             e,
-            Expr::Join {
-                delimiter: String::new(),
-                list: Box::new(Expr::list([
-                    Expr::str("arn:aws:"),
-                    Expr::Ref(vpc_ref()),
-                    Expr::str("/x")
-                ]))
-            }
+            Expr::Concat(vec![
+                Expr::str("arn:aws:"),
+                Expr::Ref(vpc_ref()),
+                Expr::str("/x")
+            ])
         );
         assert_eq!(render(&e), json!({"Fn::Sub": "arn:aws:${Vpc8378EB38}/x"}));
         // A single reference stays a reference.

@@ -8,6 +8,9 @@
 #![deny(missing_docs)]
 
 pub mod expr;
+pub mod parse;
+pub mod path;
+pub mod property_path;
 pub mod resource;
 pub mod schema;
 pub mod value;

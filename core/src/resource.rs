@@ -63,6 +63,18 @@ impl RemovalPolicy {
             RemovalPolicy::Snapshot => "Snapshot",
         }
     }
+
+    /// The policy spelled `name` in a template, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            RemovalPolicy::Delete,
+            RemovalPolicy::Retain,
+            RemovalPolicy::RetainExceptOnCreate,
+            RemovalPolicy::Snapshot,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == name)
+    }
 }
 
 /// Resource attributes besides properties. All fields default to unset.

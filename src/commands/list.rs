@@ -2,8 +2,9 @@
 
 use clap::Args;
 
-use crate::error::{CliError, Result, EXIT_OK};
-use crate::pipeline::{synthesize, AppFactory, Io, Selection};
+use crate::cli::EXIT_OK;
+use crate::error::{CliError, Result};
+use crate::pipeline::{synthesize, Factory, Io, Selection};
 
 /// List environments, stacks (in deploy order), dependencies and resource counts.
 #[derive(Debug, Clone, Args)]
@@ -15,7 +16,7 @@ pub struct ListCommand {
 
 impl ListCommand {
     /// Runs the command.
-    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
+    pub fn execute(&self, factory: Factory<'_>, io: &mut Io<'_>) -> Result<u8> {
         let assembly = synthesize(factory, io)?;
         let mut text = String::new();
         for env in self.select.environments(&assembly)? {
@@ -48,7 +49,7 @@ impl ListCommand {
                     "  {}. {:width$}  {:>3} resources{deps}\n",
                     i + 1,
                     s.stack_name,
-                    s.template.resources.len(),
+                    s.template().resources.len(),
                 ));
             }
         }

@@ -136,9 +136,9 @@ pub fn parameter_values(
 
 fn check_override(stack: &StackArtifact, o: &ParameterOverride) -> Result<()> {
     let flag = format!("--parameter {}:{}", o.stack, o.key);
-    let Some(declared) = stack.template.parameters.get(&o.key) else {
+    let Some(declared) = stack.template().parameters.get(&o.key) else {
         let known: Vec<&str> = stack
-            .template
+            .template()
             .parameters
             .keys()
             .map(String::as_str)
@@ -177,7 +177,7 @@ fn merged_file_values(
     overrides: &[&ParameterOverride],
     scratch: &Path,
 ) -> Option<ParameterValues> {
-    let committed = match fs::read_to_string(dir.join(stack.parameter_file())) {
+    let committed = match fs::read_to_string(dir.join(params::file_name(stack))) {
         Ok(text) => serde_json::from_str::<serde_json::Value>(&text).ok()?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::json!({"Parameters": {}}),
         Err(_) => return None,
@@ -187,7 +187,7 @@ fn merged_file_values(
         parameters.insert(o.key.clone(), serde_json::Value::String(o.value.clone()));
     }
     let text = serde_json::json!({ "Parameters": parameters }).to_string();
-    fs::write(scratch.join(stack.parameter_file()), text).ok()?;
+    fs::write(scratch.join(params::file_name(stack)), text).ok()?;
     params::load(scratch, stack).ok()
 }
 
@@ -195,8 +195,8 @@ fn merged_file_values(
 pub fn oversized<'a>(stacks: &[&'a StackArtifact]) -> Vec<(&'a StackArtifact, usize)> {
     stacks
         .iter()
-        .filter(|s| s.body.len() > MAX_INLINE_TEMPLATE_BYTES)
-        .map(|s| (*s, s.body.len()))
+        .filter(|s| s.body().len() > MAX_INLINE_TEMPLATE_BYTES)
+        .map(|s| (*s, s.body().len()))
         .collect()
 }
 
@@ -223,8 +223,12 @@ pub fn deploy_args(
     if !parameters.is_empty() {
         args.push("--parameter-overrides".into());
         for (k, v) in parameters {
-            let hidden =
-                mask_no_echo && stack.template.parameters.get(k).is_some_and(|p| p.no_echo);
+            let hidden = mask_no_echo
+                && stack
+                    .template()
+                    .parameters
+                    .get(k)
+                    .is_some_and(|p| p.no_echo);
             args.push(format!("{k}={}", if hidden { MASKED } else { v }));
         }
     }
@@ -235,7 +239,7 @@ pub fn deploy_args(
         args.extend(stack.tags.iter().map(|(k, v)| format!("{k}={v}")));
     }
     args.push("--no-fail-on-empty-changeset".into());
-    if let Some(bucket) = s3_bucket.filter(|_| stack.body.len() > MAX_INLINE_TEMPLATE_BYTES) {
+    if let Some(bucket) = s3_bucket.filter(|_| stack.body().len() > MAX_INLINE_TEMPLATE_BYTES) {
         args.push("--s3-bucket".into());
         args.push(bucket.to_owned());
     }

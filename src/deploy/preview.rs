@@ -2,6 +2,8 @@
 //! one.
 
 use serde_json::Value;
+use stackforge_constructs::change::refactor::ResourceMapping;
+use stackforge_constructs::{document, Template};
 
 use crate::diff;
 
@@ -22,18 +24,25 @@ pub fn is_production(environment: &str) -> bool {
 
 /// The deployed template of `stack_name` (`aws cloudformation get-template`), or `None` when
 /// the stack does not exist.
-pub fn live_template(aws: &AwsCli, stack_name: &str) -> Result<Option<Value>> {
+pub fn live_template(aws: &AwsCli, stack_name: &str) -> Result<Option<Template>> {
     match aws.json(&[
         "cloudformation",
         "get-template",
         "--stack-name",
         stack_name,
     ]) {
-        Ok(v) => Ok(Some(match &v["TemplateBody"] {
+        Ok(v) => {
             // The CLI decodes JSON bodies; a YAML body stays text.
-            Value::String(text) => serde_json::from_str(text).unwrap_or(Value::Null),
-            other => other.clone(),
-        })),
+            let read = match &v["TemplateBody"] {
+                Value::String(text) => document::parse(text),
+                other => document::from_json(other),
+            };
+            read.map(Some).map_err(|e| {
+                CliError::Failed(format!(
+                    "cannot read the deployed template of {stack_name} for the preview: {e}. Nothing was deployed."
+                ))
+            })
+        }
         Err(AwsError::Failed { stderr, .. }) if stderr.contains("does not exist") => Ok(None),
         Err(e) => Err(CliError::Failed(format!(
             "cannot read the deployed template of {stack_name} for the preview: {e}. Nothing was deployed."
@@ -42,25 +51,48 @@ pub fn live_template(aws: &AwsCli, stack_name: &str) -> Result<Option<Value>> {
 }
 
 /// What deploying the new templates over the deployed ones changes, for every stack of
-/// `env`: `(stack, deployed template or None for a new stack, new template)`. This is the
-/// `diff` command's comparison, which flags replacements.
-pub fn preview(env: &str, stacks: &[(&str, Option<Value>, Value)]) -> String {
-    let diffs = stacks
+/// `env`: `(stack, deployed template or None for a new stack, new template)`, after the stack
+/// refactor carrying out `refactor` (listed first). This is the `diff` command's comparison:
+/// renames and moves paired by construct lineage, replacements and their blast radius,
+/// export values, security changes.
+pub fn preview(
+    env: &str,
+    stacks: &[(&str, Option<Template>, &Template)],
+    refactor: &[ResourceMapping],
+) -> String {
+    let old: diff::env::Templates = stacks
         .iter()
-        .map(|(stack, live, new)| {
-            diff::diff_stack(
-                env,
-                stack,
-                live.as_ref(),
-                Some(new),
-                diff::Context::default(),
-            )
-        })
+        .filter_map(|(s, live, _)| Some(((*s).to_owned(), live.clone()?)))
         .collect();
-    diff::render_text(&diff::Report::new(vec![diff::EnvDiff {
-        name: env.to_owned(),
-        stacks: diffs,
-    }]))
+    let new: diff::env::Templates = stacks
+        .iter()
+        .map(|(s, _, t)| ((*s).to_owned(), (*t).clone()))
+        .collect();
+    let ctx = diff::EnvContext {
+        refactors: refactor.iter().collect(),
+        ..diff::EnvContext::default()
+    };
+    let mut text = String::new();
+    if !refactor.is_empty() {
+        text.push_str(&format!(
+            "Stack refactor first ({} resource(s), nothing replaced):\n",
+            refactor.len()
+        ));
+        for m in refactor {
+            text.push_str(&format!(
+                "  > {} -> {} ({})\n",
+                m.source, m.destination, m.type_name
+            ));
+        }
+    }
+    let diffs = diff::diff_env(env, &old, &new, &ctx);
+    text.push_str(&diff::render_text(&diff::Report::new(vec![
+        diff::EnvDiff {
+            name: env.to_owned(),
+            stacks: diffs,
+        },
+    ])));
+    text
 }
 
 #[cfg(test)]
@@ -87,17 +119,19 @@ mod tests {
 
     #[test]
     fn preview_is_the_diff_of_the_deployed_and_the_new_template() {
-        let live = json!({"Resources": {
+        let live = document::from_json(&json!({"Resources": {
             "Keep": {"Type": "AWS::SNS::Topic"},
             "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/24"}},
             "Gone": {"Type": "AWS::S3::Bucket"}
-        }});
-        let new = json!({"Resources": {
+        }}))
+        .unwrap();
+        let new = document::from_json(&json!({"Resources": {
             "Keep": {"Type": "AWS::SNS::Topic"},
             "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"}},
             "Added": {"Type": "AWS::SNS::Topic"}
-        }});
-        let text = preview("prod", &[("s", Some(live), new.clone())]);
+        }}))
+        .unwrap();
+        let text = preview("prod", &[("s", Some(live), &new)], &[]);
         assert!(text.contains("+ Added AWS::SNS::Topic"), "{text}");
         assert!(text.contains("- Gone AWS::S3::Bucket"), "{text}");
         assert!(
@@ -110,8 +144,8 @@ mod tests {
                 && text.contains("1 to remove"),
             "{text}"
         );
-        assert!(preview("prod", &[("s", Some(new.clone()), new.clone())]).contains("No changes."));
-        let added = preview("prod", &[("s", None, new)]);
+        assert!(preview("prod", &[("s", Some(new.clone()), &new)], &[]).contains("No changes."));
+        let added = preview("prod", &[("s", None, &new)], &[]);
         assert!(
             added.contains("s: stack added") && added.contains("+ Added"),
             "{added}"

@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
@@ -172,11 +171,6 @@ impl Reporter {
     /// Removes the spinner.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
-    }
-
-    /// How long the spinner has been running.
-    pub fn elapsed(&self) -> Duration {
-        self.bar.elapsed()
     }
 }
 

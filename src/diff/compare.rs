@@ -1,12 +1,20 @@
-//! Comparing two templates section by section.
+//! Comparing two templates of a stack section by section: identity (construct paths, types,
+//! exports, the renames and moves found across the environment) through the template model,
+//! values as rendered.
+
+use std::collections::HashMap;
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use stackforge_constructs::{template::PATH_METADATA_KEY, type_info};
+use stackforge_constructs::change::impact::{classify, create_only};
+use stackforge_constructs::change::rename::rename_refs;
+use stackforge_constructs::layout::KeptExport;
+use stackforge_constructs::template::{Output, ResourceDef};
+use stackforge_constructs::{ConstructPath, Template};
 
 use super::values::{self, Seg};
 use super::{
-    Action, Change, EntryAction, EntryChange, Impact, KeptExport, ResourceChange, StackDiff,
+    Action, Change, EntryAction, EntryChange, Impact, Moved, ResourceChange, StackDiff,
     StackStatus, ValueChange,
 };
 
@@ -16,174 +24,262 @@ pub struct Context<'a> {
     /// Show metadata-only changes (`--all`).
     pub all: bool,
     /// Construct paths whose replacement the app declared intended, with the reason.
-    pub accepted: Option<&'a IndexMap<String, String>>,
+    pub accepted: Option<&'a IndexMap<ConstructPath, String>>,
     /// Outputs kept for importers; shown as kept rather than as changed.
     pub kept: &'a [KeptExport],
 }
 
 /// Compares the `old` and `new` templates of stack `stack` in `env`. `None` on one side means
 /// the stack is added or removed; everything on the other side is then added or removed.
+/// Renames inside the stack are found by construct lineage; for moves across stacks and the
+/// blast radius through imports, compare whole environments with [`super::diff_env`].
 pub fn diff_stack(
     env: &str,
     stack: &str,
-    old: Option<&Value>,
-    new: Option<&Value>,
+    old: Option<&Template>,
+    new: Option<&Template>,
     ctx: Context<'_>,
 ) -> StackDiff {
-    let empty = Value::Object(Map::new());
-    let (o, n) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
-    let mut hidden = 0;
-    let mut d = StackDiff {
+    let side = |t: Option<&Template>| -> super::env::Templates {
+        t.map(|t| (stack.to_owned(), t.clone()))
+            .into_iter()
+            .collect()
+    };
+    let accepted: Vec<(&ConstructPath, &str)> = ctx
+        .accepted
+        .map(|a| a.iter().map(|(p, r)| (p, r.as_str())).collect())
+        .unwrap_or_default();
+    let env_ctx = super::EnvContext {
+        all: ctx.all,
+        accepted,
+        kept: [(stack.to_owned(), ctx.kept)].into_iter().collect(),
+        refactors: Vec::new(),
+    };
+    super::diff_env(env, &side(old), &side(new), &env_ctx)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| empty(env, stack))
+}
+
+fn empty(env: &str, stack: &str) -> StackDiff {
+    StackDiff {
         env: env.to_owned(),
         stack: stack.to_owned(),
         file: None,
         status: StackStatus::Unchanged,
         description: None,
-        resources: resources(o, n, ctx, &mut hidden),
-        outputs: outputs(section(o, "Outputs"), section(n, "Outputs"), ctx.kept),
-        parameters: entries(section(o, "Parameters"), section(n, "Parameters")),
-        conditions: entries(section(o, "Conditions"), section(n, "Conditions")),
-        mappings: entries(section(o, "Mappings"), section(n, "Mappings")),
+        resources: Vec::new(),
+        outputs: Vec::new(),
+        parameters: Vec::new(),
+        conditions: Vec::new(),
+        mappings: Vec::new(),
         other: Vec::new(),
-        kept_exports: ctx.kept.to_vec(),
+        kept_exports: Vec::new(),
+        affected: Vec::new(),
+        security: Vec::new(),
         hidden: 0,
-    };
-    if o.get("Description") != n.get("Description") {
+    }
+}
+
+/// The renames and moves that touch one stack, found across the environment.
+#[derive(Debug, Default)]
+pub(super) struct Links<'a> {
+    /// New logical ID -> (old logical ID, declared refactor).
+    pub renamed: IndexMap<String, (String, bool)>,
+    /// Old logical ID -> (where it goes, its new definition, declared refactor).
+    pub moved_out: IndexMap<String, (Moved, &'a ResourceDef, bool)>,
+    /// New logical IDs that arrive from another stack (shown where they leave).
+    pub moved_in: Vec<String>,
+    /// Construct paths whose replacement the app declared intended, with the reason.
+    pub accepted: Vec<(&'a ConstructPath, &'a str)>,
+    /// Old logical ID -> new one, for every resource of this stack renamed or moved: the
+    /// references of an old definition read as the new one's before they are compared.
+    pub renames: HashMap<String, String>,
+}
+
+/// The comparison of one stack's templates, given the links found across the environment.
+pub(super) fn stack_diff(
+    env: &str,
+    stack: &str,
+    old: Option<&Template>,
+    new: Option<&Template>,
+    all: bool,
+    kept: &[KeptExport],
+    links: &Links<'_>,
+) -> StackDiff {
+    let blank = Template::default();
+    let (o, n) = (old.unwrap_or(&blank), new.unwrap_or(&blank));
+    let mut hidden = 0;
+    let mut d = empty(env, stack);
+    d.resources = resources(o, n, all, links, &mut hidden);
+    d.outputs = outputs(&o.outputs, &n.outputs, kept);
+    d.parameters = entries(&rendered(&o.parameters), &rendered(&n.parameters));
+    d.conditions = entries(&rendered(&o.conditions), &rendered(&n.conditions));
+    d.mappings = entries(&rendered(&o.mappings), &rendered(&n.mappings));
+    d.kept_exports = kept.to_vec();
+    if o.description != n.description {
         d.description = Some(ValueChange {
-            old: o.get("Description").cloned(),
-            new: n.get("Description").cloned(),
+            old: o.description.clone().map(Value::String),
+            new: n.description.clone().map(Value::String),
         });
     }
-    d.other = other_sections(o, n, ctx.all, &mut hidden);
+    d.other = other_sections(o, n, all, &mut hidden);
     d.hidden = hidden;
     d.status = match (old, new) {
         (None, _) => StackStatus::Added,
         (_, None) => StackStatus::Removed,
-        _ if d.summary().has_changes() => StackStatus::Changed,
         _ => StackStatus::Unchanged,
     };
     d
 }
 
-const SECTIONS: [&str; 7] = [
-    "AWSTemplateFormatVersion",
-    "Description",
-    "Parameters",
-    "Mappings",
-    "Conditions",
-    "Resources",
-    "Outputs",
-];
-
-fn section<'a>(t: &'a Value, name: &str) -> Option<&'a Map<String, Value>> {
-    t.get(name).and_then(Value::as_object)
-}
-
-fn path_of(resource: &Value) -> Option<&str> {
-    resource
-        .get("Metadata")
-        .and_then(|m| m.get(PATH_METADATA_KEY))
-        .and_then(Value::as_str)
-}
-
-fn type_of(resource: &Value) -> String {
-    resource
-        .get("Type")
-        .and_then(Value::as_str)
-        .unwrap_or("?")
-        .to_owned()
+/// A section's entries as rendered JSON.
+fn rendered<T: serde::Serialize>(section: &IndexMap<String, T>) -> Map<String, Value> {
+    section
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
+        .collect()
 }
 
 fn resources(
-    old: &Value,
-    new: &Value,
-    ctx: Context<'_>,
+    old: &Template,
+    new: &Template,
+    all: bool,
+    links: &Links<'_>,
     hidden: &mut usize,
 ) -> Vec<ResourceChange> {
-    let empty = Map::new();
-    let o = section(old, "Resources").unwrap_or(&empty);
-    let n = section(new, "Resources").unwrap_or(&empty);
-
-    // A construct path recorded under another ID on the old side: the same construct got a
-    // new logical ID, which CloudFormation treats as a replacement.
-    let mut paired: IndexMap<&str, &str> = IndexMap::new();
-    for (id, res) in n.iter().filter(|(id, _)| !o.contains_key(*id)) {
-        let Some(path) = path_of(res) else { continue };
-        let old_id = o.iter().find(|(oid, ores)| {
-            !n.contains_key(*oid)
-                && path_of(ores) == Some(path)
-                && !paired.values().any(|p| p == oid)
-        });
-        if let Some((oid, _)) = old_id {
-            paired.insert(id, oid);
-        }
-    }
-
+    let (o, n) = (&old.resources, &new.resources);
     let mut out = Vec::new();
     for (id, res) in n {
         let entry = |action, changes, notes| ResourceChange {
             logical_id: id.clone(),
             old_logical_id: None,
-            type_name: type_of(res),
-            path: path_of(res).map(str::to_owned),
+            type_name: res.type_name.clone(),
+            path: res.path().map(str::to_owned),
             action,
             changes,
             notes,
+            moved_to: None,
+            refactor: false,
+            cascade: None,
+            stateful: None,
         };
-        if let Some(before) = o.get(id) {
-            let (changes, notes) = resource_changes(before, res, ctx.all, hidden);
+        if links.moved_in.contains(id) {
+            continue;
+        }
+        if let Some((old_id, declared)) = links.renamed.get(id) {
+            let Some(before) = o.get(old_id) else {
+                continue;
+            };
+            let (changes, mut notes) = resource_changes(before, res, all, &links.renames, hidden);
+            let action = if *declared {
+                notes.insert(0, format!("renamed from {old_id} by the declared refactor: stack refactoring renames it before the update, nothing is replaced"));
+                Action::Rename
+            } else {
+                notes.insert(0, format!("renamed from {old_id} without a declared refactor: CloudFormation creates a new resource and deletes the old one"));
+                accepted_note(links, res, &mut notes);
+                Action::Replace
+            };
+            let mut e = entry(action, changes, notes);
+            e.old_logical_id = Some(old_id.clone());
+            e.refactor = *declared;
+            out.push(e);
+        } else if let Some(before) = o.get(id) {
+            let (changes, notes) = resource_changes(before, res, all, &links.renames, hidden);
             if let Some(impact) = changes.iter().map(|c| c.impact).max() {
                 out.push(entry(Action::from(impact), changes, notes));
             }
-        } else if let Some(old_id) = paired.get(id.as_str()) {
-            let (changes, mut notes) = resource_changes(&o[*old_id], res, ctx.all, hidden);
-            notes.insert(
-                0,
-                format!("logical ID {old_id} -> {id}: CloudFormation creates a new resource and deletes the old one"),
-            );
-            if let Some(reason) = path_of(res).and_then(|p| ctx.accepted?.get(p)) {
-                notes.push(format!("replacement accepted: {reason}"));
-            }
-            let mut e = entry(Action::Replace, changes, notes);
-            e.old_logical_id = Some((*old_id).to_owned());
-            out.push(e);
         } else {
             out.push(entry(Action::Add, Vec::new(), Vec::new()));
         }
     }
     for (id, res) in o {
-        if !n.contains_key(id) && !paired.values().any(|p| p == id) {
-            out.push(ResourceChange {
-                logical_id: id.clone(),
-                old_logical_id: None,
-                type_name: type_of(res),
-                path: path_of(res).map(str::to_owned),
-                action: Action::Remove,
-                changes: Vec::new(),
-                notes: Vec::new(),
-            });
+        let renamed_away = links.renamed.values().any(|(old_id, _)| old_id == id);
+        if n.contains_key(id) || renamed_away {
+            continue;
         }
+        let mut e = ResourceChange {
+            logical_id: id.clone(),
+            old_logical_id: None,
+            type_name: res.type_name.clone(),
+            path: res.path().map(str::to_owned),
+            action: Action::Remove,
+            changes: Vec::new(),
+            notes: Vec::new(),
+            moved_to: None,
+            refactor: false,
+            cascade: None,
+            stateful: None,
+        };
+        if let Some((to, after, declared)) = links.moved_out.get(id) {
+            let (changes, mut notes) = resource_changes(res, after, all, &links.renames, hidden);
+            if *declared {
+                notes.insert(0, format!("moved to stack {} as {} by the declared refactor: stack refactoring moves it before the update, nothing is replaced", to.stack, to.logical_id));
+                e.action = Action::Move;
+            } else {
+                notes.insert(0, format!("moved to stack {} as {} without a declared refactor: CloudFormation creates it there and deletes it here", to.stack, to.logical_id));
+                accepted_note(links, after, &mut notes);
+                e.action = Action::Replace;
+            }
+            e.path = after.path().map(str::to_owned);
+            e.changes = changes;
+            e.notes = notes;
+            e.moved_to = Some(to.clone());
+            e.refactor = *declared;
+        }
+        out.push(e);
     }
     out
 }
 
+/// Renames the logical IDs of a `DependsOn` value.
+fn rename_ids(v: &mut Value, renames: &HashMap<String, String>) {
+    match v {
+        Value::String(id) => {
+            if let Some(n) = renames.get(id.as_str()) {
+                *id = n.clone();
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| rename_ids(x, renames)),
+        _ => {}
+    }
+}
+
+fn accepted_note(links: &Links<'_>, res: &ResourceDef, notes: &mut Vec<String>) {
+    let Some(path) = res.construct_path() else {
+        return;
+    };
+    if let Some((_, reason)) = links.accepted.iter().find(|(p, _)| path.is_within(p)) {
+        notes.push(format!("replacement accepted: {reason}"));
+    }
+}
+
 /// The changes between two versions of a resource, each classified, and notes.
 fn resource_changes(
-    old: &Value,
-    new: &Value,
+    old: &ResourceDef,
+    new: &ResourceDef,
     all: bool,
+    renames: &HashMap<String, String>,
     hidden: &mut usize,
 ) -> (Vec<Change>, Vec<String>) {
     let mut changes = Vec::new();
     let mut notes = Vec::new();
-    let empty = Map::new();
-    let (o, n) = (
-        old.as_object().unwrap_or(&empty),
-        new.as_object().unwrap_or(&empty),
-    );
-    let type_name = type_of(new);
-    let info = type_info(&type_name);
-    let type_changed = o.get("Type") != n.get("Type");
+    let as_map = |r: &ResourceDef| match serde_json::to_value(r) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let (mut o, n) = (as_map(old), as_map(new));
+    if !renames.is_empty() {
+        for (key, v) in o.iter_mut() {
+            match key.as_str() {
+                "Metadata" => {}
+                "DependsOn" => rename_ids(v, renames),
+                _ => rename_refs(v, renames),
+            }
+        }
+    }
+    let known = create_only(&new.type_name).is_some();
+    let type_changed = old.type_name != new.type_name;
     let keys = o.keys().chain(n.keys().filter(|k| !o.contains_key(*k)));
     for key in keys {
         let leaves = values::diff(vec![Seg::Key(key.clone())], o.get(key), n.get(key));
@@ -201,10 +297,7 @@ fn resource_changes(
                     Some("the resource type changed".to_owned()),
                 ),
                 "Properties" if type_changed => (Impact::Replace, None),
-                "Properties" => match info {
-                    Some(info) => classify(info, &leaf.path[1..], o.get(key), n.get(key)),
-                    None => (Impact::Update, None),
-                },
+                "Properties" => classify(&new.type_name, &leaf.path[1..], o.get(key), n.get(key)),
                 _ => (Impact::Update, None),
             };
             changes.push(Change {
@@ -217,70 +310,17 @@ fn resource_changes(
         }
     }
     let touches_properties = changes.iter().any(|c| c.path.starts_with("Properties"));
-    if info.is_none() && touches_properties {
+    if !known && touches_properties {
         notes.push(format!(
-            "no vendored schema for {type_name}: replacements are not predicted"
+            "no vendored schema for {}: replacements are not predicted",
+            new.type_name
         ));
     }
     (changes, notes)
 }
 
-/// The impact of a change at `rel` (a path below `Properties`) given the type's create-only
-/// properties, comparing the values at each overlapping pointer on both sides.
-fn classify(
-    info: &stackforge_constructs::TypeInfo,
-    rel: &[Seg],
-    old: Option<&Value>,
-    new: Option<&Value>,
-) -> (Impact, Option<String>) {
-    let mut best = (Impact::Update, None);
-    let mut consider = |impact: Impact, reason: String| {
-        if impact > best.0 {
-            best = (impact, Some(reason));
-        }
-    };
-    let pointers = info
-        .create_only
-        .iter()
-        .map(|p| (p, false))
-        .chain(info.conditional_create_only.iter().map(|p| (p, true)));
-    for (pointer, conditional) in pointers {
-        let Some(segs) = values::pointer_segments(pointer) else {
-            continue;
-        };
-        if !values::overlaps(&segs, rel) {
-            continue;
-        }
-        let (a, b) = (values::resolve(old, &segs), values::resolve(new, &segs));
-        if a == b {
-            continue;
-        }
-        if conditional {
-            consider(
-                Impact::MayReplace,
-                format!("conditionalCreateOnlyProperties: {pointer}"),
-            );
-        } else if a
-            .iter()
-            .chain(&b)
-            .flatten()
-            .any(|v| values::contains_intrinsic(v))
-        {
-            consider(
-                Impact::MayReplace,
-                format!("createOnlyProperties: {pointer} (an intrinsic: the deployed value may be the same)"),
-            );
-        } else {
-            consider(Impact::Replace, format!("createOnlyProperties: {pointer}"));
-        }
-    }
-    best
-}
-
 /// Entries of a named section (parameters, conditions, mappings) added, removed or changed.
-fn entries(old: Option<&Map<String, Value>>, new: Option<&Map<String, Value>>) -> Vec<EntryChange> {
-    let empty = Map::new();
-    let (o, n) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
+fn entries(o: &Map<String, Value>, n: &Map<String, Value>) -> Vec<EntryChange> {
     let mut out = Vec::new();
     for (name, value) in n {
         match o.get(name) {
@@ -325,18 +365,21 @@ fn changes_below(old: &Value, new: &Value) -> Vec<Change> {
         .collect()
 }
 
-fn export_name(output: &Value) -> Option<&Value> {
-    output.get("Export").and_then(|e| e.get("Name"))
+fn export_name(output: &Output) -> Option<Value> {
+    output
+        .export_name
+        .as_ref()
+        .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
 }
 
 /// Output changes, flagging removed or renamed exports; outputs kept for importers are left
 /// to [`StackDiff::kept_exports`] unless more than their description changed.
 fn outputs(
-    old: Option<&Map<String, Value>>,
-    new: Option<&Map<String, Value>>,
+    old: &IndexMap<String, Output>,
+    new: &IndexMap<String, Output>,
     kept: &[KeptExport],
 ) -> Vec<EntryChange> {
-    let mut out = entries(old, new);
+    let mut out = entries(&rendered(old), &rendered(new));
     out.retain_mut(|e| {
         if kept.iter().any(|k| k.output == e.name) {
             e.changes.retain(|c| c.path != "Description");
@@ -344,17 +387,17 @@ fn outputs(
                 return false;
             }
         }
-        let old_export = e.old.as_ref().and_then(export_name);
-        let new_export = e.new.as_ref().and_then(export_name);
+        let old_export = old.get(&e.name).and_then(export_name);
+        let new_export = new.get(&e.name).and_then(export_name);
         e.danger = match (old_export, new_export) {
             (Some(x), None) => Some(format!(
                 "export {} removed: stacks importing it can no longer deploy; remove their imports first",
-                values::compact(Some(x), 120)
+                values::compact(Some(&x), 120)
             )),
             (Some(x), Some(y)) if x != y => Some(format!(
                 "export {} renamed to {}: stacks importing the old name can no longer deploy",
-                values::compact(Some(x), 120),
-                values::compact(Some(y), 120)
+                values::compact(Some(&x), 120),
+                values::compact(Some(&y), 120)
             )),
             _ => None,
         };
@@ -363,34 +406,24 @@ fn outputs(
     out
 }
 
-/// Top-level sections besides the known ones (`Transform`, `Rules`, template `Metadata`).
-/// `AWSTemplateFormatVersion` counts only when both sides set it differently.
-fn other_sections(old: &Value, new: &Value, all: bool, hidden: &mut usize) -> Vec<EntryChange> {
-    let empty = Map::new();
-    let (o, n) = (
-        old.as_object().unwrap_or(&empty),
-        new.as_object().unwrap_or(&empty),
-    );
+/// Top-level sections besides the modelled ones: the template `Metadata` (hidden unless
+/// `--all`) and `Rules`.
+fn other_sections(
+    old: &Template,
+    new: &Template,
+    all: bool,
+    hidden: &mut usize,
+) -> Vec<EntryChange> {
     let mut out = Vec::new();
-    if let (Some(a), Some(b)) = (
-        o.get("AWSTemplateFormatVersion"),
-        n.get("AWSTemplateFormatVersion"),
-    ) {
-        if a != b {
-            out.push(EntryChange {
-                changes: changes_below(a, b),
-                ..entry(
-                    "AWSTemplateFormatVersion",
-                    EntryAction::Change,
-                    Some(a),
-                    Some(b),
-                )
-            });
+    let section = |t: &Template, key: &str| -> Option<Value> {
+        match key {
+            "Metadata" => (!t.metadata.is_empty())
+                .then(|| Value::Object(t.metadata.clone().into_iter().collect())),
+            _ => t.rules.clone(),
         }
-    }
-    let keys = o.keys().chain(n.keys().filter(|k| !o.contains_key(*k)));
-    for key in keys.filter(|k| !SECTIONS.contains(&k.as_str())) {
-        let (a, b) = (o.get(key), n.get(key));
+    };
+    for key in ["Metadata", "Rules"] {
+        let (a, b) = (section(old, key), section(new, key));
         if a == b {
             continue;
         }
@@ -398,13 +431,13 @@ fn other_sections(old: &Value, new: &Value, all: bool, hidden: &mut usize) -> Ve
             *hidden += 1;
             continue;
         }
-        let action = match (a, b) {
+        let action = match (&a, &b) {
             (None, _) => EntryAction::Add,
             (_, None) => EntryAction::Remove,
             _ => EntryAction::Change,
         };
-        let mut e = entry(key, action, a, b);
-        if let (Some(a), Some(b)) = (a, b) {
+        let mut e = entry(key, action, a.as_ref(), b.as_ref());
+        if let (Some(a), Some(b)) = (&a, &b) {
             e.changes = changes_below(a, b);
         }
         out.push(e);
@@ -416,6 +449,11 @@ fn other_sections(old: &Value, new: &Value, all: bool, hidden: &mut usize) -> Ve
 mod tests {
     use super::*;
     use serde_json::json;
+    use stackforge_constructs::document;
+
+    fn doc(v: Value) -> Template {
+        document::from_json(&v).unwrap()
+    }
 
     fn res(type_name: &str, path: &str, props: Value) -> Value {
         json!({"Type": type_name, "Properties": props, "Metadata": {"stackforge:path": path}})
@@ -425,8 +463,8 @@ mod tests {
         let d = diff_stack(
             "dev",
             "s",
-            Some(&json!({"Resources": {"R": old}})),
-            Some(&json!({"Resources": {"R": new}})),
+            Some(&doc(json!({"Resources": {"R": old}}))),
+            Some(&doc(json!({"Resources": {"R": new}}))),
             Context::default(),
         );
         assert_eq!(d.resources.len(), 1, "{:?}", d.resources);
@@ -502,14 +540,14 @@ mod tests {
 
     #[test]
     fn same_path_new_id_is_one_replacement_and_metadata_is_hidden_unless_all() {
-        let old = json!({"Resources": {"A": res("AWS::SNS::Topic", "s/T", json!({}))}});
-        let new = json!({"Resources": {"B": res("AWS::SNS::Topic", "s/T", json!({}))}});
+        let old = doc(json!({"Resources": {"A": res("AWS::SNS::Topic", "s/T", json!({}))}}));
+        let new = doc(json!({"Resources": {"B": res("AWS::SNS::Topic", "s/T", json!({}))}}));
         let d = diff_stack("dev", "s", Some(&old), Some(&new), Context::default());
         assert_eq!(d.resources.len(), 1);
         assert_eq!(d.resources[0].action, Action::Replace);
         assert_eq!(d.resources[0].old_logical_id.as_deref(), Some("A"));
 
-        let new = json!({"Resources": {"A": res("AWS::SNS::Topic", "s/T2", json!({}))}});
+        let new = doc(json!({"Resources": {"A": res("AWS::SNS::Topic", "s/T2", json!({}))}}));
         let d = diff_stack("dev", "s", Some(&old), Some(&new), Context::default());
         assert!(d.resources.is_empty());
         assert_eq!((d.hidden, d.status), (1, StackStatus::Unchanged));
@@ -524,13 +562,13 @@ mod tests {
 
     #[test]
     fn removed_and_renamed_exports_are_dangerous() {
-        let old = json!({"Resources": {}, "Outputs": {
+        let old = doc(json!({"Resources": {}, "Outputs": {
             "A": {"Value": "1", "Export": {"Name": "x"}},
             "B": {"Value": "2", "Export": {"Name": "y"}},
-            "C": {"Value": "3"}}});
-        let new = json!({"Resources": {}, "Outputs": {
+            "C": {"Value": "3"}}}));
+        let new = doc(json!({"Resources": {}, "Outputs": {
             "B": {"Value": "2", "Export": {"Name": "y2"}},
-            "C": {"Value": "4"}}});
+            "C": {"Value": "4"}}}));
         let d = diff_stack("dev", "s", Some(&old), Some(&new), Context::default());
         let by = |n: &str| d.outputs.iter().find(|e| e.name == n).unwrap();
         assert!(by("A")

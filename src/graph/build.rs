@@ -3,58 +3,39 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-use stackforge_constructs::template::PATH_METADATA_KEY;
-use stackforge_constructs::EnvironmentAssembly;
+use stackforge_constructs::template::ResourceDef;
+use stackforge_constructs::{ConstructPath, EnvironmentAssembly, Expr, Template, Use};
 
 use super::collapse::{collapse, Item};
 use super::security::{self, Group, Peer};
 use super::{add_edge, Cluster, ClusterKind, Edge, EdgeKind, Graph, Ids, Node, NodeKind};
-use crate::intrinsics::{depends_on, uses, Use};
 
-/// One stack's templates and where its resources are drawn.
-struct StackView {
+/// One stack's template and where its resources are drawn.
+struct StackView<'t> {
     name: String,
-    json: Value,
+    template: &'t Template,
     /// Logical ID -> node id (none for rule resources, drawn as edges).
     node_of: BTreeMap<String, Option<String>>,
 }
 
-impl StackView {
-    fn resources(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.json
-            .get("Resources")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-    }
-
-    fn has_parameter(&self, id: &str) -> bool {
-        self.json
-            .get("Parameters")
-            .and_then(|p| p.get(id))
-            .is_some()
-    }
-}
-
 /// Builds the resource-level graph of `env`.
 pub(super) fn resources(app: &str, env: &EnvironmentAssembly) -> Graph {
-    let stacks: Vec<(&str, &str, Value)> = env
+    let stacks: Vec<(&str, &str, &Template)> = env
         .stacks
         .iter()
-        .map(|s| (s.name.as_str(), s.stack_name.as_str(), s.json()))
+        .map(|s| (s.name.as_str(), s.stack_name.as_str(), s.template()))
         .collect();
     from_templates(format!("{app} / {}", env.environment.name()), stacks)
 }
 
-/// Builds the resource-level graph of templates given as (short name, stack name, JSON),
-/// in deploy order.
-fn from_templates(title: String, stacks: Vec<(&str, &str, Value)>) -> Graph {
+/// Builds the resource-level graph of templates given as (short name, stack name,
+/// template), in deploy order.
+fn from_templates(title: String, stacks: Vec<(&str, &str, &Template)>) -> Graph {
     let mut ids = Ids::default();
     let mut views = Vec::new();
     let mut clusters = Vec::new();
-    for (si, (name, stack_name, json)) in stacks.into_iter().enumerate() {
-        let (view, cluster) = stack_cluster(si, name, stack_name, json, &mut ids);
+    for (si, (name, stack_name, template)) in stacks.into_iter().enumerate() {
+        let (view, cluster) = stack_cluster(si, name, stack_name, template, &mut ids);
         views.push(view);
         clusters.push(cluster);
     }
@@ -82,20 +63,13 @@ fn from_templates(title: String, stacks: Vec<(&str, &str, Value)>) -> Graph {
 }
 
 /// The path of a resource below its stack (`["Vpc", "PrivateSubnet1", "Subnet"]`).
-fn relative_path<'a>(stack: &str, logical_id: &'a str, resource: &'a Value) -> Vec<&'a str> {
-    let full = resource
-        .get("Metadata")
-        .and_then(|m| m.get(PATH_METADATA_KEY))
-        .and_then(Value::as_str);
-    match full {
-        Some(p) => {
-            let below = p
-                .strip_prefix(stack)
-                .and_then(|r| r.strip_prefix('/'))
-                .unwrap_or(p);
-            below.split('/').filter(|s| !s.is_empty()).collect()
-        }
-        None => vec![logical_id],
+fn relative_path(stack: &str, logical_id: &str, resource: &ResourceDef) -> Vec<String> {
+    match resource.construct_path() {
+        Some(p) => match p.relative_to(&ConstructPath::root(stack)) {
+            Some(below) => below.into_iter().map(str::to_owned).collect(),
+            None => p.components().map(str::to_owned).collect(),
+        },
+        None => vec![logical_id.to_owned()],
     }
 }
 
@@ -109,24 +83,29 @@ fn display_path(path: &[&str]) -> String {
     shown.join("/")
 }
 
-fn stack_cluster(
+fn stack_cluster<'t>(
     index: usize,
     name: &str,
     stack_name: &str,
-    json: Value,
+    template: &'t Template,
     ids: &mut Ids,
-) -> (StackView, Cluster) {
+) -> (StackView<'t>, Cluster) {
     let mut view = StackView {
         name: name.to_owned(),
-        json,
+        template,
         node_of: BTreeMap::new(),
     };
-    let entries: Vec<(&String, &Value)> = view.resources().collect();
+    let entries: Vec<(&String, &ResourceDef)> = template.resources.iter().collect();
+    let paths: Vec<Vec<String>> = entries
+        .iter()
+        .map(|(id, r)| relative_path(name, id, r))
+        .collect();
     let items: Vec<Item<'_>> = entries
         .iter()
-        .map(|(id, r)| Item {
-            type_name: r.get("Type").and_then(Value::as_str).unwrap_or(""),
-            path: relative_path(name, id, r),
+        .zip(&paths)
+        .map(|((_, r), path)| Item {
+            type_name: r.type_name.as_str(),
+            path: path.iter().map(String::as_str).collect(),
         })
         .collect();
     let (placement, groups) = collapse(&items);
@@ -207,33 +186,28 @@ fn stack_cluster(
 }
 
 /// Export name -> (stack index, logical ID of the exported resource).
-fn exports(views: &[StackView]) -> BTreeMap<String, (usize, String)> {
+fn exports(views: &[StackView<'_>]) -> BTreeMap<String, (usize, String)> {
     let mut out = BTreeMap::new();
     for (si, view) in views.iter().enumerate() {
-        let outputs = view.json.get("Outputs").and_then(Value::as_object);
-        for output in outputs.into_iter().flat_map(|o| o.values()) {
-            let name = output
-                .get("Export")
-                .and_then(|e| e.get("Name"))
-                .and_then(Value::as_str);
-            let target = output.get("Value").map(uses).unwrap_or_default();
-            if let (Some(name), [Use::Local(id)]) = (name, target.as_slice()) {
-                out.insert(name.to_owned(), (si, id.clone()));
+        for e in view.template.exports() {
+            let target = e.decl.value.uses();
+            if let (Some(name), [(_, Use::Local { id, .. })]) = (e.name, target.as_slice()) {
+                out.insert(name.to_owned(), (si, (*id).to_owned()));
             }
         }
     }
     out
 }
 
-struct Edges<'a> {
-    views: &'a [StackView],
+struct Edges<'a, 't> {
+    views: &'a [StackView<'t>],
     exports: &'a BTreeMap<String, (usize, String)>,
     ids: &'a mut Ids,
     externals: Vec<Node>,
     edges: Vec<Edge>,
 }
 
-impl Edges<'_> {
+impl Edges<'_, '_> {
     /// The node drawing something outside the app, labelled `label` (one per label).
     fn external(&mut self, label: Vec<String>) -> String {
         if let Some(n) = self.externals.iter().find(|n| n.label == label) {
@@ -266,26 +240,26 @@ impl Edges<'_> {
 
     fn stack_edges(&mut self, si: usize) {
         let views = self.views;
-        for (logical_id, resource) in views[si].resources() {
+        for (logical_id, resource) in &views[si].template.resources {
             let me = self.local(si, logical_id);
             if let Some(me) = &me {
-                let props = resource.get("Properties").unwrap_or(&Value::Null);
-                for u in uses(props) {
+                for (_, u) in resource.uses() {
                     match u {
-                        Use::Local(id) => {
-                            if let Some(from) = self.local(si, &id) {
+                        Use::Local { id, .. } => {
+                            if let Some(from) = self.local(si, id) {
                                 add_edge(&mut self.edges, &from, me, EdgeKind::Reference, None);
                             }
                         }
-                        Use::Import(name) => {
-                            let from = self.import(&name);
-                            let label = self.exports.contains_key(&name).then_some(name);
+                        Use::Import(Expr::String(name)) => {
+                            let from = self.import(name);
+                            let label = self.exports.contains_key(name).then(|| name.clone());
                             add_edge(&mut self.edges, &from, me, EdgeKind::CrossStack, label);
                         }
+                        _ => {}
                     }
                 }
-                for id in depends_on(resource) {
-                    if let Some(from) = self.local(si, &id) {
+                for id in &resource.depends_on {
+                    if let Some(from) = self.local(si, id) {
                         add_edge(&mut self.edges, &from, me, EdgeKind::DependsOn, None);
                     }
                 }
@@ -320,7 +294,7 @@ impl Edges<'_> {
     /// The node a rule's group or peer value stands for: a resource (referenced or
     /// imported), or an external node for literals (`0.0.0.0/0`, `sg-0abc`, titled `what`),
     /// parameters and computed values.
-    fn value_node(&mut self, si: usize, value: &Value, what: &str) -> String {
+    fn value_node(&mut self, si: usize, value: &Expr, what: &str) -> String {
         let title = |s: &str| {
             let mut l = Vec::new();
             if !what.is_empty() {
@@ -329,23 +303,25 @@ impl Edges<'_> {
             l.push(s.to_owned());
             l
         };
-        if let Value::String(s) = value {
+        if let Expr::String(s) = value {
             return self.external(title(s));
         }
-        match uses(value).as_slice() {
-            [Use::Local(id)] => {
+        let uses: Vec<Use<'_>> = value.uses().into_iter().map(|(_, u)| u).collect();
+        match uses.as_slice() {
+            [Use::Local { id, .. }] => {
                 if let Some(node) = self.local(si, id) {
                     return node;
                 }
-                if self.views[si].has_parameter(id) {
+                if self.views[si].template.parameters.contains_key(*id) {
                     let name = format!("{}.{id}", self.views[si].name);
                     return self.external(vec!["parameter".to_owned(), name]);
                 }
                 self.external(title(id))
             }
-            [Use::Import(name)] => self.import(name),
+            [Use::Pseudo(p)] => self.external(title(p.name())),
+            [Use::Import(Expr::String(name))] => self.import(name),
             _ => {
-                let mut text = value.to_string();
+                let mut text = serde_json::to_string(value).unwrap_or_default();
                 if text.len() > 60 {
                     let cut = (0..=57)
                         .rev()
@@ -415,7 +391,8 @@ mod tests {
                     "Tags": [{"Key": "x", "Value": {"Fn::ImportValue": "elsewhere:Thing"}}]}}
             }
         });
-        let g = from_templates("t".into(), vec![("app", "t-app", t)]);
+        let t = stackforge_constructs::document::from_json(&t).unwrap();
+        let g = from_templates("t".into(), vec![("app", "t-app", &t)]);
         assert_eq!(
             labels(&g, EdgeKind::Traffic),
             [

@@ -1,7 +1,9 @@
 //! Security-group rules: standalone `AWS::EC2::SecurityGroupIngress`/`Egress` resources and
 //! the inline rules of `AWS::EC2::SecurityGroup`, as "who may talk to whom, on which port".
 
-use serde_json::Value;
+use indexmap::IndexMap;
+use stackforge_constructs::template::ResourceDef;
+use stackforge_constructs::Expr;
 
 /// `AWS::EC2::SecurityGroup`.
 pub(crate) const SECURITY_GROUP: &str = "AWS::EC2::SecurityGroup";
@@ -21,18 +23,18 @@ pub(crate) enum Group<'a> {
     /// The `AWS::EC2::SecurityGroup` holding the inline rule.
     This,
     /// A `GroupId` value (a reference, an import or a literal id).
-    Id(&'a Value),
+    Id(&'a Expr),
 }
 
 /// The other side of a rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Peer<'a> {
     /// A security group id value.
-    Group(&'a Value),
+    Group(&'a Expr),
     /// A CIDR range value (IPv4 or IPv6).
-    Cidr(&'a Value),
+    Cidr(&'a Expr),
     /// A managed prefix list id value.
-    PrefixList(&'a Value),
+    PrefixList(&'a Expr),
 }
 
 /// One rule: traffic `ports` from `peer` into `group` (ingress) or from `group` to `peer`
@@ -60,33 +62,40 @@ impl Rule<'_> {
     }
 }
 
-/// The rules a resource (`{"Type": .., "Properties": ..}`) declares.
-pub(crate) fn rules(resource: &Value) -> Vec<Rule<'_>> {
-    let props = resource.get("Properties").unwrap_or(&Value::Null);
-    match resource.get("Type").and_then(Value::as_str) {
-        Some(INGRESS) => props
+type Props = IndexMap<String, Expr>;
+
+/// The rules a resource declares.
+pub(crate) fn rules(resource: &ResourceDef) -> Vec<Rule<'_>> {
+    let props = &resource.properties;
+    match resource.type_name.as_str() {
+        INGRESS => props
             .get("GroupId")
             .and_then(|g| rule(props, Group::Id(g), false))
             .into_iter()
             .collect(),
-        Some(EGRESS) => props
+        EGRESS => props
             .get("GroupId")
             .and_then(|g| rule(props, Group::Id(g), true))
             .into_iter()
             .collect(),
-        Some(SECURITY_GROUP) => {
-            let list = |key: &str| {
-                props
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
+        SECURITY_GROUP => {
+            let list = |key: &str| -> Vec<&Props> {
+                match props.get(key) {
+                    Some(Expr::List(items)) => items
+                        .iter()
+                        .filter_map(|i| match i {
+                            Expr::Map(m) => Some(m),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                }
             };
             let ingress = list("SecurityGroupIngress")
-                .iter()
+                .into_iter()
                 .filter_map(|r| rule(r, Group::This, false));
             let egress = list("SecurityGroupEgress")
-                .iter()
+                .into_iter()
                 .filter(|r| !is_deny_all(r))
                 .filter_map(|r| rule(r, Group::This, true));
             ingress.chain(egress).collect()
@@ -96,11 +105,11 @@ pub(crate) fn rules(resource: &Value) -> Vec<Rule<'_>> {
 }
 
 /// The rule matching no traffic that blocks CloudFormation's default allow-all egress.
-fn is_deny_all(rule: &Value) -> bool {
-    rule.get("CidrIp").and_then(Value::as_str) == Some("255.255.255.255/32")
+fn is_deny_all(rule: &Props) -> bool {
+    rule.get("CidrIp").and_then(Expr::as_str) == Some("255.255.255.255/32")
 }
 
-fn rule<'a>(props: &'a Value, group: Group<'a>, egress: bool) -> Option<Rule<'a>> {
+fn rule<'a>(props: &'a Props, group: Group<'a>, egress: bool) -> Option<Rule<'a>> {
     let (group_key, prefix_key) = if egress {
         ("DestinationSecurityGroupId", "DestinationPrefixListId")
     } else {
@@ -126,10 +135,10 @@ fn rule<'a>(props: &'a Value, group: Group<'a>, egress: bool) -> Option<Rule<'a>
 }
 
 /// `tcp/443`, `tcp/1024-65535`, `udp/all`, `icmp/8`, `all traffic`.
-fn ports(props: &Value) -> String {
+fn ports(props: &Props) -> String {
     let text = |key: &str| match props.get(key) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Expr::String(s)) => Some(s.clone()),
+        Some(Expr::Number(n)) => Some(n.to_string()),
         _ => None,
     };
     let protocol = text("IpProtocol").unwrap_or_else(|| "-1".to_owned());
@@ -157,7 +166,23 @@ fn ports(props: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+    use stackforge_constructs::document;
+
+    fn props(v: Value) -> Props {
+        match Expr::from_json(&v).unwrap() {
+            Expr::Map(m) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn resource(v: Value) -> ResourceDef {
+        document::from_json(&json!({"Resources": {"R": v}}))
+            .unwrap()
+            .resources
+            .swap_remove("R")
+            .unwrap()
+    }
 
     #[test]
     fn port_labels() {
@@ -187,13 +212,13 @@ mod tests {
             (json!({"IpProtocol": "50"}), "protocol 50/all"),
         ];
         for (props, want) in cases {
-            assert_eq!(ports(&props), want, "{props}");
+            assert_eq!(ports(&self::props(props.clone())), want, "{props}");
         }
     }
 
     #[test]
     fn inline_rules_skip_the_deny_all_egress() {
-        let sg = json!({
+        let sg = resource(json!({
             "Type": SECURITY_GROUP,
             "Properties": {
                 "SecurityGroupIngress": [
@@ -204,36 +229,37 @@ mod tests {
                     {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "DestinationSecurityGroupId": "sg-1"}
                 ]
             }
-        });
+        }));
         let r = rules(&sg);
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].group, Group::This);
-        assert_eq!(r[0].peer, Peer::Cidr(&json!("0.0.0.0/0")));
+        assert_eq!(r[0].peer, Peer::Cidr(&Expr::str("0.0.0.0/0")));
         assert_eq!(r[0].label(), "tcp/443");
-        assert_eq!(r[1].peer, Peer::Group(&json!("sg-1")));
+        assert_eq!(r[1].peer, Peer::Group(&Expr::str("sg-1")));
         assert_eq!(r[1].label(), "egress tcp/5432");
     }
 
     #[test]
     fn standalone_rules_name_their_group() {
-        let ingress = json!({
+        let ingress = resource(json!({
             "Type": INGRESS,
             "Properties": {
                 "GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]},
                 "SourceSecurityGroupId": {"Fn::ImportValue": "net:Lb-GroupId"},
                 "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080
             }
-        });
+        }));
         let r = rules(&ingress);
         assert_eq!(r.len(), 1);
         assert_eq!(
             r[0].group,
-            Group::Id(&json!({"Fn::GetAtt": ["Sg", "GroupId"]}))
+            Group::Id(&Expr::from_json(&json!({"Fn::GetAtt": ["Sg", "GroupId"]})).unwrap())
         );
         assert!(matches!(r[0].peer, Peer::Group(_)));
         assert!(!r[0].egress);
-        let no_peer =
-            json!({"Type": INGRESS, "Properties": {"GroupId": "sg-1", "IpProtocol": "tcp"}});
+        let no_peer = resource(
+            json!({"Type": INGRESS, "Properties": {"GroupId": "sg-1", "IpProtocol": "tcp"}}),
+        );
         assert!(rules(&no_peer).is_empty());
     }
 }

@@ -3,18 +3,16 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
 use stackforge_constructs::EnvironmentAssembly;
 
 use super::{add_edge, EdgeKind, Graph, Ids, Node, NodeKind};
-use crate::intrinsics::{uses, Use};
 
 /// Builds the stack-level graph of `env`.
 pub(super) fn stacks(app: &str, env: &EnvironmentAssembly) -> Graph {
     let mut ids = Ids::default();
     let mut nodes = Vec::new();
     for (i, s) in env.stacks.iter().enumerate() {
-        let count = s.template.resources.len();
+        let count = s.template().resources.len();
         let noun = if count == 1 { "resource" } else { "resources" };
         nodes.push(Node {
             id: ids.fresh("n_stack_", &s.name),
@@ -27,24 +25,17 @@ pub(super) fn stacks(app: &str, env: &EnvironmentAssembly) -> Graph {
             stack: Some(i),
         });
     }
+    let exports = env.exports();
     let mut edges = Vec::new();
     for (i, s) in env.stacks.iter().enumerate() {
-        let imports: BTreeSet<String> = uses(&s.json())
-            .into_iter()
-            .filter_map(|u| match u {
-                Use::Import(name) => Some(name),
-                Use::Local(_) => None,
-            })
-            .collect();
+        let imports: BTreeSet<&str> = s.template().imports().into_iter().collect();
         for dep in &s.dependencies {
             let Some(d) = env.stacks.iter().position(|x| &x.name == dep) else {
                 continue;
             };
-            let prefix = format!("{}:", env.stacks[d].stack_name);
-            let exported: BTreeSet<String> = exported_names(&env.stacks[d].json());
-            let n = imports
+            let n = exports
                 .iter()
-                .filter(|name| exported.contains(*name) || name.starts_with(&prefix))
+                .filter(|e| e.producer() == dep && imports.contains(e.name()))
                 .count();
             let label = match n {
                 0 => None,
@@ -67,14 +58,4 @@ pub(super) fn stacks(app: &str, env: &EnvironmentAssembly) -> Graph {
         nodes,
         edges,
     }
-}
-
-fn exported_names(template: &Value) -> BTreeSet<String> {
-    template
-        .get("Outputs")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|o| o.values())
-        .filter_map(|o| o.get("Export")?.get("Name")?.as_str().map(str::to_owned))
-        .collect()
 }

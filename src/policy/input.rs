@@ -1,16 +1,11 @@
 //! Templates given on the command line: files and folders, JSON or YAML, any CloudFormation.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use stackforge_constructs::layout::{self, MANIFEST_FILE};
 
 use super::report::InputError;
 use super::{Scope, Source, Template};
-use crate::output::{MANIFEST_FILE, PARAMETER_FILE_SUFFIX};
-
-/// Extensions of template files found in folders.
-const TEMPLATE_EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template"];
 
 /// Reads the templates at `paths` (files, or folders walked recursively for `*.json`,
 /// `*.yaml`, `*.yml` and `*.template`, skipping `manifest.json` and `*.parameters.json`).
@@ -24,14 +19,17 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Scope>, Vec<InputError>) {
     let mut errors = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let before = files.len();
-            walk(path, &mut files, &mut errors);
-            if files.len() == before {
-                errors.push(InputError {
+            match crate::files::walk(path, &layout::is_template_candidate) {
+                Ok(found) if found.is_empty() => errors.push(InputError {
                     path: path.clone(),
                     problem: "the folder holds no template (*.json, *.yaml, *.yml, *.template)"
                         .into(),
-                });
+                }),
+                Ok(found) => files.extend(found),
+                Err(e) => errors.push(InputError {
+                    path: e.path,
+                    problem: e.problem,
+                }),
             }
         } else if path.exists() {
             files.push(path.clone());
@@ -93,50 +91,15 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Scope>, Vec<InputError>) {
     (scopes, errors)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            errors.push(InputError {
-                path: dir.to_path_buf(),
-                problem: format!("cannot read the folder: {e}"),
-            });
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, files, errors);
-        } else if name != MANIFEST_FILE
-            && !name.ends_with(PARAMETER_FILE_SUFFIX)
-            && path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e))
-        {
-            files.push(path);
-        }
-    }
+/// Reads one template; the error says why it is not a CloudFormation template stackforge
+/// can read.
+pub fn read(path: &Path) -> Result<stackforge_constructs::Template, String> {
+    stackforge_constructs::document::load(path).map_err(|e| e.to_string())
 }
 
-/// Reads one template; the error says why it is not a CloudFormation template.
-pub fn read(path: &Path) -> Result<Value, String> {
-    crate::template_file::load(path).map_err(|e| e.to_string())
-}
-
-/// Parses template text (JSON or YAML with short-form tags) and checks that it is a
-/// CloudFormation template.
-pub fn parse(text: &str) -> Result<Value, String> {
-    crate::template_file::parse(text).map_err(|e| e.to_string())
+/// Parses template text (JSON or YAML with short-form tags) into the template model.
+pub fn parse(text: &str) -> Result<stackforge_constructs::Template, String> {
+    stackforge_constructs::document::parse(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -32,13 +32,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use stackforge_constructs::synth::SUPPRESSIONS_METADATA_KEY;
-use stackforge_constructs::template::PATH_METADATA_KEY;
+use stackforge_constructs::template::ResourceDef;
 use stackforge_constructs::EnvironmentAssembly;
 
 pub use catalog::{rule_info, EvalScope, RuleInfo, Severity, RULES};
 pub use error::PolicyError;
-pub use report::{Finding, InputError, Report, SuppressedFinding};
+pub use report::{Finding, InputError, Outcome, Report, SuppressedFinding};
 
 /// A rule file to evaluate.
 #[derive(Debug, Clone)]
@@ -105,6 +104,20 @@ struct RuleMeta {
     severity: Severity,
     suppressible: bool,
     fix: String,
+    /// The construct or method that satisfies the rule.
+    fixed_by: Option<&'static str>,
+}
+
+impl RuleMeta {
+    /// A finding's message: the failed clause's own, or the rule's fix; then the construct
+    /// that satisfies the rule, when there is one.
+    fn message(&self, own: Option<&str>) -> String {
+        let text = own.map_or_else(|| self.fix.clone(), str::to_owned);
+        match self.fixed_by {
+            Some(construct) => format!("{text} With stackforge constructs: {construct}."),
+            None => text,
+        }
+    }
 }
 
 impl Default for RuleSet {
@@ -151,7 +164,7 @@ impl RuleSet {
         if dir.is_file() {
             paths.push(dir.to_path_buf());
         } else if dir.is_dir() {
-            guard_files(dir, &mut paths)
+            paths = crate::files::walk(dir, &|name| name.ends_with(".guard"))
                 .map_err(|e| rules_error(dir, format!("cannot read the rules folder: {e}")))?;
             if paths.is_empty() {
                 return Err(rules_error(
@@ -220,6 +233,7 @@ impl RuleSet {
                 severity: info.severity,
                 suppressible: info.suppressible,
                 fix: format!("{}: not met. Fix: {}.", info.description, info.fix),
+                fixed_by: info.fixed_by,
             };
         }
         let file = self
@@ -231,6 +245,7 @@ impl RuleSet {
             severity: Severity::Custom,
             suppressible: true,
             fix: format!("the resource fails custom rule {rule} ({file})"),
+            fixed_by: None,
         }
     }
 
@@ -246,21 +261,6 @@ impl RuleSet {
                     .unwrap_or(usize::MAX - RULES.len())
         })
     }
-}
-
-fn guard_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            guard_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "guard") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Where a template comes from.
@@ -279,8 +279,8 @@ pub struct Source {
 pub struct Template {
     /// Where it comes from.
     pub source: Source,
-    /// The template as JSON.
-    pub body: Value,
+    /// The template.
+    pub body: stackforge_constructs::Template,
 }
 
 /// Templates checked together: cross-stack references between them are followed, and
@@ -312,7 +312,7 @@ pub fn gate(envs: &[&EnvironmentAssembly], rules: &RuleSet) -> Result<Report, Po
                         stack_name: Some(s.stack_name.clone()),
                         file: None,
                     },
-                    body: s.json(),
+                    body: s.template().clone(),
                 })
                 .collect(),
         })
@@ -361,7 +361,7 @@ struct Located<'a> {
     scope: usize,
     template: Option<usize>,
     logical_id: Option<String>,
-    resource: Option<&'a Value>,
+    resource: Option<&'a ResourceDef>,
     rule: String,
     message: Option<String>,
 }
@@ -373,7 +373,8 @@ pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError
     let mut items: Vec<engine::Item> = Vec::new();
     let mut origins: Vec<Origin> = Vec::new();
     for (s, scope) in scopes.iter().enumerate() {
-        let bodies: Vec<&Value> = scope.templates.iter().map(|t| &t.body).collect();
+        let bodies: Vec<&stackforge_constructs::Template> =
+            scope.templates.iter().map(|t| &t.body).collect();
         let annotated = refs::annotate(&bodies);
         for (f, file) in rules.files.iter().enumerate() {
             match file.scope {
@@ -403,7 +404,7 @@ pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError
         resources: scopes
             .iter()
             .flat_map(|s| &s.templates)
-            .map(|t| resources(&t.body).map_or(0, serde_json::Map::len))
+            .map(|t| t.body.resources.len())
             .sum(),
         rules: rules.rule_count(),
         ..Report::default()
@@ -432,9 +433,9 @@ pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError
                 Origin::Template(s, t) => (*s, f.key.clone().map(|k| (*t, k))),
                 Origin::Scope(s, keys) => (*s, f.key.as_ref().and_then(|k| keys.get(k).cloned())),
             };
-            let resource = target.as_ref().and_then(|(t, id)| {
-                resources(&scopes[s].templates[*t].body).and_then(|r| r.get(id))
-            });
+            let resource = target
+                .as_ref()
+                .and_then(|(t, id)| scopes[s].templates[*t].body.resources.get(id));
             located.push(Located {
                 scope: s,
                 template: target.as_ref().map(|(t, _)| *t),
@@ -457,9 +458,13 @@ pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError
             (Some(t), Some(id)) => positions
                 .entry((l.scope, t))
                 .or_insert_with(|| {
-                    resources(&scopes[l.scope].templates[t].body)
-                        .map(|r| r.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect())
-                        .unwrap_or_default()
+                    scopes[l.scope].templates[t]
+                        .body
+                        .resources
+                        .keys()
+                        .enumerate()
+                        .map(|(i, k)| (k.as_str(), i))
+                        .collect()
                 })
                 .get(id.as_str())
                 .copied()
@@ -479,12 +484,7 @@ pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError
 
     for l in located {
         let meta = rules.meta(&l.rule);
-        let finding = finding(
-            scopes,
-            l,
-            meta.severity,
-            l.message.clone().unwrap_or(meta.fix),
-        );
+        let finding = finding(scopes, l, meta.severity, meta.message(l.message.as_deref()));
         let suppression = l.resource.and_then(|r| suppression_of(r, &l.rule));
         match suppression {
             Some((reason, at)) if meta.suppressible => report.suppressed.push(SuppressedFinding {
@@ -497,10 +497,6 @@ pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError
     }
     unsuppressible(scopes, &mut report);
     Ok(report)
-}
-
-fn resources(body: &Value) -> Option<&serde_json::Map<String, Value>> {
-    body.get("Resources").and_then(Value::as_object)
 }
 
 fn engine_error(source: &Source, e: &str) -> InputError {
@@ -529,54 +525,23 @@ fn finding(scopes: &[Scope], l: &Located<'_>, severity: Severity, message: Strin
             .and_then(|s| s.file.clone())
             .or_else(|| scope.folder.clone()),
         logical_id: l.logical_id.clone(),
-        resource_type: l
-            .resource
-            .and_then(|r| r.get("Type"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        path: l.resource.and_then(construct_path),
+        resource_type: l.resource.map(|r| r.type_name.clone()),
+        path: l.resource.and_then(|r| r.path()).map(str::to_owned),
         message,
     }
 }
 
-fn construct_path(resource: &Value) -> Option<String> {
-    resource
-        .get("Metadata")?
-        .get(PATH_METADATA_KEY)?
-        .as_str()
-        .map(str::to_owned)
-}
-
-/// The rule ids in `Metadata.guard.SuppressedRules`.
-fn suppressed_rules(resource: &Value) -> Vec<&str> {
-    resource
-        .get("Metadata")
-        .and_then(|m| m.get("guard"))
-        .and_then(|g| g.get("SuppressedRules"))
-        .and_then(Value::as_array)
-        .map(|rules| rules.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
-}
-
 /// If `resource` suppresses `rule`: the reason and where it was declared.
-fn suppression_of(resource: &Value, rule: &str) -> Option<(String, Option<String>)> {
-    if !suppressed_rules(resource).contains(&rule) {
-        return None;
-    }
-    let recorded = resource
-        .get("Metadata")
-        .and_then(|m| m.get(SUPPRESSIONS_METADATA_KEY))
-        .and_then(Value::as_array)
-        .and_then(|list| {
-            list.iter()
-                .find(|s| s.get("rule").and_then(Value::as_str) == Some(rule))
-        });
-    let text = |key: &str| recorded.and_then(|s| s.get(key)).and_then(Value::as_str);
+fn suppression_of(resource: &ResourceDef, rule: &str) -> Option<(String, Option<String>)> {
+    let s = resource
+        .suppressions()
+        .into_iter()
+        .find(|s| s.rule == rule)?;
     Some((
-        text("reason")
-            .unwrap_or("(no reason recorded in Metadata.\"stackforge:suppressions\")")
-            .to_owned(),
-        text("scope").map(str::to_owned),
+        s.reason.unwrap_or_else(|| {
+            "(no reason recorded in Metadata.\"stackforge:suppressions\")".to_owned()
+        }),
+        s.scope,
     ))
 }
 
@@ -584,12 +549,14 @@ fn suppression_of(resource: &Value, rule: &str) -> Option<(String, Option<String
 fn unsuppressible(scopes: &[Scope], report: &mut Report) {
     for (s, scope) in scopes.iter().enumerate() {
         for (t, template) in scope.templates.iter().enumerate() {
-            for (id, resource) in resources(&template.body).into_iter().flatten() {
-                for rule in suppressed_rules(resource) {
+            for (id, resource) in &template.body.resources {
+                for recorded in resource.suppressions() {
+                    let rule = recorded.rule.as_str();
                     let Some(info) = rule_info(rule).filter(|i| !i.suppressible) else {
                         continue;
                     };
-                    let (reason, at) = suppression_of(resource, rule).unwrap_or_default();
+                    let reason = recorded.reason.clone().unwrap_or_default();
+                    let at = recorded.scope.clone();
                     let at = at.map(|p| format!(" at {p}")).unwrap_or_default();
                     let located = Located {
                         scope: s,

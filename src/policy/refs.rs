@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value};
+use stackforge_constructs::{Template, Use};
 
 /// A reference found in a property: to a resource of template `.0`, or to something outside.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -26,55 +27,82 @@ enum Target {
     Outside,
 }
 
-struct Ctx<'a> {
-    resources: Vec<&'a Map<String, Value>>,
-    /// Export name -> the resource its value names (None: not a resource).
-    exports: HashMap<&'a str, Option<(usize, String)>>,
+/// The references the resources of template `t` make: per resource (in order), the dotted
+/// property path below `Properties` and the target.
+fn references(
+    templates: &[&Template],
+    t: usize,
+    exports: &HashMap<&str, Option<(usize, String)>>,
+) -> Vec<Vec<(String, Target)>> {
+    let template = templates[t];
+    template
+        .resources
+        .values()
+        .map(|r| {
+            r.uses()
+                .into_iter()
+                .filter(|(p, _)| {
+                    matches!(p.segments().first(), Some(stackforge_constructs::PathSeg::Key(k)) if k == "Properties")
+                })
+                .filter_map(|(p, u)| {
+                    let target = match u {
+                        // Refs to parameters and pseudo parameters are not resource references.
+                        Use::Local { id, .. } if template.resources.contains_key(id) => {
+                            Target::Resource(t, id.to_owned())
+                        }
+                        Use::Import(name) => name
+                            .as_str()
+                            .and_then(|n| exports.get(n))
+                            .and_then(Clone::clone)
+                            .map_or(Target::Outside, |(t2, id)| Target::Resource(t2, id)),
+                        _ => return None,
+                    };
+                    Some((p.skip(1).keys_only(), target))
+                })
+                .collect()
+        })
+        .collect()
 }
 
-/// The annotated copies of `templates` (in order), with `Metadata.guard` removed so that
-/// suppressions are applied by stackforge, which can then list what they waived.
-pub(crate) fn annotate(templates: &[&Value]) -> Vec<Value> {
-    let empty = Map::new();
-    let resources: Vec<&Map<String, Value>> = templates
-        .iter()
-        .map(|t| {
-            t.get("Resources")
-                .and_then(Value::as_object)
-                .unwrap_or(&empty)
-        })
-        .collect();
-    let mut ctx = Ctx {
-        resources,
-        exports: HashMap::new(),
-    };
-    let exports = find_exports(templates, &ctx);
-    ctx.exports = exports;
+/// Export name -> the resource its value names (None: not a resource), over `templates`.
+fn find_exports<'a>(templates: &[&'a Template]) -> HashMap<&'a str, Option<(usize, String)>> {
+    let mut exports = HashMap::new();
+    for (t, template) in templates.iter().enumerate() {
+        for e in template.exports() {
+            let Some(name) = e.name else { continue };
+            let target = e.decl.value.uses().into_iter().find_map(|(_, u)| match u {
+                Use::Local { id, .. } if template.resources.contains_key(id) => {
+                    Some((t, id.to_owned()))
+                }
+                _ => None,
+            });
+            exports.entry(name).or_insert(target);
+        }
+    }
+    exports
+}
 
-    // Per template, per resource (in order): the references it makes.
-    let mut found: Vec<Vec<Vec<(String, Target)>>> = Vec::with_capacity(templates.len());
+/// The annotated JSON of `templates` (in order), with `Metadata.guard` removed so that
+/// suppressions are applied by stackforge, which can then list what they waived.
+pub(crate) fn annotate(templates: &[&Template]) -> Vec<Value> {
+    let exports = find_exports(templates);
+    let found: Vec<Vec<Vec<(String, Target)>>> = (0..templates.len())
+        .map(|t| references(templates, t, &exports))
+        .collect();
     let mut referenced_by: HashMap<(usize, &str), IndexSet<String>> = HashMap::new();
-    for (t, res) in ctx.resources.iter().enumerate() {
-        let mut per_template = Vec::with_capacity(res.len());
-        for (_, resource) in res.iter() {
-            let mut refs = Vec::new();
-            if let Some(props) = resource.get("Properties") {
-                collect(props, &mut Vec::new(), t, &ctx, &mut refs);
-            }
-            let type_name = resource.get("Type").and_then(Value::as_str).unwrap_or("");
-            for (path, target) in &refs {
+    for (t, per_template) in found.iter().enumerate() {
+        for ((_, resource), refs) in templates[t].resources.iter().zip(per_template) {
+            for (path, target) in refs {
                 if let Target::Resource(t2, id2) = target {
-                    if let Some((key, _)) = ctx.resources[*t2].get_key_value(id2.as_str()) {
+                    if let Some((key, _)) = templates[*t2].resources.get_key_value(id2.as_str()) {
                         referenced_by
                             .entry((*t2, key.as_str()))
                             .or_default()
-                            .insert(format!("{type_name}#{path}"));
+                            .insert(format!("{}#{path}", resource.type_name));
                     }
                 }
             }
-            per_template.push(refs);
         }
-        found.push(per_template);
     }
 
     let list = |t: usize, id: &str| -> Value {
@@ -87,7 +115,7 @@ pub(crate) fn annotate(templates: &[&Value]) -> Vec<Value> {
         .iter()
         .enumerate()
         .map(|(t, template)| {
-            let mut out = (*template).clone();
+            let mut out = template.to_json();
             let Some(res) = out.get_mut("Resources").and_then(Value::as_object_mut) else {
                 return out;
             };
@@ -104,11 +132,10 @@ pub(crate) fn annotate(templates: &[&Value]) -> Vec<Value> {
                     match target {
                         Target::Resource(t2, id2) => {
                             references.entry((path, *t2, id2)).or_insert_with(|| {
-                                let type_name = ctx.resources[*t2]
+                                let type_name = templates[*t2]
+                                    .resources
                                     .get(id2)
-                                    .and_then(|r| r.get("Type"))
-                                    .cloned()
-                                    .unwrap_or(Value::Null);
+                                    .map_or(Value::Null, |r| Value::String(r.type_name.clone()));
                                 let mut entry = Map::new();
                                 entry.insert("Property".into(), Value::String(path.clone()));
                                 entry.insert("Type".into(), type_name);
@@ -165,156 +192,15 @@ pub(crate) fn merge(
     (Value::Object(doc), origin)
 }
 
-fn find_exports<'a>(
-    templates: &[&'a Value],
-    ctx: &Ctx<'a>,
-) -> HashMap<&'a str, Option<(usize, String)>> {
-    let mut exports = HashMap::new();
-    for (t, template) in templates.iter().enumerate() {
-        let Some(outputs) = template.get("Outputs").and_then(Value::as_object) else {
-            continue;
-        };
-        for output in outputs.values() {
-            let Some(name) = output
-                .get("Export")
-                .and_then(|e| e.get("Name"))
-                .and_then(Value::as_str)
-            else {
-                continue;
-            };
-            let mut refs = Vec::new();
-            if let Some(value) = output.get("Value") {
-                collect(value, &mut Vec::new(), t, ctx, &mut refs);
-            }
-            let target = refs.into_iter().find_map(|(_, target)| match target {
-                Target::Resource(t2, id) => Some((t2, id)),
-                Target::Outside => None,
-            });
-            exports.entry(name).or_insert(target);
-        }
-    }
-    exports
-}
-
-/// Collects the references in `value` (found under property `path` of a resource of template
-/// `t`).
-fn collect(
-    value: &Value,
-    path: &mut Vec<String>,
-    t: usize,
-    ctx: &Ctx<'_>,
-    out: &mut Vec<(String, Target)>,
-) {
-    match value {
-        Value::Object(map) => {
-            if map.len() == 1 {
-                if let Some((key, arg)) = map.iter().next() {
-                    if intrinsic(key, arg, path, t, ctx, out) {
-                        return;
-                    }
-                }
-            }
-            for (key, v) in map {
-                // Functions like Fn::If or Fn::Join do not name a property.
-                if key.starts_with("Fn::") {
-                    collect(v, path, t, ctx, out);
-                } else {
-                    path.push(key.clone());
-                    collect(v, path, t, ctx, out);
-                    path.pop();
-                }
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                collect(item, path, t, ctx, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Handles a reference-making intrinsic function; false if `key` is not one.
-fn intrinsic(
-    key: &str,
-    arg: &Value,
-    path: &[String],
-    t: usize,
-    ctx: &Ctx<'_>,
-    out: &mut Vec<(String, Target)>,
-) -> bool {
-    let resources = ctx.resources[t];
-    let push = |out: &mut Vec<(String, Target)>, target: Target| {
-        out.push((path.join("."), target));
-    };
-    match key {
-        "Ref" => {
-            // Refs to parameters and pseudo parameters are not resource references.
-            if let Some(name) = arg.as_str().filter(|n| resources.contains_key(*n)) {
-                push(out, Target::Resource(t, name.to_owned()));
-            }
-            true
-        }
-        "Fn::GetAtt" => {
-            let id = match arg {
-                Value::Array(items) => items.first().and_then(Value::as_str),
-                Value::String(s) => s.split('.').next(),
-                _ => None,
-            };
-            if let Some(id) = id.filter(|id| resources.contains_key(*id)) {
-                push(out, Target::Resource(t, id.to_owned()));
-            }
-            true
-        }
-        "Fn::Sub" => {
-            let (text, vars) = match arg {
-                Value::String(s) => (Some(s.as_str()), None),
-                Value::Array(items) => (
-                    items.first().and_then(Value::as_str),
-                    items.get(1).and_then(Value::as_object),
-                ),
-                _ => (None, None),
-            };
-            for name in text.map(sub_names).unwrap_or_default() {
-                let local = vars.is_some_and(|v| v.contains_key(name));
-                if !local && resources.contains_key(name) {
-                    push(out, Target::Resource(t, name.to_owned()));
-                }
-            }
-            if let Some(vars) = vars {
-                let mut path = path.to_vec();
-                for v in vars.values() {
-                    collect(v, &mut path, t, ctx, out);
-                }
-            }
-            true
-        }
-        "Fn::ImportValue" => {
-            let target = arg
-                .as_str()
-                .and_then(|name| ctx.exports.get(name))
-                .and_then(|target| target.clone())
-                .map_or(Target::Outside, |(t2, id)| Target::Resource(t2, id));
-            push(out, target);
-            true
-        }
-        _ => false,
-    }
-}
-
-/// The resource names a `Fn::Sub` string uses: `${Name}` and `${Name.Attribute}`, not
-/// `${!Literal}`.
-fn sub_names(text: &str) -> Vec<&str> {
-    stackforge_constructs::expr::sub_placeholders(text)
-        .into_iter()
-        .map(|name| name.split('.').next().unwrap_or(name))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use stackforge_constructs::document;
+
+    fn doc(v: &Value) -> Template {
+        document::from_json(v).unwrap()
+    }
 
     #[test]
     fn references_are_found_through_every_intrinsic_and_listed_both_ways() {
@@ -330,7 +216,7 @@ mod tests {
                 "SourceSecurityGroupId": {"Fn::ImportValue": "elsewhere"}
             }, "Metadata": {"guard": {"SuppressedRules": ["X"]}, "stackforge:path": "s/Ing"}}
         }});
-        let out = annotate(&[&t]);
+        let out = annotate(&[&doc(&t)]);
         let r = &out[0]["Resources"];
         assert_eq!(
             r["Sg"]["ReferencedBy"],
@@ -359,14 +245,14 @@ mod tests {
             "Outputs": {"O": {"Value": {"Fn::GetAtt": ["Db", "Arn"]}, "Export": {"Name": "a:DbArn"}}}});
         let b = json!({"Resources": {"Sel": {"Type": "AWS::Backup::BackupSelection", "Properties": {
             "BackupSelection": {"Resources": [{"Fn::ImportValue": "a:DbArn"}]}}}}});
-        let out = annotate(&[&a, &b]);
+        let out = annotate(&[&doc(&a), &doc(&b)]);
         assert_eq!(
             out[0]["Resources"]["Db"]["ReferencedBy"],
             json!(["AWS::Backup::BackupSelection#BackupSelection.Resources"])
         );
         assert_eq!(out[1]["Resources"]["Sel"]["Unresolved"], json!([]));
         // Alone, the import cannot be resolved.
-        let alone = annotate(&[&b]);
+        let alone = annotate(&[&doc(&b)]);
         assert_eq!(
             alone[0]["Resources"]["Sel"]["Unresolved"],
             json!(["BackupSelection.Resources"])
@@ -387,10 +273,5 @@ mod tests {
                 [json!("A"), json!("B"), json!("C")][*t + usize::from(id == "X_1")]
             );
         }
-    }
-
-    #[test]
-    fn sub_names_skip_literals() {
-        assert_eq!(sub_names("${A}-${B.Arn}${!C}${ D }"), vec!["A", "B", "D"]);
     }
 }

@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::catalog::Severity;
-use crate::error::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// A rule that a resource (or, for per-environment rules without one, a whole scope) fails.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,6 +56,17 @@ pub struct InputError {
     pub problem: String,
 }
 
+/// What a gate run found, as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every input was read and nothing fails the gate.
+    Clean,
+    /// Something fails the gate.
+    Violations,
+    /// An input could not be read or is not CloudFormation.
+    InputErrors,
+}
+
 /// The result of one gate run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Report {
@@ -80,14 +90,14 @@ impl Report {
         self.violations.is_empty() && self.input_errors.is_empty()
     }
 
-    /// 2 if an input could not be checked, else 1 if there is a violation, else 0.
-    pub fn exit_code(&self) -> u8 {
+    /// What the run found: an input that could not be checked wins over violations.
+    pub fn outcome(&self) -> Outcome {
         if !self.input_errors.is_empty() {
-            EXIT_USAGE
+            Outcome::InputErrors
         } else if !self.violations.is_empty() {
-            EXIT_FAILURE
+            Outcome::Violations
         } else {
-            EXIT_OK
+            Outcome::Clean
         }
     }
 
@@ -227,7 +237,7 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("policy gate FAILED: 1 violation, 1 suppressed; 40 rules on 1 template (2 resources)\n"), "{text}");
-        assert_eq!(report.exit_code(), EXIT_FAILURE);
+        assert_eq!(report.outcome(), Outcome::Violations);
         let json = report.to_json();
         assert_eq!(json["violations"][0]["logical_id"], "Bucket83908E77");
         assert_eq!(json["suppressed"][0]["reason"], "kept forever by law");
@@ -244,7 +254,7 @@ mod tests {
             path: "x.json".into(),
             problem: "empty".into(),
         });
-        assert_eq!(report.exit_code(), EXIT_USAGE);
-        assert_eq!(Report::default().exit_code(), EXIT_OK);
+        assert_eq!(report.outcome(), Outcome::InputErrors);
+        assert_eq!(Report::default().outcome(), Outcome::Clean);
     }
 }

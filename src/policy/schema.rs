@@ -1,95 +1,32 @@
 //! `check PATH`: every resource of the given templates against the schema index (any type,
 //! whatever catalog features the binary has): its type name, its properties, and the
 //! `Fn::GetAtt` attributes it reads. Problems are findings of rule [`RULE`] naming the file,
-//! logical ID and property path; templates that need a transform or macro first are reported
-//! as not supported.
+//! logical ID and property path. (Templates that need a transform, a macro or `Fn::ForEach`
+//! never get here: the template reader answers "not supported" for them.)
 
-use serde_json::Value;
-use stackforge_constructs::expr::sub_placeholders;
 use stackforge_constructs::schema::{self, TypeName};
-use stackforge_constructs::template::PATH_METADATA_KEY;
-use stackforge_constructs::Expr;
+use stackforge_constructs::{ResourceDef, Use};
 
 use super::catalog::Severity;
-use super::report::{Finding, InputError, Report};
+use super::report::{Finding, Report};
 use super::{Scope, Template};
 
 /// The rule id of schema findings.
 pub const RULE: &str = "SCHEMA";
 
-/// Adds the schema findings of the templates of `scopes` to `report` (and an input error for
-/// each template that uses a transform, a macro or `Fn::ForEach`).
+/// Adds the schema findings of the templates of `scopes` to `report`.
 pub fn check(scopes: &[Scope], report: &mut Report) {
     for template in scopes.iter().flat_map(|s| &s.templates) {
-        match unsupported(&template.body) {
-            Some(what) => report.input_errors.push(InputError {
-                path: template
-                    .source
-                    .file
-                    .clone()
-                    .unwrap_or_else(|| template.source.label.clone().into()),
-                problem: format!(
-                    "the template uses {what}, which stackforge does not support (it runs no transforms or macros), so its resources were not schema-checked. Fix: check the processed template (`aws cloudformation get-template --template-stage Processed`)"
-                ),
-            }),
-            None => report.violations.extend(findings(template)),
-        }
-    }
-}
-
-/// What in `body` needs processing before it is plain CloudFormation: a `Transform`, a
-/// `Fn::Transform` macro or a `Fn::ForEach` loop.
-pub fn unsupported(body: &Value) -> Option<String> {
-    if let Some(t) = body.get("Transform") {
-        let names: Vec<String> = match t {
-            Value::Array(items) => items.iter().map(name_of).collect(),
-            other => vec![name_of(other)],
-        };
-        return Some(format!("the transform {}", names.join(", ")));
-    }
-    let mut found = None;
-    find_key(body, &mut |key| {
-        if key.starts_with("Fn::ForEach::") {
-            found.get_or_insert_with(|| {
-                format!("`{key}` (Fn::ForEach, from AWS::LanguageExtensions)")
-            });
-        } else if key == "Fn::Transform" {
-            found.get_or_insert_with(|| "a macro (`Fn::Transform`)".to_owned());
-        }
-    });
-    found
-}
-
-fn name_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("`{s}`"),
-        other => format!("`{other}`"),
-    }
-}
-
-fn find_key(v: &Value, f: &mut impl FnMut(&str)) {
-    match v {
-        Value::Object(m) => {
-            for (k, child) in m {
-                f(k);
-                find_key(child, f);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| find_key(i, f)),
-        _ => {}
+        report.violations.extend(findings(template));
     }
 }
 
 /// The schema findings of one template's resources.
 fn findings(template: &Template) -> Vec<Finding> {
-    let Some(resources) = template.body.get("Resources").and_then(Value::as_object) else {
-        return Vec::new();
-    };
+    let resources = &template.body.resources;
     let mut out = Vec::new();
     for (id, resource) in resources {
-        let Some(type_name) = resource.get("Type").and_then(Value::as_str) else {
-            continue;
-        };
+        let type_name = resource.type_name.as_str();
         let finding = |message: String| Finding {
             rule: RULE.to_owned(),
             severity: Severity::High,
@@ -98,28 +35,24 @@ fn findings(template: &Template) -> Vec<Finding> {
             file: template.source.file.clone(),
             logical_id: Some(id.clone()),
             resource_type: Some(type_name.to_owned()),
-            path: resource
-                .get("Metadata")
-                .and_then(|m| m.get(PATH_METADATA_KEY))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            path: resource.path().map(str::to_owned),
             message,
         };
-        for (target, attribute) in get_atts(resource.get("Properties")) {
-            if let Some(problem) = attribute_problem(resources, target, attribute) {
-                out.push(finding(problem));
+        for (at, used) in resource.uses() {
+            let Use::Local {
+                id: target,
+                attribute: Some(attribute),
+            } = used
+            else {
+                continue;
+            };
+            if let Some(problem) = attribute_problem(resources.get(target), target, attribute) {
+                out.push(finding(format!("{at}: {problem}")));
             }
         }
         match schema::classify(type_name) {
             TypeName::Known(info) => {
-                let properties = match resource.get("Properties") {
-                    Some(Value::Object(p)) => p
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Expr::from(v.clone())))
-                        .collect(),
-                    _ => Default::default(),
-                };
-                for v in schema::validate(info, &properties) {
+                for v in schema::validate(info, &resource.properties) {
                     let at = match v.property.as_str() {
                         "" => String::new(),
                         p => format!("property `{p}`: "),
@@ -148,60 +81,14 @@ fn findings(template: &Template) -> Vec<Finding> {
     out
 }
 
-/// The `(logical ID, attribute)` pairs `value` reads: `Fn::GetAtt` in its list and string
-/// forms, and `${Id.Attribute}` placeholders of `Fn::Sub` that are not its own variables.
-/// Attributes given by an intrinsic are skipped.
-fn get_atts(value: Option<&Value>) -> Vec<(&str, &str)> {
-    let mut out = Vec::new();
-    let mut stack: Vec<&Value> = value.into_iter().collect();
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Object(m) if m.len() == 1 && m.contains_key("Fn::GetAtt") => {
-                match &m["Fn::GetAtt"] {
-                    Value::Array(parts) => {
-                        if let [Value::String(id), Value::String(attr)] = parts.as_slice() {
-                            out.push((id.as_str(), attr.as_str()));
-                        }
-                    }
-                    Value::String(s) => {
-                        if let Some((id, attr)) = s.split_once('.') {
-                            out.push((id, attr));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Value::Object(m) if m.len() == 1 && m.contains_key("Fn::Sub") => {
-                let (template, vars) = match &m["Fn::Sub"] {
-                    Value::String(t) => (Some(t.as_str()), None),
-                    Value::Array(a) => (a.first().and_then(Value::as_str), a.get(1)),
-                    _ => (None, None),
-                };
-                let names = template.map(sub_placeholders).unwrap_or_default();
-                for name in names {
-                    let own = vars.and_then(|v| v.get(name)).is_some();
-                    if let (false, Some((id, attr))) = (own, name.split_once('.')) {
-                        out.push((id, attr));
-                    }
-                }
-                stack.extend(vars);
-            }
-            Value::Object(m) => stack.extend(m.values()),
-            Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Why `Fn::GetAtt` of `attribute` on the template's resource `target` is wrong, if it is
-/// (targets that are not resources are left to other checks).
+/// Why `Fn::GetAtt` of `attribute` on `target` is wrong, if it is (targets that are not
+/// resources of the template are left to other checks).
 fn attribute_problem(
-    resources: &serde_json::Map<String, Value>,
+    resource: Option<&ResourceDef>,
     target: &str,
     attribute: &str,
 ) -> Option<String> {
-    let type_name = resources.get(target)?.get("Type")?.as_str()?;
+    let type_name = resource?.type_name.as_str();
     let TypeName::Known(info) = schema::classify(type_name) else {
         return None;
     };
@@ -220,7 +107,7 @@ fn attribute_problem(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::policy::Source;
@@ -232,7 +119,8 @@ mod tests {
                 stack_name: None,
                 file: Some("t.yaml".into()),
             },
-            body,
+            body: stackforge_constructs::document::parse(&body.to_string())
+                .expect("a readable template"),
         }
     }
 
@@ -302,31 +190,5 @@ mod tests {
                 .any(|f| f.starts_with("Fn::GetAtt `Queue.Nope`")),
             "{found:?}"
         );
-    }
-
-    #[test]
-    fn transforms_macros_and_loops_are_not_supported() {
-        let cases = [
-            (
-                json!({"Transform": "AWS::Serverless-2016-10-31", "Resources": {}}),
-                "the transform `AWS::Serverless-2016-10-31`",
-            ),
-            (
-                json!({"Transform": ["AWS::LanguageExtensions"], "Resources": {}}),
-                "the transform `AWS::LanguageExtensions`",
-            ),
-            (
-                json!({"Resources": {"Fn::ForEach::Tables": ["T", ["A"], {}]}}),
-                "`Fn::ForEach::Tables` (Fn::ForEach, from AWS::LanguageExtensions)",
-            ),
-            (
-                json!({"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"Fn::Transform": {"Name": "M"}}}}}),
-                "a macro (`Fn::Transform`)",
-            ),
-        ];
-        for (body, want) in cases {
-            assert_eq!(unsupported(&body).as_deref(), Some(want));
-        }
-        assert_eq!(unsupported(&json!({"Resources": {}})), None);
     }
 }

@@ -2,12 +2,13 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::json;
+use stackforge_constructs::{document, Template};
 
 use super::{catalog, engine, refs};
 
 /// The failing fixtures of `rule`.
-fn failing(rule: &str) -> Vec<Value> {
+fn failing(rule: &str) -> Vec<Template> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/policy")
         .join(rule);
@@ -19,13 +20,13 @@ fn failing(rule: &str) -> Vec<Value> {
     files.sort();
     files
         .iter()
-        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
+        .map(|p| document::load(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
         .collect()
 }
 
 /// Annotates `t` for evaluation, then puts `Metadata.guard.SuppressedRules: [rule]` on every
 /// resource (annotation removes it, since stackforge applies suppressions itself).
-fn suppressed_everywhere(t: &Value, rule: &str) -> String {
+fn suppressed_everywhere(t: &Template, rule: &str) -> String {
     let mut doc = refs::annotate(&[t]).remove(0);
     for r in doc["Resources"].as_object_mut().unwrap().values_mut() {
         let r = r.as_object_mut().unwrap();

@@ -44,6 +44,9 @@ pub struct TypeInfo {
     /// The `Fn::GetAtt` attributes, as cfn-lint accepts them: names (`Arn`,
     /// `Endpoint.Address`), a few of them patterns (`Outputs\..*`).
     pub attributes: Vec<&'static str>,
+    /// Whether the provider has an update handler (provisioning type `FULLY_MUTABLE`, which
+    /// stack refactoring needs); `None` when the schema lists no handlers.
+    pub fully_mutable: Option<bool>,
     regions: &'static str,
     schema_at: (usize, usize),
     schema: OnceLock<Result<Value, SchemaError>>,
@@ -172,6 +175,11 @@ fn parse(line: &'static str) -> Option<TypeInfo> {
         create_only: words(next()?),
         conditional_create_only: words(next()?),
         attributes: words(next()?),
+        fully_mutable: match next()? {
+            "mutable" => Some(true),
+            "immutable" => Some(false),
+            _ => None,
+        },
         schema_at: (next()?.parse().ok()?, next()?.parse().ok()?),
         schema: OnceLock::new(),
     })
@@ -246,6 +254,9 @@ mod tests {
         assert!(stack.has_attribute("Outputs.VpcId"));
         assert!(!stack.has_attribute("Arn"));
         assert!(type_info("AWS::SNS::Topik").is_none());
+        assert_eq!(vpc.fully_mutable, Some(true));
+        let selection = type_info("AWS::Backup::BackupSelection").unwrap();
+        assert_eq!(selection.fully_mutable, Some(false));
     }
 
     #[test]

@@ -56,7 +56,9 @@ pub fn render(source: &Source, resources: &[Resource]) -> Result<(String, Vec<u8
          # `cargo xtask codegen` from {SOURCE}; do not edit.\n\
          # Columns (tab-separated): type, regions (hex bit set over the `regions` line),\n\
          # tag shape, create-only pointers, conditionally create-only pointers, Fn::GetAtt\n\
-         # attributes, offset and length of the deflated schema in schemas.bin.\n\
+         # attributes, provisioning (`mutable` with an update handler, `immutable` without,\n\
+         # `-` when the schema lists no handlers), offset and length of the deflated schema\n\
+         # in schemas.bin.\n\
          regions {}\n",
         source.cfn_lint,
         source.regions.join(" ")
@@ -82,6 +84,7 @@ pub fn render(source: &Source, resources: &[Resource]) -> Result<(String, Vec<u8
             words(&data.name, &resource.create_only)?,
             words(&data.name, &resource.conditional_create_only)?,
             words(&data.name, &data.get_atts)?,
+            provisioning(data).to_owned(),
             offset.to_string(),
             packed.len().to_string(),
         ];
@@ -106,6 +109,16 @@ fn regions_hex(source: &Source, data: &TypeData) -> String {
             char::from_digit(nibble, 16).unwrap_or('0')
         })
         .collect()
+}
+
+/// `mutable` when the provider has an update handler (provisioning type FULLY_MUTABLE),
+/// `immutable` when it has handlers but no update one, `-` when the schema lists none.
+fn provisioning(data: &TypeData) -> &'static str {
+    match data.handlers.as_slice() {
+        [] => "-",
+        h if h.iter().any(|n| n == "update") => "mutable",
+        _ => "immutable",
+    }
 }
 
 /// Items joined by spaces (`-` for none); items must not contain whitespace.

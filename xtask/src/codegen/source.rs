@@ -19,6 +19,8 @@ pub struct TypeData {
     pub regions: Vec<String>,
     /// `Fn::GetAtt` attribute names (or cfn-lint patterns such as `Outputs\..*`).
     pub get_atts: Vec<String>,
+    /// The provider's handler names (`create`, `update`, ...); empty when the schema has none.
+    pub handlers: Vec<String>,
     /// The resource provider schema, descriptions merged in.
     pub schema: Value,
 }
@@ -73,6 +75,7 @@ pub fn load(root: &Path) -> Result<Source> {
         }
         out.push(TypeData {
             get_atts: strings(&entry["getAtts"], &format!("{name}.getAtts"))?,
+            handlers: strings(&entry["handlers"], &format!("{name}.handlers"))?,
             regions: type_regions,
             name,
             schema,

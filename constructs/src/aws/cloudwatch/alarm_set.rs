@@ -608,7 +608,7 @@ fn alarm_in_stack(scope: &Scope<'_>, name: &str) -> Option<String> {
             r.type_name == "AWS::CloudWatch::Alarm"
                 && r.properties.get("AlarmName").and_then(Expr::as_str) == Some(name)
         })
-        .map(|r| r.path.clone())
+        .map(|r| r.path.to_string())
 }
 
 fn render(a: &AlarmProps, topic: &TopicArn) -> Alarm {

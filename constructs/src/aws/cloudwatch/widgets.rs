@@ -450,10 +450,7 @@ impl Writer {
     fn string_content(&mut self, e: &Expr) {
         match e {
             Expr::String(s) => self.lit(&escape(s)),
-            Expr::Join { delimiter, list } if delimiter.is_empty() => match &**list {
-                Expr::List(items) => items.iter().for_each(|i| self.string_content(i)),
-                _ => self.dynamic(e.clone()),
-            },
+            Expr::Concat(items) => items.iter().for_each(|i| self.string_content(i)),
             other => self.dynamic(other.clone()),
         }
     }

@@ -358,7 +358,7 @@ impl RdsEncrypted {
         )?;
         Ok(RdsEncrypted {
             handle,
-            path,
+            path: path.to_string(),
             key,
             security_group,
             port: spec.port,

@@ -1,0 +1,694 @@
+//! The one reader of CloudFormation templates: JSON, or YAML with the short-form tags
+//! (`!Ref`, `!Sub`, `!GetAtt A.B`, ...), of any origin (stackforge's own output, committed
+//! files, `check PATH`, `diff --against`, a deployed stack), into the typed [`Template`] with
+//! intrinsics parsed into [`Expr`]. Everything that reasons about templates reads them here.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde_json::{json, Map, Value};
+use serde_norway::value::{Tag, TaggedValue};
+
+use crate::expr::Expr;
+use crate::parse::{ParseError, MAX_DEPTH};
+use crate::property_path::PropertyPath;
+use crate::resource::RemovalPolicy;
+use crate::template::{Output, Parameter, ParameterType, ResourceDef, Template, FORMAT_VERSION};
+
+/// Why text is not a template stackforge can read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocumentError {
+    /// The file cannot be read.
+    #[error("cannot read the file: {0}")]
+    Unreadable(String),
+    /// The text is empty.
+    #[error("the file is empty. Fix: remove it or write a template into it")]
+    Empty,
+    /// Neither JSON nor YAML.
+    #[error("{0}")]
+    Malformed(String),
+    /// Valid JSON/YAML, but not a CloudFormation template.
+    #[error("not a CloudFormation template: {0}")]
+    NotATemplate(String),
+    /// A part of the template is invalid CloudFormation.
+    #[error("`{location}`: {problem}")]
+    Invalid {
+        /// Where (`Resources.Queue.Properties.Tags[0]`, `Outputs.Url.Value`).
+        location: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Valid CloudFormation that stackforge does not support (transforms, macros,
+    /// `Fn::ForEach`).
+    #[error("not supported: {location}{problem}")]
+    Unsupported {
+        /// Where, with a trailing `: ` (empty for the whole template).
+        location: String,
+        /// What and why.
+        problem: String,
+    },
+}
+
+impl DocumentError {
+    /// Whether the template is valid CloudFormation that stackforge does not support.
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self, DocumentError::Unsupported { .. })
+    }
+}
+
+/// Reads and parses a template file.
+pub fn load(path: &Path) -> Result<Template, DocumentError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| DocumentError::Unreadable(e.to_string()))?;
+    parse(&text)
+}
+
+/// Parses template text: JSON when it starts with `{`, YAML otherwise.
+pub fn parse(text: &str) -> Result<Template, DocumentError> {
+    from_json(&parse_value(text)?)
+}
+
+/// Parses JSON or YAML text into the JSON shape (short-form YAML tags turned into the long
+/// form), without reading it as a template.
+pub fn parse_value(text: &str) -> Result<Value, DocumentError> {
+    if text.trim().is_empty() {
+        return Err(DocumentError::Empty);
+    }
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text)
+            .map_err(|e| DocumentError::Malformed(format!("not valid JSON: {e}")))
+    } else {
+        let yaml: serde_norway::Value = serde_norway::from_str(text)
+            .map_err(|e| DocumentError::Malformed(format!("not valid YAML: {e}")))?;
+        from_yaml(yaml, 0)
+    }
+}
+
+const SECTIONS: [&str; 10] = [
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Rules",
+    "Mappings",
+    "Conditions",
+    "Transform",
+    "Resources",
+    "Outputs",
+];
+
+fn invalid(location: impl Into<String>, problem: impl Into<String>) -> DocumentError {
+    DocumentError::Invalid {
+        location: location.into(),
+        problem: problem.into(),
+    }
+}
+
+fn expr_error(base: &str, e: ParseError) -> DocumentError {
+    let location = if e.path.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}.{}", e.path)
+    };
+    if e.unsupported {
+        DocumentError::Unsupported {
+            location: format!("{location}: "),
+            problem: e.problem,
+        }
+    } else {
+        invalid(location, e.problem)
+    }
+}
+
+fn expr(base: &str, v: &Value) -> Result<Expr, DocumentError> {
+    Expr::from_json(v).map_err(|e| expr_error(base, e))
+}
+
+fn section<'a>(
+    doc: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a Map<String, Value>>, DocumentError> {
+    match doc.get(name) {
+        None => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(other) => Err(invalid(name, format!("must be a map, not {}", kind(other)))),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+/// Reads a template from its JSON shape.
+pub fn from_json(value: &Value) -> Result<Template, DocumentError> {
+    let Value::Object(doc) = value else {
+        return Err(DocumentError::NotATemplate(
+            "the document is not an object".into(),
+        ));
+    };
+    if let Some(t) = doc.get("Transform") {
+        return Err(DocumentError::Unsupported {
+            location: String::new(),
+            problem: format!(
+                "the template declares `Transform: {}`: transforms and macros (SAM, AWS::LanguageExtensions, ...) are expanded by CloudFormation at deploy time. Fix: read the processed template instead (`aws cloudformation get-template --template-stage Processed`)",
+                t
+            ),
+        });
+    }
+    match doc.get("AWSTemplateFormatVersion") {
+        None => {}
+        Some(Value::String(v)) if v == FORMAT_VERSION => {}
+        Some(other) => {
+            return Err(invalid(
+                "AWSTemplateFormatVersion",
+                format!("must be \"{FORMAT_VERSION}\", not {other}"),
+            ))
+        }
+    }
+    let resources = match doc.get("Resources") {
+        Some(Value::Object(r)) => r,
+        Some(_) => {
+            return Err(DocumentError::NotATemplate(
+                "`Resources` is not a map of logical IDs to resources".into(),
+            ))
+        }
+        None => {
+            return Err(DocumentError::NotATemplate(
+                "it has no `Resources` section".into(),
+            ))
+        }
+    };
+
+    if let Some(extra) = doc.keys().find(|k| !SECTIONS.contains(&k.as_str())) {
+        return Err(invalid(
+            extra.as_str(),
+            format!(
+                "unknown top-level section. Fix: use only {}",
+                SECTIONS.join(", ")
+            ),
+        ));
+    }
+    let mut t = Template {
+        description: match doc.get("Description") {
+            None => None,
+            Some(Value::String(d)) => Some(d.clone()),
+            Some(other) => {
+                return Err(invalid(
+                    "Description",
+                    format!("must be a string, not {}", kind(other)),
+                ))
+            }
+        },
+        metadata: section(doc, "Metadata")?
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        rules: doc.get("Rules").cloned(),
+        ..Template::default()
+    };
+    for (name, p) in section(doc, "Parameters")?.into_iter().flatten() {
+        t.parameters
+            .insert(name.clone(), parameter(&format!("Parameters.{name}"), p)?);
+    }
+    for (name, m) in section(doc, "Mappings")?.into_iter().flatten() {
+        let base = format!("Mappings.{name}");
+        let Value::Object(top) = m else {
+            return Err(invalid(base, "a mapping must be a map of maps"));
+        };
+        let mut out = IndexMap::new();
+        for (k1, second) in top {
+            let Value::Object(second) = second else {
+                return Err(invalid(
+                    format!("{base}.{k1}"),
+                    "a mapping's top-level key must hold a map",
+                ));
+            };
+            let mut inner = IndexMap::new();
+            for (k2, v) in second {
+                inner.insert(k2.clone(), expr(&format!("{base}.{k1}.{k2}"), v)?);
+            }
+            out.insert(k1.clone(), inner);
+        }
+        t.mappings.insert(name.clone(), out);
+    }
+    for (name, c) in section(doc, "Conditions")?.into_iter().flatten() {
+        t.conditions
+            .insert(name.clone(), expr(&format!("Conditions.{name}"), c)?);
+    }
+    for (id, r) in resources {
+        if id.starts_with("Fn::ForEach") {
+            return Err(DocumentError::Unsupported {
+                location: format!("Resources.{id}: "),
+                problem: "`Fn::ForEach` needs the AWS::LanguageExtensions transform, which stackforge does not support (write the resources out)".into(),
+            });
+        }
+        t.resources
+            .insert(id.clone(), resource(&format!("Resources.{id}"), r)?);
+    }
+    for (name, o) in section(doc, "Outputs")?.into_iter().flatten() {
+        t.outputs
+            .insert(name.clone(), output(&format!("Outputs.{name}"), o)?);
+    }
+    Ok(t)
+}
+
+fn string_field(base: &str, key: &str, v: &Value) -> Result<String, DocumentError> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(invalid(
+            format!("{base}.{key}"),
+            format!("must be a string, not {}", kind(other)),
+        )),
+    }
+}
+
+fn resource(base: &str, r: &Value) -> Result<ResourceDef, DocumentError> {
+    let Value::Object(r) = r else {
+        return Err(invalid(
+            base,
+            format!("a resource must be a map, not {}", kind(r)),
+        ));
+    };
+    let type_name = match r.get("Type") {
+        Some(Value::String(t)) if !t.is_empty() => t.clone(),
+        Some(Value::Object(m)) if m.keys().any(|k| k.contains("Rain::")) => {
+            return Err(DocumentError::Unsupported {
+                location: format!("{base}.Type: "),
+                problem: "a Rain module is expanded by the Rain CLI before deploy; read the template Rain produces (`rain pkg`)".into(),
+            })
+        }
+        Some(other) => {
+            return Err(invalid(
+                format!("{base}.Type"),
+                format!("must be a resource type name such as \"AWS::SNS::Topic\", not {other}"),
+            ))
+        }
+        None => {
+            return Err(DocumentError::NotATemplate(format!(
+                "resource `{}` has no `Type`",
+                base.trim_start_matches("Resources.")
+            )))
+        }
+    };
+    let mut res = ResourceDef::new(&type_name);
+    for (key, v) in r {
+        let here = format!("{base}.{key}");
+        match key.as_str() {
+            "Type" => {}
+            "Properties" => {
+                let Value::Object(props) = v else {
+                    return Err(invalid(here, format!("must be a map, not {}", kind(v))));
+                };
+                for (name, value) in props {
+                    res.properties
+                        .insert(name.clone(), expr(&format!("{here}.{name}"), value)?);
+                }
+            }
+            "DependsOn" => {
+                res.depends_on = match v {
+                    Value::String(s) => vec![s.clone()],
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|i| string_field(base, key, i))
+                        .collect::<Result<_, _>>()?,
+                    other => {
+                        return Err(invalid(
+                            here,
+                            format!("must be a logical ID or a list of them, not {}", kind(other)),
+                        ))
+                    }
+                }
+            }
+            "Condition" => res.condition = Some(string_field(base, key, v)?),
+            "DeletionPolicy" | "UpdateReplacePolicy" => {
+                let text = match v {
+                    Value::String(s) => s,
+                    Value::Object(_) => {
+                        return Err(DocumentError::Unsupported {
+                            location: format!("{here}: "),
+                            problem: "a policy computed with an intrinsic function is not supported".into(),
+                        })
+                    }
+                    other => {
+                        return Err(invalid(here, format!("must be a string, not {}", kind(other))))
+                    }
+                };
+                let policy = RemovalPolicy::from_name(text).ok_or_else(|| {
+                    invalid(
+                        &here,
+                        format!("`{text}` is not one of Delete, Retain, RetainExceptOnCreate, Snapshot"),
+                    )
+                })?;
+                if key == "DeletionPolicy" {
+                    res.deletion_policy = Some(policy);
+                } else {
+                    res.update_replace_policy = Some(policy);
+                }
+            }
+            "Metadata" => {
+                let Value::Object(m) = v else {
+                    return Err(invalid(here, format!("must be a map, not {}", kind(v))));
+                };
+                res.metadata = m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            }
+            "CreationPolicy" => res.creation_policy = Some(expr(&here, v)?),
+            "UpdatePolicy" => res.update_policy = Some(expr(&here, v)?),
+            // Only old custom resources carry `Version`; CloudFormation ignores it.
+            "Version" => {}
+            other => {
+                return Err(invalid(
+                    format!("{base}.{other}"),
+                    "unknown resource attribute. Fix: use Type, Properties, DependsOn, Condition, DeletionPolicy, UpdateReplacePolicy, UpdatePolicy, CreationPolicy or Metadata",
+                ))
+            }
+        }
+    }
+    Ok(res)
+}
+
+fn output(base: &str, o: &Value) -> Result<Output, DocumentError> {
+    let Value::Object(o) = o else {
+        return Err(invalid(
+            base,
+            format!("an output must be a map, not {}", kind(o)),
+        ));
+    };
+    let value = match o.get("Value") {
+        Some(v) => expr(&format!("{base}.Value"), v)?,
+        None => return Err(invalid(base, "an output needs a `Value`")),
+    };
+    let mut out = Output::new(value);
+    for (key, v) in o {
+        let here = format!("{base}.{key}");
+        match key.as_str() {
+            "Value" => {}
+            "Description" => out.description = Some(string_field(base, key, v)?),
+            "Condition" => out.condition = Some(string_field(base, key, v)?),
+            "Export" => {
+                let name = match v {
+                    Value::Object(e) if e.len() == 1 && e.contains_key("Name") => &e["Name"],
+                    _ => return Err(invalid(here, "must be {\"Name\": <export name>}")),
+                };
+                out.export_name = Some(expr(&format!("{here}.Name"), name)?);
+            }
+            other => {
+                return Err(invalid(
+                    format!("{base}.{other}"),
+                    "unknown output key. Fix: use Description, Value, Export or Condition",
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A parameter attribute that CloudFormation reads as a string but templates may write as a
+/// number or boolean.
+fn scalar_text(base: &str, key: &str, v: &Value) -> Result<String, DocumentError> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(invalid(
+            format!("{base}.{key}"),
+            format!("must be a string, not {}", kind(other)),
+        )),
+    }
+}
+
+fn number(base: &str, key: &str, v: &Value) -> Result<f64, DocumentError> {
+    let n = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    n.ok_or_else(|| {
+        invalid(
+            format!("{base}.{key}"),
+            format!("must be a number, not {v}"),
+        )
+    })
+}
+
+fn parameter(base: &str, p: &Value) -> Result<Parameter, DocumentError> {
+    let Value::Object(p) = p else {
+        return Err(invalid(
+            base,
+            format!("a parameter must be a map, not {}", kind(p)),
+        ));
+    };
+    let kind_text = match p.get("Type") {
+        Some(Value::String(t)) => t.as_str(),
+        _ => {
+            return Err(invalid(
+                base,
+                "a parameter needs a `Type` (String, Number, ...)",
+            ))
+        }
+    };
+    let mut out = Parameter::new(ParameterType::from_name(kind_text));
+    for (key, v) in p {
+        match key.as_str() {
+            "Type" => {}
+            "Description" => out.description = Some(scalar_text(base, key, v)?),
+            "Default" => {
+                out.default = Some(match v {
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|i| scalar_text(base, key, i))
+                        .collect::<Result<Vec<_>, _>>()?
+                        .join(","),
+                    other => scalar_text(base, key, other)?,
+                })
+            }
+            "NoEcho" => {
+                out.no_echo = match v {
+                    Value::Bool(b) => *b,
+                    Value::String(s) => s.eq_ignore_ascii_case("true"),
+                    other => {
+                        return Err(invalid(
+                            format!("{base}.NoEcho"),
+                            format!("must be true or false, not {other}"),
+                        ))
+                    }
+                }
+            }
+            "AllowedValues" => {
+                let Value::Array(items) = v else {
+                    return Err(invalid(format!("{base}.AllowedValues"), "must be a list"));
+                };
+                out.allowed_values = items
+                    .iter()
+                    .map(|i| scalar_text(base, key, i))
+                    .collect::<Result<_, _>>()?;
+            }
+            "AllowedPattern" => out.allowed_pattern = Some(scalar_text(base, key, v)?),
+            "ConstraintDescription" => {
+                out.constraint_description = Some(scalar_text(base, key, v)?)
+            }
+            "MinLength" => out.min_length = Some(number(base, key, v)? as u32),
+            "MaxLength" => out.max_length = Some(number(base, key, v)? as u32),
+            "MinValue" => out.min_value = Some(number(base, key, v)?),
+            "MaxValue" => out.max_value = Some(number(base, key, v)?),
+            other => {
+                return Err(invalid(
+                    format!("{base}.{other}"),
+                    "unknown parameter attribute",
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// YAML to the JSON shape, short-form tags to the long form.
+fn from_yaml(v: serde_norway::Value, depth: usize) -> Result<Value, DocumentError> {
+    use serde_norway::Value as Y;
+    if depth > MAX_DEPTH {
+        return Err(DocumentError::Malformed(format!(
+            "the YAML nests deeper than {MAX_DEPTH} levels"
+        )));
+    }
+    Ok(match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => serde_json::to_value(&n).unwrap_or(Value::Null),
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|i| from_yaml(i, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        Y::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    _ => {
+                        return Err(DocumentError::Malformed(
+                            "a mapping key is not a string, number or boolean".into(),
+                        ));
+                    }
+                };
+                out.insert(key, from_yaml(v, depth + 1)?);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => from_tag(*t, depth + 1)?,
+    })
+}
+
+/// `!Ref X` -> `{"Ref": "X"}`, `!GetAtt A.B` -> `{"Fn::GetAtt": ["A", "B"]}`, `!Condition c`
+/// -> `{"Condition": c}`, any other `!Name v` -> `{"Fn::Name": v}`.
+fn from_tag(t: TaggedValue, depth: usize) -> Result<Value, DocumentError> {
+    let TaggedValue { tag, value } = t;
+    let name = tag_name(&tag);
+    let value = from_yaml(value, depth)?;
+    Ok(match name.as_str() {
+        "Ref" => json!({ "Ref": value }),
+        "Condition" => json!({ "Condition": value }),
+        "GetAtt" => match value {
+            Value::String(s) => match s.split_once('.') {
+                Some((res, attr)) => json!({ "Fn::GetAtt": [res, attr] }),
+                None => json!({ "Fn::GetAtt": [s] }),
+            },
+            other => json!({ "Fn::GetAtt": other }),
+        },
+        other => {
+            let mut m = Map::new();
+            m.insert(format!("Fn::{other}"), value);
+            Value::Object(m)
+        }
+    })
+}
+
+fn tag_name(tag: &Tag) -> String {
+    tag.to_string().trim_start_matches('!').to_owned()
+}
+
+/// Where a value of a template lives, for messages: `Resources.Q.Properties` + `Tags[0]`.
+pub fn location(base: &str, path: &PropertyPath) -> String {
+    if path.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}.{path}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_short_form_tags_become_long_form() {
+        let t = parse(
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      A: !Ref X\n      B: !GetAtt Db.Endpoint.Address\n      C: !Sub '${AWS::Region}-x'\n      D: !Join [',', [a, !ImportValue n]]\n      E: !If [C, 1, !Ref AWS::NoValue]\n",
+        )
+        .unwrap();
+        let p = serde_json::to_value(&t.resources["Q"].properties).unwrap();
+        assert_eq!(p["A"], json!({"Ref": "X"}));
+        assert_eq!(p["B"], json!({"Fn::GetAtt": ["Db", "Endpoint.Address"]}));
+        assert_eq!(p["C"], json!({"Fn::Sub": "${AWS::Region}-x"}));
+        assert_eq!(
+            p["D"],
+            json!({"Fn::Join": [",", ["a", {"Fn::ImportValue": "n"}]]})
+        );
+        assert_eq!(p["E"], json!({"Fn::If": ["C", 1, {"Ref": "AWS::NoValue"}]}));
+    }
+
+    #[test]
+    fn non_templates_are_rejected_with_a_reason() {
+        let cases = [
+            ("", "the file is empty"),
+            ("  \n", "the file is empty"),
+            ("{\"Resources\": ", "not valid JSON"),
+            ("a: [b", "not valid YAML"),
+            ("{\"name\": \"x\"}", "has no `Resources` section"),
+            (
+                "{\"Resources\": {}, \"Hooks\": {}}",
+                "`Hooks`: unknown top-level section",
+            ),
+            ("[1, 2]", "the document is not an object"),
+            ("Resources: 3", "`Resources` is not a map"),
+            ("{\"Resources\": {\"A\": {}}}", "resource `A` has no `Type`"),
+            (
+                "{\"Resources\": {\"A\": {\"Type\": 7}}}",
+                "`Resources.A.Type`: must be a resource type name",
+            ),
+            (
+                "{\"Resources\": {\"A\": {\"Type\": \"X\", \"Properties\": {\"P\": {\"Fn::GetAtt\": 42}}}}}",
+                "`Resources.A.Properties.P.Fn::GetAtt`",
+            ),
+            (
+                "{\"Resources\": {\"A\": {\"Type\": \"X\", \"Propertes\": {}}}}",
+                "unknown resource attribute",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+        assert!(parse("Resources:\n  A:\n    Type: X\n").is_ok());
+        assert!(parse("{\"Resources\": {}}").is_ok());
+    }
+
+    #[test]
+    fn transforms_and_for_each_are_unsupported() {
+        let sam = parse("Transform: AWS::Serverless-2016-10-31\nResources: {}\n").unwrap_err();
+        assert!(sam.is_unsupported(), "{sam}");
+        let each = parse(
+            "{\"Resources\": {\"Fn::ForEach::Q\": [\"X\", [\"a\"], {\"Q${X}\": {\"Type\": \"AWS::SQS::Queue\"}}]}}",
+        )
+        .unwrap_err();
+        assert!(each.is_unsupported(), "{each}");
+    }
+
+    #[test]
+    fn every_section_and_attribute_is_read() {
+        let text = r#"{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Description": "d",
+  "Metadata": {"AWS::CloudFormation::Interface": {}},
+  "Parameters": {"Size": {"Type": "Number", "Default": 3, "AllowedValues": [1, 3], "NoEcho": "true"}},
+  "Mappings": {"M": {"us-east-1": {"Ami": "ami-1"}}},
+  "Conditions": {"Big": {"Fn::Equals": [{"Ref": "Size"}, 3]}},
+  "Resources": {
+    "G": {"Type": "AWS::AutoScaling::AutoScalingGroup", "Condition": "Big", "DependsOn": "Q",
+          "Properties": {"MinSize": {"Ref": "Size"}},
+          "CreationPolicy": {"ResourceSignal": {"Count": {"Ref": "Size"}}},
+          "UpdatePolicy": {"AutoScalingRollingUpdate": {"MinInstancesInService": 1}},
+          "DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Retain",
+          "Metadata": {"stackforge:path": "s/G/Resource"}},
+    "Q": {"Type": "AWS::SQS::Queue"}
+  },
+  "Outputs": {"O": {"Value": {"Fn::GetAtt": ["Q", "Arn"]}, "Export": {"Name": "q-arn"}, "Condition": "Big"}}
+}"#;
+        let t = parse(text).unwrap();
+        assert_eq!(t.parameters["Size"].default.as_deref(), Some("3"));
+        assert_eq!(t.parameters["Size"].allowed_values, ["1", "3"]);
+        assert!(t.parameters["Size"].no_echo);
+        let g = &t.resources["G"];
+        assert_eq!(g.depends_on, ["Q"]);
+        assert_eq!(g.deletion_policy, Some(RemovalPolicy::Snapshot));
+        assert_eq!(g.construct_path().unwrap().as_str(), "s/G/Resource");
+        let used: Vec<String> = g.uses().iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(
+            used,
+            ["Properties.MinSize", "CreationPolicy.ResourceSignal.Count"]
+        );
+        assert_eq!(t.exports()[0].name, Some("q-arn"));
+        // Rendering gives back the same document.
+        let again = from_json(&t.to_json()).unwrap();
+        assert_eq!(again, t);
+    }
+}

@@ -1,0 +1,248 @@
+//! Synthesis: aspects and tags, cross-stack references (exports/imports and stack
+//! dependencies), validation, change safety against the committed state, deploy order and
+//! CloudFormation limits. No I/O.
+//!
+//! - [`draft`](self): a stack's declarations copied, tagged, aspects run;
+//! - `resolve`: references checked, cross-stack ones turned into exports and imports;
+//! - `safety`: renames and moves by construct lineage (refused, or declared and recorded),
+//!   exports kept for committed importers, export values that would change while imported;
+//! - `order`: deploy order, or the cycle preventing one;
+//! - `finish`: validation, rendering, limits.
+
+mod draft;
+mod finish;
+mod order;
+mod resolve;
+mod safety;
+
+use indexmap::IndexMap;
+
+use crate::app::App;
+use crate::assembly::{Assembly, EnvironmentAssembly, StackArtifact};
+use crate::change::refactor::RecordedRefactor;
+use crate::committed::{CommittedState, SafetyReport};
+use crate::error::{Error, Result, Warning};
+use crate::expr::{Expr, StackKey};
+use crate::stack::Stack;
+use crate::template::{Output, ResourceDef};
+
+pub use crate::template::SUPPRESSIONS_METADATA_KEY;
+pub use finish::limits;
+
+/// An export requested by a consumer stack.
+struct ExportRequest {
+    output_id: String,
+    export_name: String,
+    value: Expr,
+}
+
+/// Why one stack depends on another: the first reference found, for cycle messages.
+type Edges = IndexMap<StackKey, String>;
+
+/// A stack on its way to a template.
+struct Draft<'s> {
+    stack: &'s Stack,
+    resources: IndexMap<String, ResourceDef>,
+    outputs: IndexMap<String, Output>,
+    conditions: IndexMap<String, Expr>,
+    deps: Edges,
+    kept: Vec<crate::layout::KeptExport>,
+}
+
+impl App {
+    /// Synthesizes every environment: runs aspects and tagging, turns cross-stack references
+    /// into exports and imports, validates, orders stacks for deployment and renders the
+    /// templates. Reports every error it finds, not only the first. A first synth: nothing is
+    /// compared with committed state (see [`App::synth_with`]).
+    pub fn synth(&self) -> Result<Assembly> {
+        self.synth_with(&CommittedState::none())
+    }
+
+    /// [`App::synth`] against the committed state: exports that committed templates of other
+    /// stacks still import are kept, and logical-ID changes of committed construct paths are
+    /// reported in [`Assembly::safety`] (the CLI refuses them with [`SafetyReport::refusal`]).
+    pub fn synth_with(&self, committed: &CommittedState) -> Result<Assembly> {
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let mut environments = Vec::new();
+        let mut safety = SafetyReport::default();
+        for env in self.environments() {
+            let stacks: Vec<&Stack> = self
+                .stacks
+                .iter()
+                .filter(|s| s.environment().name() == env.name())
+                .collect();
+            if let Some(other) = stacks.iter().find(|s| s.environment() != env) {
+                errors.push(Error::invalid_props(
+                    other.stack_name(),
+                    "environment",
+                    format!("stacks of environment `{}` disagree on its account, region or availability zones", env.name()),
+                    "create the Environment once and pass the same value to every stack",
+                ));
+                continue;
+            }
+            let mut ctx = EnvContext {
+                committed,
+                warnings: &mut warnings,
+                safety: &mut safety,
+            };
+            match self.synth_environment(&stacks, &mut ctx) {
+                Ok((stacks, refactors)) => environments.push(EnvironmentAssembly {
+                    environment: env.clone(),
+                    stacks,
+                    refactors,
+                }),
+                Err(e) => errors.extend(e.errors().into_iter().cloned()),
+            }
+        }
+        match Error::from_many(errors) {
+            Some(e) => Err(e),
+            None => Ok(Assembly {
+                app: self.name().to_owned(),
+                environments,
+                warnings,
+                safety,
+            }),
+        }
+    }
+
+    fn synth_environment(
+        &self,
+        stacks: &[&Stack],
+        ctx: &mut EnvContext<'_>,
+    ) -> Result<(Vec<StackArtifact>, Vec<RecordedRefactor>)> {
+        let mut errors = Vec::new();
+        crate::type_checks::check_environment(self, stacks, &mut errors, ctx.warnings);
+        let mut drafts: Vec<Draft<'_>> =
+            stacks.iter().map(|s| self.draft(s, &mut errors)).collect();
+
+        // Resolve references stack by stack; exports are collected per producer first
+        // because the producer's draft cannot be borrowed while the consumer's is.
+        let mut exports: IndexMap<StackKey, IndexMap<String, ExportRequest>> = IndexMap::new();
+        for draft in &mut drafts {
+            let mut resolver = resolve::Resolver {
+                app: self,
+                stack: draft.stack,
+                exports: &mut exports,
+                deps: &mut draft.deps,
+                errors: &mut errors,
+            };
+            for (id, res) in draft.resources.iter_mut() {
+                let consumer = res.path().unwrap_or(id).to_owned();
+                for value in res.properties.values_mut() {
+                    resolver.resolve(value, &consumer);
+                }
+            }
+            for (name, out) in draft.outputs.iter_mut() {
+                let consumer = format!("{}/Outputs/{name}", draft.stack.name());
+                resolver.resolve(&mut out.value, &consumer);
+                if let Some(e) = out.export_name.as_mut() {
+                    resolver.resolve(e, &consumer);
+                }
+            }
+            for (name, cond) in draft.conditions.iter_mut() {
+                let consumer = format!("{}/Conditions/{name}", draft.stack.name());
+                resolver.resolve(cond, &consumer);
+            }
+        }
+        for draft in &mut drafts {
+            if let Some(requests) = exports.swap_remove(draft.stack.key()) {
+                let mut requests: Vec<ExportRequest> = requests.into_values().collect();
+                // Sorted so that adding a consumer never reorders existing exports.
+                requests.sort_by(|a, b| a.output_id.cmp(&b.output_id));
+                for r in requests {
+                    if draft.outputs.contains_key(&r.output_id) {
+                        errors.push(Error::InvalidTemplateName {
+                            stack: draft.stack.stack_name().to_owned(),
+                            section: "Outputs",
+                            name: r.output_id,
+                            problem: "the name is reserved for a cross-stack export".into(),
+                            fix: "rename your output".into(),
+                        });
+                        continue;
+                    }
+                    draft.outputs.insert(
+                        r.output_id,
+                        Output::new(r.value).export(Expr::String(r.export_name)),
+                    );
+                }
+            }
+        }
+        check_duplicate_exports(
+            stacks.first().map_or("", |s| s.key().env()),
+            &drafts,
+            &mut errors,
+        );
+
+        let mut refactors = Vec::new();
+        if let Some(env) = stacks.first().map(|s| s.key().env()) {
+            if let Some(committed) = ctx.committed.env(env) {
+                refactors = safety::check(
+                    env,
+                    &mut drafts,
+                    committed,
+                    ctx.committed.drops_kept_exports(),
+                    &self.declared_refactors(),
+                    ctx.safety,
+                );
+            }
+        }
+
+        let order = match order::deploy_order(&drafts) {
+            Ok(order) => order,
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        };
+        if let Some(e) = Error::from_many(errors) {
+            return Err(e);
+        }
+
+        let mut artifacts = Vec::with_capacity(drafts.len());
+        let mut errors = Vec::new();
+        let mut drafts: Vec<Option<Draft<'_>>> = drafts.into_iter().map(Some).collect();
+        for i in order {
+            let Some(draft) = drafts[i].take() else {
+                continue;
+            };
+            match self.finish(draft, stacks, ctx.warnings) {
+                Ok(a) => artifacts.push(a),
+                Err(e) => errors.push(e),
+            }
+        }
+        match Error::from_many(errors) {
+            Some(e) => Err(e),
+            None => Ok((artifacts, refactors)),
+        }
+    }
+}
+
+/// What synthesizing one environment reads and reports besides its stacks.
+struct EnvContext<'a> {
+    committed: &'a CommittedState,
+    warnings: &'a mut Vec<Warning>,
+    safety: &'a mut SafetyReport,
+}
+
+fn check_duplicate_exports(env: &str, drafts: &[Draft<'_>], errors: &mut Vec<Error>) {
+    let mut seen: IndexMap<String, String> = IndexMap::new();
+    for d in drafts {
+        for (name, out) in &d.outputs {
+            let Some(Expr::String(export)) = &out.export_name else {
+                continue;
+            };
+            let here = format!("{}/Outputs/{name}", d.stack.name());
+            if let Some(first) = seen.get(export) {
+                errors.push(Error::DuplicateExport {
+                    env: env.to_owned(),
+                    name: export.clone(),
+                    first: first.clone(),
+                    second: here,
+                });
+            } else {
+                seen.insert(export.clone(), here);
+            }
+        }
+    }
+}
