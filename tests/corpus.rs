@@ -83,10 +83,7 @@ fn check_finds_no_schema_error_in_templates_cfn_lint_accepts() {
     assert_eq!(reported, expected, "{errors:#?}");
     for e in errors {
         let problem = e["problem"].as_str().unwrap();
-        assert!(
-            problem.contains("not supported"),
-            "{problem}"
-        );
+        assert!(problem.contains("not supported"), "{problem}");
     }
 }
 
