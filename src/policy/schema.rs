@@ -170,25 +170,18 @@ mod tests {
                     {"Fn::GetAtt": ["Queue", "Ur1"]},
                     {"Fn::GetAtt": "Queue.Nope"},
                     {"Fn::GetAtt": ["Seeder", "Anything.At.All"]},
-                    {"Fn::GetAtt": ["Queue", {"Ref": "AttributeName"}]},
                     {"Fn::Sub": "${Queue.QueueUrl} ${Queue.Url2} ${AWS::Region}"},
                     {"Fn::Sub": ["${Queue.Own}", {"Queue.Own": "x"}]}
                 ]]}}}
         }}));
         let found: Vec<String> = findings(&t).into_iter().map(|f| f.message).collect();
         assert_eq!(found.len(), 3, "{found:#?}");
-        assert!(found[0].starts_with("Fn::GetAtt `Queue.Url2`: AWS::SQS::Queue has no attribute `Url2`; its attributes are `Arn`,"), "{}", found[0]);
-        assert!(
-            found
-                .iter()
-                .any(|f| f.starts_with("Fn::GetAtt `Queue.Ur1`")),
-            "{found:?}"
-        );
-        assert!(
-            found
-                .iter()
-                .any(|f| f.starts_with("Fn::GetAtt `Queue.Nope`")),
-            "{found:?}"
-        );
+        // In document order, each with the property path of the use.
+        for (found, attribute) in found.iter().zip(["Ur1", "Nope", "Url2"]) {
+            let want = format!(
+                "Properties.Value: Fn::GetAtt `Queue.{attribute}`: AWS::SQS::Queue has no attribute `{attribute}`; its attributes are `Arn`,"
+            );
+            assert!(found.starts_with(&want), "{found}");
+        }
     }
 }
