@@ -51,6 +51,9 @@ pub struct StackArtifact {
     pub tags: IndexMap<String, String>,
     /// Construct paths whose logical ID may change, with the reason given.
     pub accepted_replacements: IndexMap<ConstructPath, String>,
+    /// The constructs the app declared in this stack, by path, with their kind (`Vpc`,
+    /// `RdsEncrypted`), in declaration order: a construct comes before those nested in it.
+    pub constructs: IndexMap<ConstructPath, String>,
     body: String,
     template: Template,
     kept_exports: Vec<KeptExport>,
@@ -71,6 +74,7 @@ impl StackArtifact {
             dependencies: Vec::new(),
             tags: IndexMap::new(),
             accepted_replacements: IndexMap::new(),
+            constructs: IndexMap::new(),
             body,
             template,
             kept_exports,
@@ -126,8 +130,8 @@ pub fn render_body(template: &Template) -> String {
 
 impl EnvironmentAssembly {
     /// The manifest (`manifest.json`): stacks in deploy order with template file,
-    /// dependencies, parameters, tags, every resource's construct path, exports and kept
-    /// exports.
+    /// dependencies, parameters, tags, every resource's construct path, exports, kept
+    /// exports and the constructs with their kind.
     pub fn manifest(&self, app: &str, format: OutputFormat) -> Manifest {
         let stacks = self
             .stacks
@@ -173,6 +177,7 @@ impl EnvironmentAssembly {
                         .filter_map(|e| Some((e.name?.to_owned(), e.output.to_owned())))
                         .collect(),
                     kept_exports: s.kept_exports.clone(),
+                    constructs: s.constructs.clone(),
                 }
             })
             .collect();

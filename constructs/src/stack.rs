@@ -127,6 +127,8 @@ pub struct Stack {
     pub(crate) suppressions: Vec<Suppression>,
     pub(crate) accepted_replacements: IndexMap<ConstructPath, String>,
     pub(crate) custom_rules: Vec<RuleId>,
+    /// The constructs declared with [`Scope::construct`], by path, with their kind.
+    pub(crate) constructs: IndexMap<ConstructPath, String>,
     nodes: HashSet<ConstructPath>,
     renames: IndexMap<String, (String, bool)>,
     overrides: IndexMap<String, (String, bool)>,
@@ -172,6 +174,7 @@ impl Stack {
             suppressions: Vec::new(),
             accepted_replacements: IndexMap::new(),
             custom_rules: app.custom_rules.clone(),
+            constructs: IndexMap::new(),
             nodes: HashSet::new(),
             renames: IndexMap::new(),
             overrides: IndexMap::new(),
@@ -202,6 +205,12 @@ impl Stack {
     /// The environment this stack deploys to.
     pub fn environment(&self) -> &Environment {
         &self.env
+    }
+
+    /// The constructs declared so far (with [`Scope::construct`] or
+    /// [`Scope::record_construct`]), by path, with their kind, in declaration order.
+    pub fn constructs(&self) -> &IndexMap<ConstructPath, String> {
+        &self.constructs
     }
 
     /// Declares a parameter and returns its `Ref`.

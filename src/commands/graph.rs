@@ -32,7 +32,7 @@ pub struct GraphCommand {
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
     /// Detail level.
-    #[arg(long, value_enum, default_value_t = Level::Resources)]
+    #[arg(long, value_enum, default_value_t = Level::Constructs)]
     pub level: Level,
 }
 

@@ -1,0 +1,1 @@
+//! Overlay of a diff.
