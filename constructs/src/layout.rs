@@ -11,6 +11,7 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::change::refactor::RecordedRefactor;
 use crate::path::ConstructPath;
 
 /// The manifest file of each environment folder.
@@ -102,6 +103,10 @@ pub struct Manifest {
     pub region: Option<String>,
     /// The stacks in deploy order.
     pub stacks: Vec<ManifestStack>,
+    /// Declared renames and moves with their resource mappings, for `deploy` to carry out
+    /// with stack refactoring (kept while the app declares them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refactors: Vec<RecordedRefactor>,
 }
 
 /// One stack of a [`Manifest`].

@@ -18,6 +18,7 @@ pub mod app;
 pub mod aspect;
 pub mod assembly;
 pub mod aws;
+pub mod change;
 pub mod committed;
 pub mod document;
 pub mod error;

@@ -1,5 +1,6 @@
 //! Shared by the CLI integration tests: runs the CLI in-process on a test app.
 
+pub mod fake_aws;
 use std::path::Path;
 
 use stackforge::{AppFactory, Io};
