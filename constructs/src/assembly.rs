@@ -57,6 +57,7 @@ pub struct StackArtifact {
     pub accepted_replacements: IndexMap<ConstructPath, String>,
     /// The constructs the app declared in this stack, by path, with their kind (`Vpc`,
     /// `RdsEncrypted`), in declaration order: a construct comes before those nested in it.
+    /// Kept in memory for `graph` only: neither the template nor the manifest carries it.
     pub constructs: IndexMap<ConstructPath, String>,
     body: String,
     template: Template,
@@ -134,8 +135,8 @@ pub fn render_body(template: &Template) -> String {
 
 impl EnvironmentAssembly {
     /// The manifest (`manifest.json`): stacks in deploy order with template file,
-    /// dependencies, parameters, tags, every resource's construct path, exports, kept
-    /// exports and the constructs with their kind.
+    /// dependencies, parameters, tags, every resource's construct path, exports and kept
+    /// exports.
     pub fn manifest(&self, app: &str, format: OutputFormat) -> Manifest {
         let stacks = self
             .stacks
@@ -181,7 +182,6 @@ impl EnvironmentAssembly {
                         .filter_map(|e| Some((e.name?.to_owned(), e.output.to_owned())))
                         .collect(),
                     kept_exports: s.kept_exports.clone(),
-                    constructs: s.constructs.clone(),
                 }
             })
             .collect();

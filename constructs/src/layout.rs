@@ -5,8 +5,7 @@
 //!
 //! The manifest is also state: it records every resource's construct path and logical ID,
 //! every export with the output that declares it, and the exports kept for importers, so the
-//! next synth reads them back as structured data (see [`crate::committed`]); and the
-//! constructs with their kind, so a committed folder can be drawn construct by construct.
+//! next synth reads them back as structured data (see [`crate::committed`]).
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -138,11 +137,6 @@ pub struct ManifestStack {
     /// Exports kept only because other stacks' committed templates imported them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kept_exports: Vec<KeptExport>,
-    /// The constructs the app declared, by construct path, with their kind (`Vpc`,
-    /// `RdsEncrypted`), a construct before those nested in it: what `graph` draws as one
-    /// node per construct, for committed folders too.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub constructs: IndexMap<ConstructPath, String>,
 }
 
 /// A parameter as the manifest lists it.
