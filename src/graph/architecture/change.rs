@@ -78,7 +78,8 @@ pub fn overlay(a: &mut Architecture, diffs: &[StackDiff], compared: &str) {
                     res.changes = changes;
                     res.notes.push(head);
                 }
-                None if r.moved_to.is_some() => {}
+                // A rule or grant drawn as a link: the link's sources name it.
+                None if r.moved_to.is_some() || r.action != Action::Remove => {}
                 None => {
                     let n = node_for_removed(a, si, r.path.as_deref(), &r.type_name);
                     a.nodes[n].resources.push(ResourceInfo {

@@ -90,7 +90,7 @@
     if (s.change && s.change.status === "removed") r.setAttribute("style", "stroke:#718096;stroke-dasharray:6 4");
     el("text", { x: b.x + 10, y: b.y + 18, class: "name" }, g).textContent = (b.si + 1) + ". " + s.name;
     let sub = s.stack_name;
-    if (s.change && s.change.status !== "unchanged") sub += " (" + s.change.status + ": " + s.change.summary + ")";
+    if (s.change && s.change.status !== "unchanged") sub += " (stack " + s.change.status + ")";
     el("text", { x: b.x + 10, y: b.y + 34 }, g).textContent = sub;
     stackEls[b.si] = g;
   });
