@@ -7,10 +7,6 @@ use crate::graph::{Cluster, ClusterKind, Edge, EdgeKind, Graph, Ids, Node, NodeK
 
 /// Longest edge-label line before the parts wrap onto the next line.
 const LABEL_WIDTH: usize = 26;
-/// Most nodes in one row of the DOT picture: a stack with more takes several rows, so the
-/// picture stays narrow enough to read at README width.
-const ROW_WIDTH: usize = 2;
-const STACKS_PER_BAND: usize = 1;
 
 /// The edge kind drawing links of `kind`.
 pub(crate) fn edge_kind(kind: LinkKind) -> EdgeKind {
@@ -22,8 +18,8 @@ pub(crate) fn edge_kind(kind: LinkKind) -> EdgeKind {
     }
 }
 
-/// Draws `a` as a graph: stacks top to bottom in the order the layout finds best, each a
-/// cluster labelled with its deploy order.
+/// Draws `a` as a graph: stacks where the layout finds best, each a cluster labelled with
+/// its deploy order.
 pub fn to_graph(a: &Architecture) -> Graph {
     let mut ids = Ids::default();
     let node = |i: usize| {
@@ -89,60 +85,10 @@ pub fn to_graph(a: &Architecture) -> Graph {
         nodes: externals,
         edges,
         legend: true,
-        rows: rows(a),
+        // Graphviz ranks by the links (traffic flows downwards from the internet), which
+        // keeps edges short; fixed rows by deploy order made long crossing edges.
+        rows: Vec::new(),
     }
-}
-
-/// The rows of the picture. Stacks sit in bands by dependency depth (a stack one band
-/// below the deepest stack it depends on; stacks of one band side by side), each stack at
-/// most [`ROW_WIDTH`] nodes a row. Each external joins the row of the first node it is
-/// linked with (on the left when it sends, on the right when it receives), so that traffic
-/// from the internet enters beside the construct receiving it.
-fn rows(a: &Architecture) -> Vec<Vec<String>> {
-    let depth: Vec<usize> = (0..a.stacks.len()).map(|i| i / STACKS_PER_BAND).collect();
-    let chunks: Vec<Vec<Vec<usize>>> = (0..a.stacks.len())
-        .map(|si| {
-            let nodes: Vec<usize> = (0..a.nodes.len())
-                .filter(|&i| a.nodes[i].stack == Some(si))
-                .collect();
-            nodes.chunks(ROW_WIDTH).map(<[usize]>::to_vec).collect()
-        })
-        .collect();
-    let mut rows: Vec<Vec<usize>> = Vec::new();
-    for d in 0..=depth.iter().copied().max().unwrap_or(0) {
-        let band: Vec<usize> = (0..a.stacks.len()).filter(|&si| depth[si] == d).collect();
-        let height = band.iter().map(|&si| chunks[si].len()).max().unwrap_or(0);
-        for r in 0..height {
-            rows.push(
-                band.iter()
-                    .filter_map(|&si| chunks[si].get(r))
-                    .flatten()
-                    .copied()
-                    .collect(),
-            );
-        }
-    }
-    for e in (0..a.nodes.len()).filter(|&i| a.nodes[i].stack.is_none()) {
-        let peer = a.links.iter().find_map(|l| {
-            if l.from == e {
-                Some(l.to)
-            } else if l.to == e {
-                Some(l.from)
-            } else {
-                None
-            }
-        });
-        let sends = a.links.iter().any(|l| l.from == e);
-        match peer.and_then(|p| rows.iter().position(|r| r.contains(&p))) {
-            Some(row) if sends => rows[row].insert(0, e),
-            Some(row) => rows[row].push(e),
-            None => rows.push(vec![e]),
-        }
-    }
-    rows.into_iter()
-        .filter(|r| !r.is_empty())
-        .map(|r| r.into_iter().map(|i| a.nodes[i].id.clone()).collect())
-        .collect()
 }
 
 /// `parts` joined by `, ` into lines of at most `width` characters (a longer part stays
