@@ -146,17 +146,21 @@ fn edge_labels(graph: &Graph, from: &str, to: &str, kind: EdgeKind) -> Vec<Strin
 
 #[test]
 fn dot_snapshot() {
-    insta::assert_snapshot!(
-        "dot",
-        graph_out(&["--env", "prod", "--level", "resources"])
-    );
+    insta::assert_snapshot!("dot", graph_out(&["--env", "prod", "--level", "resources"]));
 }
 
 #[test]
 fn mermaid_snapshot() {
     insta::assert_snapshot!(
         "mermaid",
-        graph_out(&["--env", "prod", "--format", "mermaid", "--level", "resources"])
+        graph_out(&[
+            "--env",
+            "prod",
+            "--format",
+            "mermaid",
+            "--level",
+            "resources"
+        ])
     );
 }
 
@@ -262,7 +266,14 @@ fn repeated_subnets_collapse_and_their_edges_are_deduplicated() {
 
 #[test]
 fn stack_selection_keeps_the_connected_nodes_of_other_stacks() {
-    let dot = graph_out(&["--env", "prod", "--stack", "service", "--level", "resources"]);
+    let dot = graph_out(&[
+        "--env",
+        "prod",
+        "--stack",
+        "service",
+        "--level",
+        "resources",
+    ]);
     assert!(
         dot.contains(r#"label="1. network (not selected)\nshop-prod-network""#),
         "{dot}"

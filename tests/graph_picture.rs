@@ -9,8 +9,8 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -36,7 +36,9 @@ fn prod_model() -> Architecture {
 
 /// The model embedded in an HTML page.
 fn page_model(html: &str) -> serde_json::Value {
-    let start = html.find(r#"<script type="application/json" id="model">"#).unwrap();
+    let start = html
+        .find(r#"<script type="application/json" id="model">"#)
+        .unwrap();
     let rest = &html[start..];
     let body = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
     serde_json::from_str(body).unwrap()
@@ -87,10 +89,11 @@ fn one_node_per_construct_the_app_wrote_grouped_by_stack() {
                 .iter()
                 .filter(|n| n.stack == Some(si) && n.resources.iter().any(|r| &r.logical_id == id))
                 .count();
-            let drawn = m
-                .links
-                .iter()
-                .any(|l| l.sources.iter().any(|src| src.stack == si && &src.logical_id == id));
+            let drawn = m.links.iter().any(|l| {
+                l.sources
+                    .iter()
+                    .any(|src| src.stack == si && &src.logical_id == id)
+            });
             assert!(
                 holders == 1 || (holders == 0 && drawn),
                 "{}/{id} is in {holders} nodes (drawn as a link: {drawn})",
@@ -109,23 +112,59 @@ fn links_explain_traffic_data_access_and_alerting() {
             .to_vec()
     };
     let cases: [(&str, &str, LinkKind, &[&str]); 6] = [
-        ("Internet", "service/Api", LinkKind::Traffic, &["tcp/443", "tcp/80", "through WAF"]),
-        ("service/Api", "data/Database", LinkKind::Traffic, &["tcp/5432"]),
-        ("service/Api", "data/ApiKeys", LinkKind::DataAccess, &["reads secret", "decrypts"]),
-        ("audit/Backup", "data/Database", LinkKind::DataAccess, &["backs up"]),
-        ("data/Database", "monitoring/Alarms", LinkKind::Alerting, &["3 alarms"]),
-        ("monitoring/Alarms", "AlertEmail", LinkKind::Alerting, &["email"]),
+        (
+            "Internet",
+            "service/Api",
+            LinkKind::Traffic,
+            &["tcp/443", "tcp/80", "through WAF"],
+        ),
+        (
+            "service/Api",
+            "data/Database",
+            LinkKind::Traffic,
+            &["tcp/5432"],
+        ),
+        (
+            "service/Api",
+            "data/ApiKeys",
+            LinkKind::DataAccess,
+            &["reads secret", "decrypts"],
+        ),
+        (
+            "audit/Backup",
+            "data/Database",
+            LinkKind::DataAccess,
+            &["backs up"],
+        ),
+        (
+            "data/Database",
+            "monitoring/Alarms",
+            LinkKind::Alerting,
+            &["3 alarms"],
+        ),
+        (
+            "monitoring/Alarms",
+            "AlertEmail",
+            LinkKind::Alerting,
+            &["email"],
+        ),
     ];
     for (from, to, kind, want) in cases {
         assert_eq!(labels(from, to, kind), want, "{from} -> {to}");
     }
     // Stack dependencies are the grouping, not edges: no link is a bare import.
-    assert!(m.links.iter().all(|l| !l.labels.is_empty() || l.kind == LinkKind::Uses));
+    assert!(m
+        .links
+        .iter()
+        .all(|l| !l.labels.is_empty() || l.kind == LinkKind::Uses));
 }
 
 #[test]
 fn construct_level_is_the_default() {
-    assert_eq!(graph(&["--env", "prod"]), graph(&["--env", "prod", "--level", "constructs"]));
+    assert_eq!(
+        graph(&["--env", "prod"]),
+        graph(&["--env", "prod", "--level", "constructs"])
+    );
 }
 
 #[test]
@@ -147,7 +186,8 @@ fn html_page_is_self_contained_and_deterministic() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|r| r["type"] == "AWS::ECS::Service" && r["logical_id"].as_str().unwrap().starts_with("Api")));
+        .any(|r| r["type"] == "AWS::ECS::Service"
+            && r["logical_id"].as_str().unwrap().starts_with("Api")));
     assert!(model["compared"].is_null());
 }
 
@@ -176,7 +216,10 @@ fn folder_replacing_the_database() -> tempfile::TempDir {
         let mut text = std::fs::read_to_string(&f).unwrap();
         if f.file_name().unwrap() == "data.template.json" {
             assert!(text.contains(r#""MasterUsername": "app_admin""#));
-            text = text.replace(r#""MasterUsername": "app_admin""#, r#""MasterUsername": "old_admin""#);
+            text = text.replace(
+                r#""MasterUsername": "app_admin""#,
+                r#""MasterUsername": "old_admin""#,
+            );
         }
         std::fs::write(env.join(f.file_name().unwrap()), text).unwrap();
     }
@@ -187,7 +230,15 @@ fn folder_replacing_the_database() -> tempfile::TempDir {
 fn diff_marks_the_replaced_database_and_what_it_affects() {
     let folder = folder_replacing_the_database();
     let dir = folder.path().to_str().unwrap();
-    let html = graph(&["--env", "prod", "--format", "html", "--diff", "--against", dir]);
+    let html = graph(&[
+        "--env",
+        "prod",
+        "--format",
+        "html",
+        "--diff",
+        "--against",
+        dir,
+    ]);
     let model = page_model(&html);
     assert_eq!(model["compared"], dir);
     let db = page_node(&model, "data/Database");
@@ -200,7 +251,10 @@ fn diff_marks_the_replaced_database_and_what_it_affects() {
         .unwrap();
     assert_eq!(instance["status"], "replaced");
     let facts = instance["changes"].to_string();
-    assert!(facts.contains("MasterUsername") && facts.contains("old_admin"), "{facts}");
+    assert!(
+        facts.contains("MasterUsername") && facts.contains("old_admin"),
+        "{facts}"
+    );
     // The blast radius, as `diff` says it: the task definition holds the endpoint in a
     // create-only property (replaced too); the alarms watch the instance (affected).
     let api = page_node(&model, "service/Api");
@@ -211,13 +265,26 @@ fn diff_marks_the_replaced_database_and_what_it_affects() {
         .iter()
         .find(|r| r["type"] == "AWS::ECS::TaskDefinition")
         .unwrap();
-    assert!(task["notes"].to_string().contains("because it uses data/Database"), "{task}");
+    assert!(
+        task["notes"]
+            .to_string()
+            .contains("because it uses data/Database"),
+        "{task}"
+    );
     assert_eq!(page_node(&model, "monitoring/Alarms")["status"], "affected");
     // Unchanged constructs stay uncoloured.
     assert!(page_node(&model, "network/Vpc")["status"].is_null());
-    let data = model["stacks"].as_array().unwrap().iter().find(|s| s["name"] == "data").unwrap();
+    let data = model["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "data")
+        .unwrap();
     assert_eq!(data["change"]["status"], "changed");
-    assert!(data["change"]["summary"].as_str().unwrap().contains("1 to replace"));
+    assert!(data["change"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("1 to replace"));
 
     // DOT carries the same colours and a legend entry.
     let dot = graph(&["--env", "prod", "--diff", "--against", dir]);
@@ -247,14 +314,16 @@ fn snapshots_with_a_replaced_database() {
 
 /// The Chromium binary, if installed.
 fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser"].into_iter().find_map(|name| {
-        let ok = Command::new(name)
-            .arg("--version")
-            .stderr(Stdio::null())
-            .output()
-            .is_ok_and(|o| o.status.success());
-        ok.then(|| PathBuf::from(name))
-    })
+    ["chromium", "chromium-browser"]
+        .into_iter()
+        .find_map(|name| {
+            let ok = Command::new(name)
+                .arg("--version")
+                .stderr(Stdio::null())
+                .output()
+                .is_ok_and(|o| o.status.success());
+            ok.then(|| PathBuf::from(name))
+        })
 }
 
 /// Runs headless Chromium on `url` with `args`, stopped (by its process group) after two
@@ -263,7 +332,12 @@ fn headless(browser: &Path, profile: &Path, url: &str, args: &[&str]) -> String 
     // Standard output goes to a file: a dumped DOM is larger than a pipe's buffer.
     let out_file = profile.with_extension("out");
     let mut child = Command::new(browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--window-size=1400,900")
         .args(args)
@@ -301,7 +375,10 @@ fn dom_nodes(dom: &str) -> Vec<&str> {
 fn the_page_in_a_real_browser() {
     let Some(browser) = chromium() else {
         let required = std::env::var("STACKFORGE_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
-        assert!(!required, "Chromium is not installed (apt-get install -y chromium)");
+        assert!(
+            !required,
+            "Chromium is not installed (apt-get install -y chromium)"
+        );
         eprintln!("skipped: Chromium is not installed (apt-get install -y chromium)");
         return;
     };
@@ -313,20 +390,44 @@ fn the_page_in_a_real_browser() {
 
     // The DOM after the scripts ran: one drawn node per construct and external, and the
     // search given in the URL found the database.
-    let dom = headless(&browser, &profile, &format!("{url}#search=rdsencrypted"), &["--dump-dom"]);
-    assert!(dom.contains(r#"data-ready="true""#), "the page script did not finish");
+    let dom = headless(
+        &browser,
+        &profile,
+        &format!("{url}#search=rdsencrypted"),
+        &["--dump-dom"],
+    );
+    assert!(
+        dom.contains(r#"data-ready="true""#),
+        "the page script did not finish"
+    );
     let nodes = dom_nodes(&dom);
     assert_eq!(nodes.len(), prod_model().nodes.len());
-    for path in ["network/Vpc", "data/Database", "service/Api", "audit/Backup"] {
-        assert!(dom.contains(&format!(r#"data-path="{path}""#)), "no node {path}");
+    for path in [
+        "network/Vpc",
+        "data/Database",
+        "service/Api",
+        "audit/Backup",
+    ] {
+        assert!(
+            dom.contains(&format!(r#"data-path="{path}""#)),
+            "no node {path}"
+        );
     }
-    let matched: Vec<&&str> = nodes.iter().filter(|n| n.starts_with("construct match")).collect();
+    let matched: Vec<&&str> = nodes
+        .iter()
+        .filter(|n| n.starts_with("construct match"))
+        .collect();
     assert_eq!(matched.len(), 1, "{matched:?}");
     assert!(matched[0].contains(r#"data-path="data/Database""#));
     assert!(dom.contains("1 found"));
 
     // The side panel of a node opened from the URL lists its resources with logical IDs.
-    let dom = headless(&browser, &profile, &format!("{url}#node=data/Database"), &["--dump-dom"]);
+    let dom = headless(
+        &browser,
+        &profile,
+        &format!("{url}#node=data/Database"),
+        &["--dump-dom"],
+    );
     assert!(dom.contains(r#"data-node="data/Database""#));
     assert!(dom.contains("AWS::RDS::DBInstance"));
 
@@ -336,10 +437,23 @@ fn the_page_in_a_real_browser() {
     let dir = folder.path().to_str().unwrap();
     std::fs::write(
         &diff_page,
-        graph(&["--env", "prod", "--format", "html", "--diff", "--against", dir]),
+        graph(&[
+            "--env",
+            "prod",
+            "--format",
+            "html",
+            "--diff",
+            "--against",
+            dir,
+        ]),
     )
     .unwrap();
-    let dom = headless(&browser, &profile, &format!("file://{}", diff_page.display()), &["--dump-dom"]);
+    let dom = headless(
+        &browser,
+        &profile,
+        &format!("file://{}", diff_page.display()),
+        &["--dump-dom"],
+    );
     let db = dom_nodes(&dom)
         .into_iter()
         .find(|n| n.contains(r#"data-path="data/Database""#))
@@ -350,7 +464,10 @@ fn the_page_in_a_real_browser() {
     // Screenshots under target/: a page that drew nothing compresses to a few kilobytes.
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("graph-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
-    for (name, page) in [("migration-api.png", &page), ("migration-api-diff.png", &diff_page)] {
+    for (name, page) in [
+        ("migration-api.png", &page),
+        ("migration-api-diff.png", &diff_page),
+    ] {
         let shot = shots.join(name);
         let _ = std::fs::remove_file(&shot);
         headless(

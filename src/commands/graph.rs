@@ -145,8 +145,7 @@ impl GraphCommand {
                 GraphFormat::Html => to_html(&model),
                 format => {
                     let names: Vec<&str> = model.stacks.iter().map(|s| s.name.as_str()).collect();
-                    let graph =
-                        select_stacks(architecture::to_graph(&model), &names, &self.stacks);
+                    let graph = select_stacks(architecture::to_graph(&model), &names, &self.stacks);
                     if format == GraphFormat::Dot {
                         to_dot(&graph)
                     } else {

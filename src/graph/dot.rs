@@ -2,9 +2,7 @@
 
 use std::fmt::Write;
 
-use super::style::{
-    edge_color, edge_meaning, status_colors, CONSTRUCT_EDGE_KINDS, STATUSES,
-};
+use super::style::{edge_color, edge_meaning, status_colors, CONSTRUCT_EDGE_KINDS, STATUSES};
 use super::{ChangeStatus, Cluster, ClusterKind, Edge, EdgeKind, Graph, Node, NodeKind};
 
 /// Renders `graph` as a DOT digraph. Identifiers are `[A-Za-z0-9_]` starting with a letter

@@ -3,9 +3,7 @@
 
 use std::fmt::Write;
 
-use super::style::{
-    edge_color, edge_meaning, status_colors, CONSTRUCT_EDGE_KINDS, STATUSES,
-};
+use super::style::{edge_color, edge_meaning, status_colors, CONSTRUCT_EDGE_KINDS, STATUSES};
 use super::{dot::legend, ChangeStatus, Cluster, ClusterKind, EdgeKind, Graph, Node, NodeKind};
 
 /// Renders `graph` as a Mermaid flowchart. Identifiers are `[A-Za-z0-9_]` with a prefix
@@ -33,13 +31,11 @@ pub fn to_mermaid(graph: &Graph) -> String {
         node(&mut out, n, 1, &mut classes);
     }
     let mut link_styles: Vec<(String, Vec<usize>)> = Vec::new();
-    let mut add_style = |style: String, i: usize| match link_styles
-        .iter_mut()
-        .find(|(s, _)| *s == style)
-    {
-        Some((_, v)) => v.push(i),
-        None => link_styles.push((style, vec![i])),
-    };
+    let mut add_style =
+        |style: String, i: usize| match link_styles.iter_mut().find(|(s, _)| *s == style) {
+            Some((_, v)) => v.push(i),
+            None => link_styles.push((style, vec![i])),
+        };
     let mut count = 0;
     for e in &graph.edges {
         let label = if e.labels.is_empty() {
@@ -49,8 +45,12 @@ pub fn to_mermaid(graph: &Graph) -> String {
         };
         let _ = writeln!(out, "  {} {}{label} {}", e.from, arrow(e.kind), e.to);
         let style = match e.status {
-            Some(ChangeStatus::Added) => Some("stroke:#2f855a,stroke-width:3px,color:#2f855a".to_owned()),
-            Some(ChangeStatus::Removed) => Some("stroke:#a0aec0,stroke-dasharray:5 5,color:#718096".to_owned()),
+            Some(ChangeStatus::Added) => {
+                Some("stroke:#2f855a,stroke-width:3px,color:#2f855a".to_owned())
+            }
+            Some(ChangeStatus::Removed) => {
+                Some("stroke:#a0aec0,stroke-dasharray:5 5,color:#718096".to_owned())
+            }
             _ => link_style(e.kind),
         };
         if let Some(style) = style {
@@ -82,7 +82,11 @@ pub fn to_mermaid(graph: &Graph) -> String {
         }
         for status in STATUSES.into_iter().filter(|s| statuses.contains(s)) {
             let name = format!("legend_{status:?}").to_ascii_lowercase();
-            let _ = writeln!(out, "    {name}({})", quote_lines(&[status.label().to_owned()]));
+            let _ = writeln!(
+                out,
+                "    {name}({})",
+                quote_lines(&[status.label().to_owned()])
+            );
             classes_push(&mut classes, status_class(status), &name);
         }
         out.push_str("  end\n");
@@ -97,7 +101,10 @@ pub fn to_mermaid(graph: &Graph) -> String {
             } else {
                 ""
             };
-            (status_class(st), format!("fill:{fill},stroke:{border},stroke-width:2px{dash}"))
+            (
+                status_class(st),
+                format!("fill:{fill},stroke:{border},stroke-width:2px{dash}"),
+            )
         })
         .collect();
     let fixed = [
@@ -106,7 +113,10 @@ pub fn to_mermaid(graph: &Graph) -> String {
         ("external", "fill:#fefcbf,stroke:#b7791f"),
         ("stack", "fill:#ebf8ff,stroke:#2b6cb0"),
         ("other", "fill:#ffffff,stroke:#a0aec0,stroke-dasharray:5 5"),
-        ("construct", "fill:#ffffff,stroke:#4a5568,stroke-width:1.5px"),
+        (
+            "construct",
+            "fill:#ffffff,stroke:#4a5568,stroke-width:1.5px",
+        ),
         ("legendpoint", "fill:#ffffff,stroke:#ffffff"),
     ];
     let all = fixed

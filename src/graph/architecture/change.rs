@@ -250,7 +250,8 @@ fn node_for_removed(a: &mut Architecture, si: usize, path: Option<&str>, type_na
 /// A node's status: added or removed when all its resources are, else its resources'
 /// strongest (an added or removed resource among others makes the node updated).
 fn node_status(resources: &[ResourceInfo]) -> Option<ChangeStatus> {
-    let all = |s: ChangeStatus| !resources.is_empty() && resources.iter().all(|r| r.status == Some(s));
+    let all =
+        |s: ChangeStatus| !resources.is_empty() && resources.iter().all(|r| r.status == Some(s));
     if all(ChangeStatus::Added) {
         return Some(ChangeStatus::Added);
     }
@@ -292,7 +293,10 @@ mod tests {
             (&[Some(Removed)], Some(Removed)),
             (&[Some(Added), None], Some(Updated)),
             (&[Some(Affected), None], Some(Affected)),
-            (&[Some(Affected), Some(Replaced), Some(Updated)], Some(Replaced)),
+            (
+                &[Some(Affected), Some(Replaced), Some(Updated)],
+                Some(Replaced),
+            ),
             (&[Some(MayReplace), Some(Removed)], Some(MayReplace)),
         ];
         for (statuses, want) in cases {

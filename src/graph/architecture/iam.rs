@@ -59,7 +59,8 @@ pub(super) fn verbs(actions: &[&str]) -> Vec<String> {
 
 /// The word for one action, when it has one.
 fn verb(service: &str, action: &str) -> Option<&'static str> {
-    let reads = |a: &str| a.starts_with("Get") || a.starts_with("Describe") || a.starts_with("List");
+    let reads =
+        |a: &str| a.starts_with("Get") || a.starts_with("Describe") || a.starts_with("List");
     Some(match (service, action) {
         ("secretsmanager", a) if reads(a) => "reads secret",
         ("ssm", a) if reads(a) => "reads parameters",
@@ -70,7 +71,10 @@ fn verb(service: &str, action: &str) -> Option<&'static str> {
         ("sqs", "SendMessage" | "SendMessageBatch") => "sends",
         (
             "sqs",
-            "ReceiveMessage" | "DeleteMessage" | "DeleteMessageBatch" | "ChangeMessageVisibility"
+            "ReceiveMessage"
+            | "DeleteMessage"
+            | "DeleteMessageBatch"
+            | "ChangeMessageVisibility"
             | "ChangeMessageVisibilityBatch",
         ) => "consumes",
         ("sqs", a) if reads(a) => "reads queue attributes",
@@ -101,11 +105,21 @@ mod tests {
         let cases: [(&[&str], &[&str]); 6] = [
             (&["secretsmanager:GetSecretValue"], &["reads secret"]),
             (
-                &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                &[
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                ],
                 &["consumes", "reads queue attributes"],
             ),
-            (&["kms:Decrypt", "kms:GenerateDataKey*"], &["decrypts", "encrypts"]),
-            (&["logs:CreateLogStream", "logs:PutLogEvents"], &["writes logs"]),
+            (
+                &["kms:Decrypt", "kms:GenerateDataKey*"],
+                &["decrypts", "encrypts"],
+            ),
+            (
+                &["logs:CreateLogStream", "logs:PutLogEvents"],
+                &["writes logs"],
+            ),
             (&["rds-db:connect"], &["connects (IAM auth)"]),
             (&["xray:PutTraceSegments"], &["xray access"]),
         ];

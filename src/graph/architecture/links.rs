@@ -54,7 +54,14 @@ pub(super) fn links(stacks: &[StackSource<'_>], nodes: &mut Nodes<'_>) -> Vec<Li
 }
 
 impl Builder<'_, '_> {
-    fn add(&mut self, from: usize, to: usize, kind: LinkKind, labels: &[String], source: &LinkSource) -> Option<usize> {
+    fn add(
+        &mut self,
+        from: usize,
+        to: usize,
+        kind: LinkKind,
+        labels: &[String],
+        source: &LinkSource,
+    ) -> Option<usize> {
         if from == to {
             return None;
         }
@@ -223,7 +230,13 @@ impl Builder<'_, '_> {
                     _ => None,
                 };
                 for t in self.targets(si, selection) {
-                    self.add(me, t, LinkKind::DataAccess, &["backs up".to_owned()], source);
+                    self.add(
+                        me,
+                        t,
+                        LinkKind::DataAccess,
+                        &["backs up".to_owned()],
+                        source,
+                    );
                 }
             }
             "AWS::CloudWatch::Alarm" => {
@@ -337,9 +350,17 @@ impl Builder<'_, '_> {
                     .external(p, &format!("{protocol} (parameter of {stack})"))
             }
             (Expr::String(s), None) => self.nodes.external(s, &format!("{protocol} subscriber")),
-            (_, None) => self.nodes.external("computed", &format!("{protocol} subscriber")),
+            (_, None) => self
+                .nodes
+                .external("computed", &format!("{protocol} subscriber")),
         };
-        self.add(topic, to, LinkKind::Alerting, &[protocol.to_owned()], source);
+        self.add(
+            topic,
+            to,
+            LinkKind::Alerting,
+            &[protocol.to_owned()],
+            source,
+        );
     }
 
     /// Other references between nodes of one stack, where no other link joins them.

@@ -110,8 +110,7 @@ impl<'a> Nodes<'a> {
             let mut by_key: IndexMap<String, usize> = IndexMap::new();
             for (logical_id, r) in &s.template.resources {
                 let path = relative_path(s.name, logical_id, r);
-                let recorded =
-                    (1..=path.len()).find(|&k| kinds.contains_key(&path[..k].join("/")));
+                let recorded = (1..=path.len()).find(|&k| kinds.contains_key(&path[..k].join("/")));
                 let key = match recorded {
                     Some(k) => path[..k].join("/"),
                     None if is_connection(&r.type_name) => {
@@ -364,7 +363,10 @@ fn resource_info(logical_id: &str, r: &ResourceDef) -> ResourceInfo {
 /// type of the group's `Resource`), otherwise a count.
 fn group_kind(resources: &[ResourceInfo], path: &str) -> String {
     let first = resources.first().map(|r| r.type_name.as_str());
-    if resources.iter().all(|r| Some(r.type_name.as_str()) == first) {
+    if resources
+        .iter()
+        .all(|r| Some(r.type_name.as_str()) == first)
+    {
         return first.unwrap_or_default().to_owned();
     }
     let default_child = format!("{path}/Resource");

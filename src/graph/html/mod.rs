@@ -25,7 +25,10 @@ pub fn to_html(a: &Architecture) -> String {
     let json = serde_json::to_string(a).unwrap_or_else(|_| "{}".to_owned());
     let title = escape_text(&a.title);
     let heading = match &a.compared {
-        Some(dir) => format!("{title} <span class=\"sub\">change against {}</span>", escape_text(dir)),
+        Some(dir) => format!(
+            "{title} <span class=\"sub\">change against {}</span>",
+            escape_text(dir)
+        ),
         None => title.clone(),
     };
     format!(

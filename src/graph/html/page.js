@@ -47,7 +47,8 @@
   model.stacks.forEach((s, si) => {
     const members = model.nodes.map((n, i) => i).filter((i) => model.nodes[i].stack === si);
     if (members.length === 0) return;
-    const cols = Math.min(COLS, members.length);
+    // At least two columns wide, so the stack's name and change fit above one node.
+    const cols = Math.max(2, Math.min(COLS, members.length));
     const rows = Math.ceil(members.length / COLS);
     const w = cols * NODE_W + (cols - 1) * GAP_X + 2 * PAD;
     const h = HEAD + rows * NODE_H + (rows - 1) * GAP_Y + PAD;
