@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::run_cli;
 use stackforge::graph::architecture::{architecture, sources};
-use stackforge::graph::{Architecture, ChangeStatus, LinkKind};
+use stackforge::graph::{Architecture, LinkKind};
 
 /// `stackforge graph ARGS...` on the migration-api; its standard output.
 fn graph(args: &[&str]) -> String {

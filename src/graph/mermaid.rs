@@ -166,9 +166,9 @@ fn cluster<'a>(
     let _ = writeln!(out, "{pad}end");
 }
 
-fn node<'a>(
+fn node(
     out: &mut String,
-    n: &'a Node,
+    n: &Node,
     depth: usize,
     classes: &mut Vec<(&'static str, Vec<String>)>,
 ) {
