@@ -166,12 +166,7 @@ fn cluster<'a>(
     let _ = writeln!(out, "{pad}end");
 }
 
-fn node(
-    out: &mut String,
-    n: &Node,
-    depth: usize,
-    classes: &mut Vec<(&'static str, Vec<String>)>,
-) {
+fn node(out: &mut String, n: &Node, depth: usize, classes: &mut Vec<(&'static str, Vec<String>)>) {
     let label = quote_lines(&n.label);
     let (shape, class) = match n.kind {
         NodeKind::Resource => (format!("[{label}]"), None),

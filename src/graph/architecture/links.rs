@@ -130,7 +130,13 @@ impl Builder<'_, '_> {
             };
             for g in groups {
                 let (from, to) = if rule.egress { (g, peer) } else { (peer, g) };
-                self.add(from, to, LinkKind::Traffic, std::slice::from_ref(&label), source);
+                self.add(
+                    from,
+                    to,
+                    LinkKind::Traffic,
+                    std::slice::from_ref(&label),
+                    source,
+                );
             }
         }
     }
