@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
+use stackforge_constructs::aws::ecs::image_parameters;
 use stackforge_constructs::{ParameterType, StackArtifact};
 
 use crate::error::{CliError, Result};
@@ -81,6 +82,11 @@ fn check(path: &Path, stack: &StackArtifact, values: &ParameterValues) -> Result
             ));
         }
     }
+    // Image digests are set by `deploy` after it pushes the image, never in a file.
+    let from_deploy: Vec<String> = image_parameters(stack.template())
+        .into_iter()
+        .map(|i| i.parameter)
+        .collect();
     for (name, p) in declared {
         match values.get(name) {
             Some(v) => {
@@ -91,7 +97,7 @@ fn check(path: &Path, stack: &StackArtifact, values: &ParameterValues) -> Result
                     problems.push(format!("`{name}` is empty. Fix: set a value"));
                 }
             }
-            None if p.default.is_none() => problems.push(format!(
+            None if p.default.is_none() && !from_deploy.contains(name) => problems.push(format!(
                 "`{name}` has no default and no value. Fix: add \"{name}\": \"...\" under \"Parameters\"{}",
                 p.description.as_ref().map_or(String::new(), |d| format!(" ({d})"))
             )),

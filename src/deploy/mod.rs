@@ -5,13 +5,19 @@
 //! - [`aws`]: running the CLI (`$STACKFORGE_AWS_CLI` or `aws`), credential check;
 //! - [`run`]: one stack's `aws cloudformation deploy` with event polling;
 //! - [`progress`]: stack events, progress lines and the spinner;
-//! - [`preview`]: production environments and the change preview shown before them.
+//! - [`preview`]: production environments and the change preview shown before them;
+//! - [`steps`]: what happens around the stacks (pre-flight checks in [`preflight`], images
+//!   in [`images`], setup tasks in [`setup_tasks`]).
 
 pub mod aws;
+pub mod images;
 pub mod plan;
+pub mod preflight;
 pub mod preview;
 pub mod progress;
 pub mod run;
+pub mod setup_tasks;
+pub mod steps;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -53,8 +53,6 @@ pub fn build(
             image: ImageRef::Tag(tag),
             min_tasks: s.api_tasks.0,
             max_tasks: s.api_tasks.1,
-            // The count is autoscaling's; a deploy must not reset it.
-            pin_desired_count: false,
             environment,
             deletion_protection: s.deletion_protection,
             ..Default::default()
