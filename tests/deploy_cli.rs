@@ -502,6 +502,9 @@ impl FakeAws {
             .collect()
     }
 
+    /// Deploys the migration-api with `args`, an image already in the repository, no setup
+    /// tasks (tests/deploy_time.rs covers both) and a real-looking alert address (the
+    /// committed one is a placeholder `deploy` refuses).
     fn deploy(&self, args: &[&str]) -> assert_cmd::assert::Assert {
         Command::cargo_bin("stackforge")
             .unwrap()
@@ -510,6 +513,7 @@ impl FakeAws {
             .env("STACKFORGE_DEPLOY_POLL_MS", "50")
             .arg("deploy")
             .args(args)
+            .args(IMAGE_AND_EMAIL)
             .assert()
     }
 }
@@ -518,7 +522,22 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const DEV_STACKS: [&str; 5] = ["network", "data", "service", "monitoring", "audit"];
+const DEV_STACKS: [&str; 6] = [
+    "network",
+    "data",
+    "registry",
+    "service",
+    "monitoring",
+    "audit",
+];
+
+const IMAGE_AND_EMAIL: [&str; 5] = [
+    "--image-digest",
+    "sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+    "--skip-setup-tasks",
+    "--parameter",
+    "monitoring:AlertEmail=oncall@stackforge.dev",
+];
 
 #[test]
 fn progress_shows_each_step_event_and_duration_in_order() {
@@ -530,20 +549,20 @@ fn progress_shows_each_step_event_and_duration_in_order() {
         .clone();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stderr.contains("deploying 5 stack(s) of `dev` to account 123456789012 as arn:aws:iam::123456789012:user/tester"), "{stderr}");
+    assert!(stderr.contains("deploying 6 stack(s) of `dev` to account 123456789012 as arn:aws:iam::123456789012:user/tester"), "{stderr}");
 
     let network: Vec<&str> = stdout
         .lines()
         .filter(|l| l.contains("migration-api-dev-network"))
         .collect();
-    assert_eq!(network[0], "[1/5] migration-api-dev-network: started");
+    assert_eq!(network[0], "[1/6] migration-api-dev-network: started");
     assert_eq!(
         network[1],
-        "[1/5] migration-api-dev-network: creating change set"
+        "[1/6] migration-api-dev-network: creating change set"
     );
     assert_eq!(
         network[2],
-        "[1/5] migration-api-dev-network: change set created; executing"
+        "[1/6] migration-api-dev-network: change set created; executing"
     );
     let events: Vec<&str> = stdout
         .lines()
@@ -555,7 +574,7 @@ fn progress_shows_each_step_event_and_duration_in_order() {
     );
     let done = network.last().unwrap();
     assert!(
-        done.starts_with("[1/5] migration-api-dev-network: CREATE_COMPLETE in ")
+        done.starts_with("[1/6] migration-api-dev-network: CREATE_COMPLETE in ")
             && done.ends_with('s'),
         "{done}"
     );
@@ -573,7 +592,7 @@ fn progress_shows_each_step_event_and_duration_in_order() {
         "each event once, oldest first"
     );
     assert!(
-        stdout.contains("[2/5] migration-api-dev-data: no changes ("),
+        stdout.contains("[2/6] migration-api-dev-data: no changes ("),
         "{stdout}"
     );
     assert!(
@@ -585,7 +604,7 @@ fn progress_shows_each_step_event_and_duration_in_order() {
         "{stdout}"
     );
     assert!(
-        stdout.contains(": 4 stack(s) changed, 1 without changes"),
+        stdout.contains(": 5 stack(s) changed, 1 without changes"),
         "{stdout}"
     );
 
@@ -637,7 +656,7 @@ fn a_failed_stack_stops_the_deploy_and_reports_its_failed_events() {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("[3/5] migration-api-dev-service: FAILED (ROLLBACK_COMPLETE) after "),
+        stdout.contains("[4/6] migration-api-dev-service: FAILED (ROLLBACK_COMPLETE) after "),
         "{stdout}"
     );
     assert!(
@@ -657,6 +676,7 @@ fn a_failed_stack_stops_the_deploy_and_reports_its_failed_events() {
         [
             "migration-api-dev-network",
             "migration-api-dev-data",
+            "migration-api-dev-registry",
             "migration-api-dev-service"
         ],
         "later stacks are untouched"
@@ -679,6 +699,7 @@ fn a_missing_aws_cli_is_an_error_before_anything_starts() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("STACKFORGE_AWS_CLI", &missing)
         .args(["deploy", "--env", "dev"])
+        .args(IMAGE_AND_EMAIL)
         .assert()
         .get_output()
         .clone();
@@ -718,7 +739,10 @@ fn dry_run_runs_no_aws_at_all() {
         .get_output()
         .clone();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).lines().count(), 5);
+    // Six stacks, the image digest after `registry`, the skipped setup task after `data`.
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 8, "{stdout}");
+    assert!(stdout.contains("# service:ImageDigest=sha256:eeee"), "{stdout}");
     assert!(aws.calls().is_empty(), "{:?}", aws.calls());
 }
 
@@ -749,5 +773,5 @@ fn prod_without_yes_shows_the_changes_and_refuses() {
 
     let out = aws.deploy(&["--env", "prod", "--yes"]).get_output().clone();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(aws.deployed().len(), 5);
+    assert_eq!(aws.deployed().len(), 6);
 }

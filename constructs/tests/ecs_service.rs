@@ -218,15 +218,18 @@ fn image_scanning_ecr_scans_on_push_with_immutable_kms_encrypted_images() {
     )
     .unwrap();
     assert_eq!(lifecycle["rules"][0]["selection"]["countNumber"], json!(30));
-    // The image is the repository plus the tag from the `ImageTag` parameter.
+    // The image is the repository pinned by the digest from the `ImageDigest` parameter.
     assert_eq!(
         container(&t)["Image"],
         json!({"Fn::Sub": format!(
-            "${{{}.RepositoryUri}}:${{ImageTag}}",
+            "${{{}.RepositoryUri}}@${{ImageDigest}}",
             of_type(&t, "AWS::ECR::Repository")[0].0
         )})
     );
-    assert_eq!(t["Parameters"]["ImageTag"]["Type"], json!("String"));
+    assert_eq!(
+        t["Parameters"]["ImageDigest"]["AllowedPattern"],
+        json!("sha256:[a-f0-9]{64}")
+    );
 }
 
 #[test]
@@ -547,9 +550,11 @@ fn https_tls_access_logs_go_to_an_sse_s3_bucket_the_elb_log_delivery_may_write()
         .iter()
         .find(|s| s["Sid"] == "ElbAccessLogDelivery")
         .unwrap();
+    // The region's ELB account before August 2022, the log delivery service since.
+    let principal = json!({"Fn::FindInMap": ["ElbAccessLogDelivery", {"Ref": "AWS::Region"}, "Principal"]});
     assert_eq!(
         delivery["Principal"],
-        json!({"Service": "logdelivery.elasticloadbalancing.amazonaws.com"})
+        json!({"Fn::If": ["ElbAccessLogsFromRegionalAccount", {"AWS": principal}, {"Service": principal}]})
     );
     assert_eq!(delivery["Action"], json!("s3:PutObject"));
     assert_eq!(
@@ -1292,6 +1297,8 @@ fn waf_web_acl_snapshot_and_errors() {
                 rate_limit: 100,
                 rate_window_seconds: 60,
                 description: Some("API protection".into()),
+                redacted_headers: vec!["x-api-key".into()],
+                log_retention_days: 90,
             },
         )?;
         acl.associate(
