@@ -54,6 +54,31 @@ step "Deploy end to end: the real AWS CLI against moto_server on 127.0.0.1 (docs
 # Runs the deploy_e2e of every default member: the migration-api's and the orders app's.
 cargo test --test deploy_e2e -- --ignored
 
+step "An app of its own from \`new\`: built offline, synthesized, tested and linted"
+# A fixed place inside target/: the app's builds of stackforge's crates are reused next time.
+scaffold_started=$SECONDS
+app="$root/target/scaffold-e2e/shop"
+rm -rf "$app"
+cargo run --quiet -- new "$app"
+(
+  cd "$app"
+  export CARGO_TARGET_DIR="$root/target" CARGO_NET_OFFLINE=true
+  fingerprint() { find . -type f -print0 | sort -z | xargs -0 sha256sum; }
+  created=$(fingerprint)
+  cargo fmt --check
+  if cargo tree --locked -e normal --prefix none | grep -q '^stackforge-stacks '; then
+    echo "the new app depends on the migration-api"; exit 1
+  fi
+  cargo run --locked --quiet -- synth --check   # the templates `new` wrote are fresh
+  cargo run --locked --quiet -- synth           # and synth rewrites them byte for byte
+  cargo test --locked --quiet                   # snapshots included
+  cfn-lint --non-zero-exit-code warning -- templates/*/*.template.json
+  if [ "$(fingerprint)" != "$created" ]; then
+    echo "synth or the tests changed files \`new\` created:"; diff <(echo "$created") <(fingerprint); exit 1
+  fi
+)
+echo "new app: created, built, synthesized, tested and linted in $((SECONDS - scaffold_started)) s"
+
 step "Committed templates are fresh"
 cargo run --quiet -- synth --check
 # The orders example app writes its own templates/ (examples/orders/templates).

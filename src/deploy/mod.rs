@@ -6,6 +6,7 @@
 //! - [`run`]: one stack's `aws cloudformation deploy` with event polling;
 //! - [`progress`]: stack events, progress lines and the spinner;
 //! - [`preview`]: production environments and the change preview shown before them;
+//! - [`refactor`]: declared renames and moves, carried out by stack refactoring first;
 //! - [`steps`]: what happens around the stacks (pre-flight checks in [`preflight`], images
 //!   in [`images`], setup tasks in [`setup_tasks`]).
 
@@ -15,6 +16,7 @@ pub mod plan;
 pub mod preflight;
 pub mod preview;
 pub mod progress;
+pub mod refactor;
 pub mod run;
 pub mod setup_tasks;
 pub mod steps;

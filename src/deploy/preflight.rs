@@ -88,7 +88,7 @@ pub fn placeholders(
                     fix: format!(
                         "pass the real value, `deploy --env {env} --parameter {}:{key}=VALUE`, or set it in {}",
                         stack.name,
-                        parameter_dir.join(stack.parameter_file()).display()
+                        parameter_dir.join(crate::params::file_name(stack)).display()
                     ),
                 });
             }

@@ -103,6 +103,20 @@ struct RuleMeta {
     severity: Severity,
     suppressible: bool,
     fix: String,
+    /// The construct or method that satisfies the rule.
+    fixed_by: Option<&'static str>,
+}
+
+impl RuleMeta {
+    /// A finding's message: the failed clause's own, or the rule's fix; then the construct
+    /// that satisfies the rule, when there is one.
+    fn message(&self, own: Option<&str>) -> String {
+        let text = own.map_or_else(|| self.fix.clone(), str::to_owned);
+        match self.fixed_by {
+            Some(construct) => format!("{text} With stackforge constructs: {construct}."),
+            None => text,
+        }
+    }
 }
 
 impl Default for RuleSet {
@@ -218,6 +232,7 @@ impl RuleSet {
                 severity: info.severity,
                 suppressible: info.suppressible,
                 fix: format!("{}: not met. Fix: {}.", info.description, info.fix),
+                fixed_by: info.fixed_by,
             };
         }
         let file = self
@@ -229,6 +244,7 @@ impl RuleSet {
             severity: Severity::Custom,
             suppressible: true,
             fix: format!("the resource fails custom rule {rule} ({file})"),
+            fixed_by: None,
         }
     }
 
@@ -465,12 +481,7 @@ pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError
 
     for l in located {
         let meta = rules.meta(&l.rule);
-        let finding = finding(
-            scopes,
-            l,
-            meta.severity,
-            l.message.clone().unwrap_or(meta.fix),
-        );
+        let finding = finding(scopes, l, meta.severity, meta.message(l.message.as_deref()));
         let suppression = l.resource.and_then(|r| suppression_of(r, &l.rule));
         match suppression {
             Some((reason, at)) if meta.suppressible => report.suppressed.push(SuppressedFinding {
