@@ -634,7 +634,10 @@ fn dry_run_runs_no_aws_at_all() {
     // Six stacks, the image digest after `registry`, the skipped setup task after `data`.
     let stdout = text(&out.stdout);
     assert_eq!(stdout.lines().count(), 8, "{stdout}");
-    assert!(stdout.contains("# service:ImageDigest=sha256:eeee"), "{stdout}");
+    assert!(
+        stdout.contains("# service:ImageDigest=sha256:eeee"),
+        "{stdout}"
+    );
     assert!(aws.calls().is_empty(), "{:?}", aws.calls());
 }
 
@@ -663,7 +666,9 @@ fn prod_without_yes_shows_the_changes_and_refuses() {
     );
     assert!(aws.deployed().is_empty());
 
-    let out = deploy(&aws, &["--env", "prod", "--yes"]).get_output().clone();
+    let out = deploy(&aws, &["--env", "prod", "--yes"])
+        .get_output()
+        .clone();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(aws.deployed().len(), 6);
 }

@@ -13,10 +13,10 @@ use stackforge_constructs::{Assembly, EnvironmentAssembly, OutputFormat, StackAr
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::deploy::aws::AwsCli;
+use crate::deploy::images::{is_digest, ImageOption, ImageSource};
 use crate::deploy::plan::{self, AwsOptions, ParameterOverride, MAX_INLINE_TEMPLATE_BYTES};
 use crate::deploy::preview::{self, is_production};
 use crate::deploy::progress::Reporter;
-use crate::deploy::images::{is_digest, ImageOption, ImageSource};
 use crate::deploy::refactor;
 use crate::deploy::run::{self, Outcome, StackJob};
 use crate::deploy::steps::{StepOptions, Steps};
@@ -199,9 +199,10 @@ impl DeployCommand {
             identity.arn
         );
         let with_values: Vec<_> = planned.iter().map(|p| (p.stack, &p.parameters)).collect();
-        let findings = steps.before_all(&aws, &identity.account, &with_values, &params, &mut |l| {
-            let _ = writeln!(io.err, "{l}");
-        })?;
+        let findings =
+            steps.before_all(&aws, &identity.account, &with_values, &params, &mut |l| {
+                let _ = writeln!(io.err, "{l}");
+            })?;
         if !findings.is_empty() {
             for f in &findings {
                 let _ = writeln!(io.err, "error: {}", f.line());
@@ -323,7 +324,9 @@ impl DeployCommand {
                     if dir.join("Dockerfile").is_file() {
                         Ok(ImageSource::Build(dir))
                     } else {
-                        Err(format!("`{d}` has no Dockerfile. Fix: name the folder to build"))
+                        Err(format!(
+                            "`{d}` has no Dockerfile. Fix: name the folder to build"
+                        ))
                     }
                 })
                 .map_err(|e| usage("--image-context", e))?,

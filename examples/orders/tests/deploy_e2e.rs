@@ -20,7 +20,7 @@ use serde_json::Value;
 
 /// Resource types of the orders app that moto 5.2.5 (even patched) does not model: the
 /// migration-api's (docs/deploy-testing.md) that the app uses, and `AWS::SQS::QueuePolicy`.
-const SKIPPED_BY_EMULATOR: [&str; 12] = [
+const SKIPPED_BY_EMULATOR: [&str; 13] = [
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",
     "AWS::Backup::BackupPlan",
@@ -31,6 +31,7 @@ const SKIPPED_BY_EMULATOR: [&str; 12] = [
     "AWS::S3::BucketPolicy",
     "AWS::SNS::TopicPolicy",
     "AWS::SQS::QueuePolicy",
+    "AWS::WAFv2::LoggingConfiguration",
     "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation",
 ];
