@@ -6,7 +6,9 @@ mod rds_encrypted;
 mod user_setup;
 
 pub use master_secret::MasterSecret;
-pub use user_setup::{DatabaseUserSetup, DatabaseUserSetupProps, SETUP_METADATA_KEY};
+pub use user_setup::{
+    DatabaseUserSetup, DatabaseUserSetupProps, POSTGRES_CLIENT_IMAGE, SETUP_METADATA_KEY,
+};
 
 pub use rds_encrypted::{
     Engine, RdsEncrypted, RdsEncryptedProps, MAX_STORAGE_GIB, MIN_STORAGE_GIB, RESERVED_USER_NAMES,
