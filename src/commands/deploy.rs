@@ -13,11 +13,13 @@ use stackforge_constructs::{Assembly, EnvironmentAssembly, OutputFormat, StackAr
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::deploy::aws::AwsCli;
+use crate::deploy::images::{is_digest, ImageOption, ImageSource};
 use crate::deploy::plan::{self, AwsOptions, ParameterOverride, MAX_INLINE_TEMPLATE_BYTES};
 use crate::deploy::preview::{self, is_production};
 use crate::deploy::progress::Reporter;
 use crate::deploy::refactor;
 use crate::deploy::run::{self, Outcome, StackJob};
+use crate::deploy::steps::{StepOptions, Steps};
 use crate::deploy::ScratchDir;
 use crate::error::{CliError, Result};
 use crate::output::{compare_env, render_env};
@@ -74,6 +76,23 @@ pub struct DeployCommand {
     /// Folder with the committed templates (`<DIR>/<env>/`), compared with a fresh synth.
     #[arg(long, value_name = "DIR", default_value = "templates")]
     pub templates: PathBuf,
+    /// Build the image of the stacks' image digest parameters from DIR's Dockerfile (with
+    /// docker, podman or finch), push it after the repository's stack and pass its digest.
+    /// `STACK:PARAMETER=DIR` for one parameter (repeatable).
+    #[arg(long = "image-context", value_name = "[STACK:PARAMETER=]DIR")]
+    pub image_contexts: Vec<String>,
+    /// Push this local image instead of building one (`STACK:PARAMETER=IMAGE` for one
+    /// parameter; repeatable).
+    #[arg(long = "image", value_name = "[STACK:PARAMETER=]IMAGE")]
+    pub images: Vec<String>,
+    /// Use an image already in the repository, by digest: nothing is built or pushed
+    /// (`STACK:PARAMETER=sha256:...` for one parameter; repeatable).
+    #[arg(long = "image-digest", value_name = "[STACK:PARAMETER=]sha256:...")]
+    pub image_digests: Vec<String>,
+    /// Do not run the one-off setup tasks stacks ask for after they are deployed (such as
+    /// creating the database users of IAM authentication).
+    #[arg(long)]
+    pub skip_setup_tasks: bool,
     /// Folder of the parameter files, `<DIR>/<env>/<stack>.json` (as for `synth`).
     #[arg(long, value_name = "DIR", default_value = crate::params::DEFAULT_DIR)]
     pub params: PathBuf,
@@ -123,32 +142,49 @@ impl DeployCommand {
                 parameters: plan::parameter_values(&params, stack, &mine, scratch.path())?,
             });
         }
-        self.check_sizes(&stacks)?;
-        let files = render_env(&assembly, env, OutputFormat::Json);
-        self.warn_if_stale(&files, &stacks, io);
+        let mut values: indexmap::IndexMap<String, ParameterValues> = planned
+            .iter()
+            .map(|p| (p.stack.name.clone(), p.parameters.clone()))
+            .collect();
         let options = AwsOptions {
             region: self.region.clone(),
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),
         };
+        let mut steps = Steps::plan(
+            &assembly.app,
+            env,
+            &stacks,
+            &mut values,
+            self.step_options(&options)?,
+        )?;
+        for p in &mut planned {
+            if let Some(v) = values.get(&p.stack.name) {
+                p.parameters = v.clone();
+            }
+        }
+        self.check_sizes(&stacks)?;
+        let files = render_env(&assembly, env, OutputFormat::Json);
+        self.warn_if_stale(&files, &stacks, io);
         let aws = AwsCli::from_env(&options);
 
         if self.dry_run {
-            let lines = refactor::dry_run_lines(
+            let mut lines = refactor::dry_run_lines(
                 env,
                 &assembly.app,
                 &refactors,
                 &aws.program(),
                 &options.global_args(),
             );
-            for l in lines {
-                writeln!(io.out, "{l}").map_err(|e| CliError::io("stdout", e))?;
-            }
+            lines.extend(steps.dry_run_lines(None));
             for p in &planned {
                 let file = dir.join(p.stack.template_file(OutputFormat::Json));
                 let args = self.args(p, &file, &options, true);
-                writeln!(io.out, "{}", plan::shell_line(&aws.program(), &args))
-                    .map_err(|e| CliError::io("stdout", e))?;
+                lines.push(plan::shell_line(&aws.program(), &args));
+                lines.extend(steps.dry_run_lines(Some(&p.stack.name)));
+            }
+            for line in lines {
+                writeln!(io.out, "{line}").map_err(|e| CliError::io("stdout", e))?;
             }
             return Ok(EXIT_OK);
         }
@@ -162,6 +198,20 @@ impl DeployCommand {
             identity.account,
             identity.arn
         );
+        let with_values: Vec<_> = planned.iter().map(|p| (p.stack, &p.parameters)).collect();
+        let findings =
+            steps.before_all(&aws, &identity.account, &with_values, &params, &mut |l| {
+                let _ = writeln!(io.err, "{l}");
+            })?;
+        if !findings.is_empty() {
+            for f in &findings {
+                let _ = writeln!(io.err, "error: {}", f.line());
+            }
+            return Err(CliError::Usage(format!(
+                "{} problem(s) found before deploying; nothing was deployed.",
+                findings.len()
+            )));
+        }
         let prepared = self.prepare_refactor(&aws, env, &assembly.app, &refactors, &scratch, io)?;
         let mappings = prepared.as_ref().map_or(&[][..], |p| &p.plan.mappings[..]);
         if is_production(env.environment.name()) {
@@ -177,7 +227,20 @@ impl DeployCommand {
         let poll = run::poll_interval();
         let started = Instant::now();
         let (mut changed, mut unchanged) = (0, 0);
-        for (i, p) in planned.iter().enumerate() {
+        for i in 0..planned.len() {
+            if let Some(stop) = steps.before_stack(&aws, &planned[i].stack.name)? {
+                reporter.finish();
+                let _ = writeln!(io.err, "error: {}", stop.line());
+                let later: Vec<&str> = planned[i..]
+                    .iter()
+                    .map(|p| p.stack.stack_name.as_str())
+                    .collect();
+                let _ = writeln!(io.err, "stopped; not deployed: {}", later.join(", "));
+                return Ok(EXIT_FAILURE);
+            }
+            let digests = steps.digests_for(&planned[i].stack.name);
+            planned[i].parameters.extend(digests);
+            let p = &planned[i];
             let name = p.stack.template_file(OutputFormat::Json);
             let file = rendered.join(&name);
             let body = files.files.get(&name).cloned().unwrap_or_default();
@@ -196,8 +259,27 @@ impl DeployCommand {
                 }
             };
             match outcome {
-                Outcome::Deployed(_) => changed += 1,
-                Outcome::NoChanges => unchanged += 1,
+                Outcome::Deployed(_) | Outcome::NoChanges => {
+                    if matches!(outcome, Outcome::Deployed(_)) {
+                        changed += 1;
+                    } else {
+                        unchanged += 1;
+                    }
+                    let label = job.label.clone();
+                    let mut say = |l: &str| reporter.line(io.out, &format!("{label}: {l}"));
+                    if let Err(e) = steps.after_stack(&aws, planned[i].stack, poll, &mut say) {
+                        reporter.finish();
+                        let later: Vec<&str> = planned[i + 1..]
+                            .iter()
+                            .map(|p| p.stack.stack_name.as_str())
+                            .collect();
+                        let _ = writeln!(io.err, "error: {e}");
+                        if !later.is_empty() {
+                            let _ = writeln!(io.err, "stopped; not deployed: {}", later.join(", "));
+                        }
+                        return Ok(EXIT_FAILURE);
+                    }
+                }
                 Outcome::Failed { .. } => {
                     reporter.finish();
                     let _ = write!(
@@ -229,6 +311,63 @@ impl DeployCommand {
         )
         .map_err(|e| CliError::io("stdout", e))?;
         Ok(EXIT_OK)
+    }
+
+    /// The options of the deploy-time steps, from the command line.
+    fn step_options(&self, aws: &AwsOptions) -> Result<StepOptions> {
+        let mut parsed = Vec::new();
+        let usage = |flag: &str, e: String| CliError::Usage(format!("{flag}: {e}"));
+        for v in &self.image_contexts {
+            parsed.push(
+                ImageOption::parse(v, |d| {
+                    let dir = PathBuf::from(d);
+                    if dir.join("Dockerfile").is_file() {
+                        Ok(ImageSource::Build(dir))
+                    } else {
+                        Err(format!(
+                            "`{d}` has no Dockerfile. Fix: name the folder to build"
+                        ))
+                    }
+                })
+                .map_err(|e| usage("--image-context", e))?,
+            );
+        }
+        for v in &self.images {
+            parsed.push(
+                ImageOption::parse(v, |r| {
+                    if r.is_empty() || r.contains(char::is_whitespace) {
+                        Err(format!("`{r}` is not an image reference"))
+                    } else {
+                        Ok(ImageSource::Local(r.to_owned()))
+                    }
+                })
+                .map_err(|e| usage("--image", e))?,
+            );
+        }
+        for v in &self.image_digests {
+            parsed.push(
+                ImageOption::parse(v, |d| {
+                    if is_digest(d) {
+                        Ok(ImageSource::Digest(d.to_owned()))
+                    } else {
+                        Err(format!(
+                            "`{d}` is not an image digest. Fix: write sha256: and 64 lower-case hex digits"
+                        ))
+                    }
+                })
+                .map_err(|e| usage("--image-digest", e))?,
+            );
+        }
+        let global: String = aws
+            .global_args()
+            .iter()
+            .map(|a| format!(" {}", plan::shell_quote(a)))
+            .collect();
+        Ok(StepOptions {
+            images: parsed,
+            skip_setup_tasks: self.skip_setup_tasks,
+            global,
+        })
     }
 
     /// The refactor to carry out before the deploys, if the deployed stacks do not reflect

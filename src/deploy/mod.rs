@@ -6,14 +6,20 @@
 //! - [`run`]: one stack's `aws cloudformation deploy` with event polling;
 //! - [`progress`]: stack events, progress lines and the spinner;
 //! - [`preview`]: production environments and the change preview shown before them;
-//! - [`refactor`]: declared renames and moves, carried out by stack refactoring first.
+//! - [`refactor`]: declared renames and moves, carried out by stack refactoring first;
+//! - [`steps`]: what happens around the stacks (pre-flight checks in [`preflight`], images
+//!   in [`images`], setup tasks in [`setup_tasks`]).
 
 pub mod aws;
+pub mod images;
 pub mod plan;
+pub mod preflight;
 pub mod preview;
 pub mod progress;
 pub mod refactor;
 pub mod run;
+pub mod setup_tasks;
+pub mod steps;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};

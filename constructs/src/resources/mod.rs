@@ -9,6 +9,7 @@ pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod elasticloadbalancingv2;
+pub mod events;
 pub mod iam;
 pub mod kms;
 pub mod logs;
@@ -363,6 +364,13 @@ pub static TYPES: &[TypeInfo] = &[
         schema: include_str!("../../schemas/aws-elasticloadbalancingv2-targetgroup.json"),
     },
     TypeInfo {
+        type_name: "AWS::Events::Rule",
+        tags: Some(TagShape::List("Tags")),
+        create_only: &["/properties/Name"],
+        conditional_create_only: &["/properties/EventBusName"],
+        schema: include_str!("../../schemas/aws-events-rule.json"),
+    },
+    TypeInfo {
         type_name: "AWS::IAM::ManagedPolicy",
         tags: None,
         create_only: &[
@@ -524,6 +532,13 @@ pub static TYPES: &[TypeInfo] = &[
         create_only: &["/properties/SecretId"],
         conditional_create_only: &[],
         schema: include_str!("../../schemas/aws-secretsmanager-secrettargetattachment.json"),
+    },
+    TypeInfo {
+        type_name: "AWS::WAFv2::LoggingConfiguration",
+        tags: None,
+        create_only: &["/properties/ResourceArn"],
+        conditional_create_only: &[],
+        schema: include_str!("../../schemas/aws-wafv2-loggingconfiguration.json"),
     },
     TypeInfo {
         type_name: "AWS::WAFv2::WebACL",
