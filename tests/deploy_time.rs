@@ -28,7 +28,10 @@ fn apps() -> Vec<(String, BTreeMap<String, Value>)> {
         for env in &assembly.environments {
             out.push((
                 format!("{app}/{}", env.environment.name()),
-                env.stacks.iter().map(|s| (s.name.clone(), s.json())).collect(),
+                env.stacks
+                    .iter()
+                    .map(|s| (s.name.clone(), s.json()))
+                    .collect(),
             ));
         }
     }
@@ -75,11 +78,15 @@ fn ecs_pulls_the_image_when_a_task_starts_so_the_repository_is_filled_before_the
             of_type(&stacks["service"], "AWS::ECR::Repository").is_empty(),
             "{env}: the service stack must not create the repository it pulls from"
         );
-        assert_eq!(of_type(&stacks["registry"], "AWS::ECR::Repository").len(), 1);
+        assert_eq!(
+            of_type(&stacks["registry"], "AWS::ECR::Repository").len(),
+            1
+        );
         let (_, task) = of_type(&stacks["service"], "AWS::ECS::TaskDefinition")[0];
         let image = task["Properties"]["ContainerDefinitions"][0]["Image"].to_string();
         assert!(
-            image.contains("registry:ApiRepository") && image.contains("@\",{\"Ref\":\"ImageDigest\"}")
+            image.contains("registry:ApiRepository")
+                && image.contains("@\",{\"Ref\":\"ImageDigest\"}")
                 || image.contains("@${ImageDigest}"),
             "{env}: the image is pinned by the digest parameter: {image}"
         );
@@ -103,8 +110,7 @@ fn ecs_pulls_the_image_when_a_task_starts_so_the_repository_is_filled_before_the
 /// S3 bucket): Regions available before August 2022 need the Region's Elastic Load
 /// Balancing account as the principal, later Regions the log delivery service.
 #[test]
-fn elb_writes_access_logs_as_the_regional_account_before_august_2022_and_as_log_delivery_after()
-{
+fn elb_writes_access_logs_as_the_regional_account_before_august_2022_and_as_log_delivery_after() {
     for (env, stacks) in apps() {
         for (name, t) in &stacks {
             if of_type(t, "AWS::ElasticLoadBalancingV2::LoadBalancer").is_empty() {
@@ -171,7 +177,9 @@ fn a_stack_update_resets_desired_count_so_scaled_services_set_none() {
                     "{env}/{name}/{id} sets DesiredCount"
                 );
                 let managed = targets.iter().any(|(_, target)| {
-                    target["Properties"]["ResourceId"].to_string().contains(id.as_str())
+                    target["Properties"]["ResourceId"]
+                        .to_string()
+                        .contains(id.as_str())
                 });
                 assert!(managed, "{env}/{name}/{id} has no scalable target");
                 scaled += 1;
@@ -225,8 +233,13 @@ fn rds_refuses_performance_insights_on_mysql_micro_and_small_classes() {
     let p = db(mysql(), "db.t4g.medium").unwrap();
     assert_eq!(p["EnablePerformanceInsights"], true);
     let p = db(Engine::default(), "db.t4g.micro").unwrap();
-    assert_eq!(p["EnablePerformanceInsights"], true, "PostgreSQL supports every class");
-    let e = db(Engine::default(), "db.m1.small").unwrap_err().to_string();
+    assert_eq!(
+        p["EnablePerformanceInsights"], true,
+        "PostgreSQL supports every class"
+    );
+    let e = db(Engine::default(), "db.m1.small")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("does not support encryption at rest"), "{e}");
     // The migration-api's dev database (PostgreSQL on db.t4g.micro) keeps Performance Insights.
     for (env, stacks) in migration_api() {
@@ -252,7 +265,11 @@ fn iam_database_authentication_needs_a_user_granted_rds_iam_which_the_setup_task
             .iter()
             .map(|s| s["Name"].as_str().unwrap())
             .collect();
-        assert_eq!(secrets, ["API_KEYS"], "{env}: only the API keys, no master credentials");
+        assert_eq!(
+            secrets,
+            ["API_KEYS"],
+            "{env}: only the API keys, no master credentials"
+        );
         let env_vars = container["Environment"].to_string();
         assert!(env_vars.contains("DB_IAM_USER") && env_vars.contains("migration_api"));
         assert!(
@@ -314,11 +331,16 @@ fn the_guide_secrets_exist_under_the_names_it_gives() {
         let (_, db) = of_type(&stacks["data"], "AWS::RDS::DBInstance")[0];
         let password = db["Properties"]["MasterUserPassword"].to_string();
         assert!(
-            password.contains("{{resolve:secretsmanager:") && password.contains(":SecretString:password}}"),
+            password.contains("{{resolve:secretsmanager:")
+                && password.contains(":SecretString:password}}"),
             "{env}: a dynamic reference, never a literal: {password}"
         );
         assert_eq!(
-            of_type(&stacks["data"], "AWS::SecretsManager::SecretTargetAttachment").len(),
+            of_type(
+                &stacks["data"],
+                "AWS::SecretsManager::SecretTargetAttachment"
+            )
+            .len(),
             1
         );
     }
@@ -337,7 +359,9 @@ fn waf_logs_only_to_groups_named_aws_waf_logs_with_the_api_key_redacted() {
         let (_, logging) = of_type(service, "AWS::WAFv2::LoggingConfiguration")[0];
         let p = &logging["Properties"];
         assert!(
-            p["LogDestinationConfigs"][0].to_string().contains("log-group:aws-waf-logs-"),
+            p["LogDestinationConfigs"][0]
+                .to_string()
+                .contains("log-group:aws-waf-logs-"),
             "{env}: {p}"
         );
         assert_eq!(p["ResourceArn"]["Fn::GetAtt"][1], "Arn");
@@ -349,7 +373,11 @@ fn waf_logs_only_to_groups_named_aws_waf_logs_with_the_api_key_redacted() {
         assert!(kept.contains("BLOCK") && kept.contains("COUNT") && kept.contains("KEEP"));
         let waf_group = of_type(service, "AWS::Logs::LogGroup")
             .into_iter()
-            .find(|(_, g)| g["Properties"]["LogGroupName"].to_string().contains("aws-waf-logs-"))
+            .find(|(_, g)| {
+                g["Properties"]["LogGroupName"]
+                    .to_string()
+                    .contains("aws-waf-logs-")
+            })
             .unwrap();
         assert!(waf_group.1["Properties"]["KmsKeyId"].is_object(), "{env}");
     }
@@ -404,12 +432,18 @@ fn ecr_scan_findings_reach_the_alerting_topic_through_eventbridge() {
         assert_eq!(pattern["source"], json!(["aws.ecr"]), "{env}");
         assert_eq!(pattern["detail-type"], json!(["ECR Image Scan"]));
         let severities = pattern["detail"].to_string();
-        assert!(severities.contains("CRITICAL") && severities.contains("HIGH"), "{severities}");
+        assert!(
+            severities.contains("CRITICAL") && severities.contains("HIGH"),
+            "{severities}"
+        );
         assert!(rule["Properties"]["Targets"][0]["Arn"]["Ref"].is_string());
         let policy = of_type(m, "AWS::SNS::TopicPolicy")[0].1.to_string();
         assert!(policy.contains("events.amazonaws.com"), "{env}");
         let key = of_type(m, "AWS::KMS::Key")[0].1.to_string();
-        assert!(key.contains("events.amazonaws.com"), "{env}: the topic key lets EventBridge encrypt");
+        assert!(
+            key.contains("events.amazonaws.com"),
+            "{env}: the topic key lets EventBridge encrypt"
+        );
     }
 }
 
@@ -421,7 +455,10 @@ fn the_error_rate_widget_counts_error_lines() {
         let (_, d) = of_type(&stacks["monitoring"], "AWS::CloudWatch::Dashboard")[0];
         let body = d["Properties"]["DashboardBody"].to_string();
         assert!(body.contains("Error Rate (5min bins)"), "{env}");
-        assert!(body.contains("filter @message like /(?i)error/"), "{env}: {body}");
+        assert!(
+            body.contains("filter @message like /(?i)error/"),
+            "{env}: {body}"
+        );
     }
 }
 
@@ -558,18 +595,28 @@ fn deploy_builds_before_any_stack_pushes_after_the_registry_and_pins_the_digest(
     let calls = f.calls();
     let deploy_of = |s: &str| {
         let needle = format!("--stack-name migration-api-dev-{s} ");
-        position(&calls, move |c| c.starts_with("aws cloudformation deploy") && c.contains(&needle))
+        position(&calls, move |c| {
+            c.starts_with("aws cloudformation deploy") && c.contains(&needle)
+        })
     };
-    let build = position(&calls, |c| c.starts_with("tool build --platform linux/amd64 -t stackforge/migration-api-service-imagedigest:build"));
+    let build = position(&calls, |c| {
+        c.starts_with("tool build --platform linux/amd64 -t stackforge/migration-api-service-imagedigest:build")
+    });
     let push = position(&calls, |c| {
         c == "tool push 123456789012.dkr.ecr.us-east-1.amazonaws.com/phys-ApiRepositoryAADF3F12:sha256-0123456789ab"
     });
     let login = position(&calls, |c| {
         c == "tool login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com"
     });
-    assert_eq!(fs::read_to_string(f.path("login-password")).unwrap().trim(), "fake-password");
+    assert_eq!(
+        fs::read_to_string(f.path("login-password")).unwrap().trim(),
+        "fake-password"
+    );
     let setup = position(&calls, |c| c.starts_with("aws ecs run-task"));
-    assert!(build < deploy_of("network"), "built before anything changes");
+    assert!(
+        build < deploy_of("network"),
+        "built before anything changes"
+    );
     assert!(deploy_of("registry") < login && login < push && push < deploy_of("service"));
     assert!(deploy_of("data") < setup && setup < deploy_of("registry"));
     let service = &calls[deploy_of("service")];
@@ -593,7 +640,13 @@ fn an_image_digest_skips_the_build_and_the_push() {
     let f = Fakes::new("123456789012");
     let digest = format!("sha256:{}", "e".repeat(64));
     let (code, out, err) = f.deploy(&[
-        "--env", "dev", "--parameter", EMAIL, "--image-digest", &digest, "--skip-setup-tasks",
+        "--env",
+        "dev",
+        "--parameter",
+        EMAIL,
+        "--image-digest",
+        &digest,
+        "--skip-setup-tasks",
     ]);
     assert_eq!(code, Some(0), "{out}\n{err}");
     let calls = f.calls();
@@ -606,7 +659,10 @@ fn an_image_digest_skips_the_build_and_the_push() {
                 && c.contains("--stack-name migration-api-dev-service ")
         })
         .unwrap();
-    assert!(service.contains(&format!("ImageDigest={digest}")), "{service}");
+    assert!(
+        service.contains(&format!("ImageDigest={digest}")),
+        "{service}"
+    );
     assert!(out.contains("setup tasks skipped"), "{out}");
 }
 
@@ -616,7 +672,10 @@ fn a_deploy_without_an_image_stops_before_anything_changes() {
     let f = Fakes::new("123456789012");
     let (code, _, err) = f.deploy(&["--env", "dev", "--parameter", EMAIL]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("service:ImageDigest needs an image") && err.contains("--image-context DIR"), "{err}");
+    assert!(
+        err.contains("service:ImageDigest needs an image") && err.contains("--image-context DIR"),
+        "{err}"
+    );
     assert!(f.calls().is_empty(), "{:?}", f.calls());
 }
 
@@ -626,15 +685,28 @@ fn a_failed_setup_task_stops_the_deploy_before_the_service() {
     let f = Fakes::new("123456789012");
     fs::write(f.path("exit-code"), "3").unwrap();
     let digest = format!("sha256:{}", "e".repeat(64));
-    let (code, out, err) = f.deploy(&["--env", "dev", "--parameter", EMAIL, "--image-digest", &digest]);
+    let (code, out, err) = f.deploy(&[
+        "--env",
+        "dev",
+        "--parameter",
+        EMAIL,
+        "--image-digest",
+        &digest,
+    ]);
     assert_eq!(code, Some(1), "{out}\n{err}");
     assert!(
         err.contains("setup task UserSetupTaskDefinition")
             && err.contains("of migration-api-dev-data failed: psql exited 3"),
         "{err}"
     );
-    assert!(err.contains("not deployed: migration-api-dev-registry, migration-api-dev-service"), "{err}");
-    assert!(f.calls().iter().all(|c| !c.contains("--stack-name migration-api-dev-service ")));
+    assert!(
+        err.contains("not deployed: migration-api-dev-registry, migration-api-dev-service"),
+        "{err}"
+    );
+    assert!(f
+        .calls()
+        .iter()
+        .all(|c| !c.contains("--stack-name migration-api-dev-service ")));
 }
 
 /// Placeholders: RFC 2606 reserves `example.com` (nobody receives the alerts), and the AWS
@@ -659,7 +731,9 @@ fn placeholder_parameters_stop_the_deploy_with_the_command_that_fixes_them() {
     );
     let calls = f.calls();
     assert!(
-        calls.iter().all(|c| !c.starts_with("aws cloudformation deploy")),
+        calls
+            .iter()
+            .all(|c| !c.starts_with("aws cloudformation deploy")),
         "{calls:#?}"
     );
 }
@@ -688,7 +762,10 @@ fn ecs_cannot_start_a_task_whose_secret_has_no_value() {
             && err.contains("aws secretsmanager put-secret-value --secret-id phys-ApiKeys"),
         "{err}"
     );
-    assert!(f.calls().iter().all(|c| !c.starts_with("aws cloudformation deploy")));
+    assert!(f
+        .calls()
+        .iter()
+        .all(|c| !c.starts_with("aws cloudformation deploy")));
 }
 
 /// An app whose `app` stack runs a container reading a secret of `data` set after deploy.
@@ -717,9 +794,10 @@ fn secret_app() -> Result<stackforge_constructs::App, stackforge_constructs::Err
     let mut stack = Stack::new(&app, &dev, "app", StackProps::default())?;
     let mut root = stack.root();
     let logs = LogGroup::new(&mut root, "Logs", LogGroupProps::default())?;
-    let repository = Repository::from_name(stackforge_constructs::aws::refs::RepositoryName::from_expr(
-        stackforge_constructs::Expr::str("shop"),
-    ));
+    let repository =
+        Repository::from_name(stackforge_constructs::aws::refs::RepositoryName::from_expr(
+            stackforge_constructs::Expr::str("shop"),
+        ));
     let mut secrets = IndexMap::new();
     secrets.insert(
         "TOKEN".to_owned(),
@@ -741,4 +819,3 @@ fn secret_app() -> Result<stackforge_constructs::App, stackforge_constructs::Err
     app.add_stack(stack)?;
     Ok(app)
 }
-

@@ -301,7 +301,10 @@ fn network_policies_tasks_run_in_private_subnets_without_public_ips() {
                "MaximumPercent": 200, "MinimumHealthyPercent": 100})
     );
     assert_eq!(svc["EnableExecuteCommand"], json!(false));
-    assert!(svc.get("DesiredCount").is_none(), "autoscaling owns the count");
+    assert!(
+        svc.get("DesiredCount").is_none(),
+        "autoscaling owns the count"
+    );
     // The service waits for the HTTPS listener that forwards to its target group.
     let (svc_id, svc_res) = &of_type(&t, "AWS::ECS::Service")[0];
     let https_id = of_type(&t, "AWS::ElasticLoadBalancingV2::Listener")
@@ -551,7 +554,8 @@ fn https_tls_access_logs_go_to_an_sse_s3_bucket_the_elb_log_delivery_may_write()
         .find(|s| s["Sid"] == "ElbAccessLogDelivery")
         .unwrap();
     // The region's ELB account before August 2022, the log delivery service since.
-    let principal = json!({"Fn::FindInMap": ["ElbAccessLogDelivery", {"Ref": "AWS::Region"}, "Principal"]});
+    let principal =
+        json!({"Fn::FindInMap": ["ElbAccessLogDelivery", {"Ref": "AWS::Region"}, "Principal"]});
     assert_eq!(
         delivery["Principal"],
         json!({"Fn::If": ["ElbAccessLogsFromRegionalAccount", {"AWS": principal}, {"Service": principal}]})

@@ -71,7 +71,9 @@ impl ImageOption {
 /// Whether `d` is `sha256:` and 64 lower-case hex digits.
 pub fn is_digest(d: &str) -> bool {
     d.strip_prefix("sha256:").is_some_and(|h| {
-        h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        h.len() == 64
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
@@ -135,10 +137,9 @@ pub fn plan(
                 )));
             }
             let (repository_stack, repository_stack_name) = match &p.repository {
-                ImageRepositoryLocation::InStack { stack: s, .. } => (
-                    Some(s.clone()),
-                    env.stack(s).map(|a| a.stack_name.clone()),
-                ),
+                ImageRepositoryLocation::InStack { stack: s, .. } => {
+                    (Some(s.clone()), env.stack(s).map(|a| a.stack_name.clone()))
+                }
                 ImageRepositoryLocation::Named(_) => (None, None),
             };
             if let (Some(s), Some(ImageSource::Build(_) | ImageSource::Local(_))) =
@@ -247,7 +248,14 @@ pub fn prepare(tool: &Path, image: &PlannedImage, app: &str) -> Result<Option<Lo
             let dir = dir.display().to_string();
             run(
                 tool,
-                &["build", "--platform", image.platform, "-t", &reference, &dir],
+                &[
+                    "build",
+                    "--platform",
+                    image.platform,
+                    "-t",
+                    &reference,
+                    &dir,
+                ],
                 &format!("build the image of {}", image.name()),
             )?;
             reference

@@ -267,7 +267,10 @@ mod tests {
                 "arn:aws:acm:us-east-1:123456789012:certificate/0d8f1e6a",
                 true,
             ),
-            ("arn:aws:acm:us-east-1:210987654321:certificate/0d8f1e6a", false),
+            (
+                "arn:aws:acm:us-east-1:210987654321:certificate/0d8f1e6a",
+                false,
+            ),
             ("1.0.0", false),
         ] {
             assert_eq!(placeholder(value, real).is_some(), placeholder_, "{value}");

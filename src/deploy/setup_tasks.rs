@@ -191,7 +191,14 @@ pub fn run(
         let begun = Instant::now();
         let stopped = loop {
             let v = aws
-                .json(&["ecs", "describe-tasks", "--cluster", &cluster, "--tasks", &arn])
+                .json(&[
+                    "ecs",
+                    "describe-tasks",
+                    "--cluster",
+                    &cluster,
+                    "--tasks",
+                    &arn,
+                ])
                 .map_err(|e| CliError::Failed(format!("cannot follow setup task {arn}: {e}")))?;
             let t = v["tasks"][0].clone();
             if t["lastStatus"] == "STOPPED" {
@@ -207,7 +214,10 @@ pub fn run(
             }
             std::thread::sleep(poll);
         };
-        let containers = stopped["containers"].as_array().cloned().unwrap_or_default();
+        let containers = stopped["containers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let failed: Vec<String> = containers
             .iter()
             .filter(|c| c["exitCode"].as_i64() != Some(0))
@@ -262,7 +272,10 @@ mod tests {
     fn locations_are_resources_of_stacks_or_literal_ids() {
         assert_eq!(
             Location::read(&json!({"stack": "network", "logicalId": "Subnet1"})),
-            Some(Location::Resource { stack: "network".into(), logical_id: "Subnet1".into() })
+            Some(Location::Resource {
+                stack: "network".into(),
+                logical_id: "Subnet1".into()
+            })
         );
         assert_eq!(
             Location::read(&json!({"id": "subnet-0abc"})),

@@ -92,10 +92,19 @@ impl Steps {
         })
     }
 
+    /// Whether images are built or pushed during the deploy (their digests are known only
+    /// then, so they cannot be part of a reviewed plan).
+    pub fn builds_images(&self) -> bool {
+        self.needs_tool()
+    }
+
     fn needs_tool(&self) -> bool {
-        self.images
-            .iter()
-            .any(|i| matches!(i.source, Some(ImageSource::Build(_) | ImageSource::Local(_))))
+        self.images.iter().any(|i| {
+            matches!(
+                i.source,
+                Some(ImageSource::Build(_) | ImageSource::Local(_))
+            )
+        })
     }
 
     /// The lines a dry run prints after the command deploying `stack` (`None`: before the
@@ -121,7 +130,10 @@ impl Steps {
         }
         if let Some(tasks) = stack.and_then(|s| self.setup.get(s)) {
             if self.options.skip_setup_tasks {
-                lines.push(format!("# setup tasks of {} skipped (--skip-setup-tasks)", stack.unwrap_or_default()));
+                lines.push(format!(
+                    "# setup tasks of {} skipped (--skip-setup-tasks)",
+                    stack.unwrap_or_default()
+                ));
             } else {
                 for t in tasks {
                     lines.push(format!(
@@ -175,7 +187,11 @@ impl Steps {
         if self.needs_tool() {
             let tool = images::container_tool()?;
             for (i, image) in self.images.iter().enumerate() {
-                say(&format!("image {}: preparing with {}", image.name(), tool.display()));
+                say(&format!(
+                    "image {}: preparing with {}",
+                    image.name(),
+                    tool.display()
+                ));
                 self.locals[i] = images::prepare(&tool, image, &self.app)?;
             }
             self.tool = Some(tool);
@@ -258,7 +274,11 @@ impl Steps {
                 continue;
             };
             let repository = images::repository(aws, image)?;
-            say(&format!("image {}: pushing to {}", image.name(), repository.1));
+            say(&format!(
+                "image {}: pushing to {}",
+                image.name(),
+                repository.1
+            ));
             let digest = images::push(aws, tool, local, &repository)?;
             say(&format!("image {}: {digest}", image.name()));
             self.images[i].source = Some(ImageSource::Digest(digest));

@@ -2,9 +2,9 @@
 
 use crate::aws::iam::{ServiceRole, ServiceRoleProps};
 use crate::aws::kms::{KeyService, KmsKey};
+use crate::aws::naming::stack_creation_suffix;
 use crate::aws::refs::{BackupPlanId, BackupVaultArn, BackupVaultName, KmsKeyArn, RoleArn};
 use crate::error::Result;
-use crate::aws::naming::stack_creation_suffix;
 use crate::expr::Expr;
 use crate::resource::{RemovalPolicy, ResourceHandle, ResourceOptions};
 use crate::resources::backup::{self as cfn, backup_plan, backup_selection};

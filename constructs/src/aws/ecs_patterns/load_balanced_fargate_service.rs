@@ -11,10 +11,11 @@ use crate::aws::cloudwatch::Metric;
 use crate::aws::ec2::{Connectable, SecurityGroup, SecurityGroupProps, Vpc};
 use crate::aws::ecr::Repository;
 use crate::aws::ecs::{
-    default_egress, image_digest_parameter, image_tag_parameter, Cluster, ClusterProps, ContainerDefinitionProps,
-    ContainerImage, ContainerLogging, FargateService, FargateServiceProps, FargateTaskDefinition,
-    FargateTaskDefinitionProps, ImageRef, ImageRepository, LoadBalancerTarget, ScalingRule,
-    ServiceScaling, ServiceScalingProps, TaskRoles,
+    default_egress, image_digest_parameter, image_tag_parameter, Cluster, ClusterProps,
+    ContainerDefinitionProps, ContainerImage, ContainerLogging, FargateService,
+    FargateServiceProps, FargateTaskDefinition, FargateTaskDefinitionProps, ImageRef,
+    ImageRepository, LoadBalancerTarget, ScalingRule, ServiceScaling, ServiceScalingProps,
+    TaskRoles,
 };
 use crate::aws::elbv2::{
     certificate_parameter, ApplicationLoadBalancer, ApplicationLoadBalancerProps, DefaultAction,

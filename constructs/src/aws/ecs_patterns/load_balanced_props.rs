@@ -405,7 +405,8 @@ pub(crate) fn check(
         "certificate_parameter_name",
         &p.certificate_parameter_name,
     )?;
-    if matches!(&p.image, ImageRef::TagParameter(n) | ImageRef::DigestParameter(n) if *n == p.certificate_parameter_name) {
+    if matches!(&p.image, ImageRef::TagParameter(n) | ImageRef::DigestParameter(n) if *n == p.certificate_parameter_name)
+    {
         return invalid(
             "certificate_parameter_name",
             format!(

@@ -153,7 +153,10 @@ mod tests {
             principal_for("us-gov-west-1"),
             Some(Ok("arn:aws-us-gov:iam::048591011584:root".to_owned()))
         );
-        assert_eq!(principal_for("il-central-1"), Some(Err(LOG_DELIVERY_SERVICE)));
+        assert_eq!(
+            principal_for("il-central-1"),
+            Some(Err(LOG_DELIVERY_SERVICE))
+        );
         assert_eq!(principal_for("xx-nowhere-1"), None);
         for (r, ..) in ELB_ACCOUNTS {
             assert!(!LOG_DELIVERY_REGIONS.contains(r), "{r} is in both tables");

@@ -72,19 +72,52 @@ mod tests {
     #[test]
     fn performance_insights_is_refused_only_by_mysql_and_mariadb_on_micro_and_small() {
         for class in ["db.t3.micro", "db.t4g.small", "db.t2.micro"] {
-            assert!(!supports("mysql", class, Feature::PerformanceInsights), "{class}");
-            assert!(!supports("mariadb", class, Feature::PerformanceInsights), "{class}");
-            assert!(supports("postgres", class, Feature::PerformanceInsights), "{class}");
+            assert!(
+                !supports("mysql", class, Feature::PerformanceInsights),
+                "{class}"
+            );
+            assert!(
+                !supports("mariadb", class, Feature::PerformanceInsights),
+                "{class}"
+            );
+            assert!(
+                supports("postgres", class, Feature::PerformanceInsights),
+                "{class}"
+            );
         }
-        assert!(supports("mysql", "db.t4g.medium", Feature::PerformanceInsights));
-        assert!(supports("mysql", "db.r6g.large", Feature::PerformanceInsights));
+        assert!(supports(
+            "mysql",
+            "db.t4g.medium",
+            Feature::PerformanceInsights
+        ));
+        assert!(supports(
+            "mysql",
+            "db.r6g.large",
+            Feature::PerformanceInsights
+        ));
     }
 
     #[test]
     fn encryption_is_refused_by_previous_generation_classes() {
-        assert!(!supports("postgres", "db.m1.small", Feature::StorageEncryption));
-        assert!(!supports("mysql", "db.t1.micro", Feature::StorageEncryption));
-        assert!(supports("postgres", "db.m5.large", Feature::StorageEncryption));
-        assert!(supports("postgres", "db.t4g.micro", Feature::StorageEncryption));
+        assert!(!supports(
+            "postgres",
+            "db.m1.small",
+            Feature::StorageEncryption
+        ));
+        assert!(!supports(
+            "mysql",
+            "db.t1.micro",
+            Feature::StorageEncryption
+        ));
+        assert!(supports(
+            "postgres",
+            "db.m5.large",
+            Feature::StorageEncryption
+        ));
+        assert!(supports(
+            "postgres",
+            "db.t4g.micro",
+            Feature::StorageEncryption
+        ));
     }
 }

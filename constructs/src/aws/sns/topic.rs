@@ -147,7 +147,11 @@ impl Topic {
                     .sid("AllowEventBridgeRules")
                     .principal(Principal::service("events.amazonaws.com"))
                     .condition("StringEquals", "aws:SourceAccount", Expr::account_id())
-                    .condition("ArnLike", "aws:SourceArn", Expr::arn("events", true, "rule/*")),
+                    .condition(
+                        "ArnLike",
+                        "aws:SourceArn",
+                        Expr::arn("events", true, "rule/*"),
+                    ),
             );
         }
         let policy = PolicyDocument::new(statements);

@@ -91,7 +91,8 @@ impl WebAclProps {
         for h in &self.redacted_headers {
             let ok = !h.is_empty()
                 && h.len() <= 64
-                && h.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                && h.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
                 return Err(scope.invalid(
                     &format!("{prefix}redacted_headers"),
@@ -220,11 +221,7 @@ impl WebAcl {
             },
         )?;
         // WAF takes the log group's ARN without the `:*` that `Fn::GetAtt Arn` ends with.
-        let destination = Expr::arn(
-            "logs",
-            true,
-            Expr::concat([Expr::str("log-group:"), name]),
-        );
+        let destination = Expr::arn("logs", true, Expr::concat([Expr::str("log-group:"), name]));
         let keep = |action: web_acl_logging::Action| web_acl_logging::Condition {
             action_condition: Some(web_acl_logging::ActionCondition::new(action)),
             ..Default::default()
