@@ -107,6 +107,7 @@ fn deploy(aws: &FakeAws, factory: stackforge::AppFactory, templates: &Path, extr
         params.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
+    args.extend(common::fake_aws::APP_INPUTS);
     run_cli(factory, &args)
 }
 
@@ -164,7 +165,7 @@ fn declared_renames_are_refactored_before_any_stack_is_deployed() {
             && *describes.last().unwrap() < first_deploy,
         "waits for CREATE_COMPLETE, then for EXECUTE_COMPLETE: {calls:#?}"
     );
-    assert_eq!(aws.deployed().len(), 5, "then every stack");
+    assert_eq!(aws.deployed().len(), 6, "then every stack");
 
     // The mappings: 12 resources renamed inside audit (the selection kept its ID).
     let mappings = json(&aws.path("refactor-resource-mappings.json"));
@@ -371,6 +372,11 @@ fn the_production_preview_shows_the_refactor_and_nothing_runs_unconfirmed() {
             dir.path().to_str().unwrap(),
             "--params",
             params.to_str().unwrap(),
+            "--image-digest",
+            common::fake_aws::APP_INPUTS[1],
+            "--skip-setup-tasks",
+            "--parameter",
+            common::fake_aws::APP_INPUTS[4],
         ],
     );
     assert_eq!(r.code, 2, "not confirmed: {}", r.err);
