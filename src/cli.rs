@@ -52,7 +52,7 @@ pub enum Command {
     /// Print one environment as a Graphviz DOT or Mermaid graph.
     Graph(GraphCommand),
     /// Deploy one environment's stacks with the AWS CLI, in order, with progress.
-    Deploy(DeployCommand),
+    Deploy(Box<DeployCommand>),
     /// Delete one environment's stacks, dependents first, after listing what is retained.
     Destroy(DestroyCommand),
     /// Detect drift (changes made outside CloudFormation) in one environment's stacks.

@@ -581,9 +581,11 @@ fn a_failed_stack_stops_the_deploy_and_reports_its_failed_events() {
     // Only reads name them: before anything runs, deploy asks every stack's status (stacks
     // needing recovery); nothing else touches a later stack.
     assert!(
-        !aws.calls().iter().any(|c| (c.contains("migration-api-dev-monitoring")
-            || c.contains("migration-api-dev-audit"))
-            && !c.starts_with("cloudformation describe-stacks ")),
+        !aws.calls()
+            .iter()
+            .any(|c| (c.contains("migration-api-dev-monitoring")
+                || c.contains("migration-api-dev-audit"))
+                && !c.starts_with("cloudformation describe-stacks ")),
         "no call changes a later stack"
     );
 }

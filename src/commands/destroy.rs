@@ -201,9 +201,9 @@ impl DestroyCommand {
             return Ok(());
         }
         if !std::io::stdin().is_terminal() {
-            return Err(CliError::Usage(format!(
-                "deleting stacks needs a confirmation and standard input is not a terminal to confirm on. Nothing was deleted. Fix: review the list above and pass --yes."
-            )));
+            return Err(CliError::Usage(
+                "deleting stacks needs a confirmation and standard input is not a terminal to confirm on. Nothing was deleted. Fix: review the list above and pass --yes.".into(),
+            ));
         }
         let production = is_production(env);
         if production {
