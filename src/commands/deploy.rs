@@ -184,13 +184,15 @@ impl DeployCommand {
         if let Some(file) = &self.plan {
             return reviewed::plan(&aws, &plan, &identity, &options, file, &scratch, io);
         }
-        let _ = writeln!(
-            io.err,
-            "deploying {} stack(s) of `{here}` to account {} as {}",
-            plan.stacks.len(),
-            identity.account,
-            identity.arn
-        );
+        if self.apply.is_none() {
+            let _ = writeln!(
+                io.err,
+                "deploying {} stack(s) of `{here}` to account {} as {}",
+                plan.stacks.len(),
+                identity.account,
+                identity.arn
+            );
+        }
         let with_values: Vec<_> = plan
             .stacks
             .iter()
