@@ -294,6 +294,17 @@ fn deploy_set(stack: &StackArtifact) -> Vec<String> {
         .collect()
 }
 
+/// Whether any parameter of `stack` takes its value from a parameter file (or a default):
+/// a stack whose only parameters `deploy` sets gets no output copy.
+pub fn has_file_values(stack: &StackArtifact) -> bool {
+    let from_deploy = deploy_set(stack);
+    stack
+        .template()
+        .parameters
+        .keys()
+        .any(|name| !from_deploy.contains(name))
+}
+
 /// The output copy of a stack's values: every value the input sets, in the template's
 /// parameter order, except those of `NoEcho` parameters (supply them at deploy time).
 pub fn render_output(stack: &StackArtifact, values: &ParameterValues) -> String {

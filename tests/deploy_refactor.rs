@@ -105,9 +105,15 @@ fn deploy(aws: &FakeAws, factory: stackforge::AppFactory, templates: &Path, extr
         templates.to_str().unwrap(),
         "--params",
         params.to_str().unwrap(),
+        // An image already in the repository, no setup tasks (tests/deploy_time.rs covers
+        // both) and a real-looking alert address (the committed one is a placeholder).
+        "--image-digest",
+        "sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+        "--skip-setup-tasks",
+        "--parameter",
+        "monitoring:AlertEmail=oncall@stackforge.dev",
     ];
     args.extend_from_slice(extra);
-    args.extend(common::fake_aws::APP_INPUTS);
     run_cli(factory, &args)
 }
 
@@ -373,10 +379,10 @@ fn the_production_preview_shows_the_refactor_and_nothing_runs_unconfirmed() {
             "--params",
             params.to_str().unwrap(),
             "--image-digest",
-            common::fake_aws::APP_INPUTS[1],
+            "sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
             "--skip-setup-tasks",
             "--parameter",
-            common::fake_aws::APP_INPUTS[4],
+            "monitoring:AlertEmail=oncall@stackforge.dev",
         ],
     );
     assert_eq!(r.code, 2, "not confirmed: {}", r.err);

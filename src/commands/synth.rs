@@ -223,7 +223,7 @@ impl SynthCommand {
         for stack in env
             .stacks
             .iter()
-            .filter(|s| !s.template().parameters.is_empty())
+            .filter(|s| params::has_file_values(s))
         {
             let Some(l) = loaded.get(&stack.name) else {
                 continue;
