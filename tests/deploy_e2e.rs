@@ -95,7 +95,9 @@ fn deploy_dev_to_moto_end_to_end() {
     let with = |extra: &[&str]| -> Vec<String> {
         common.iter().chain(extra).map(|s| s.to_string()).collect()
     };
-    let args = |v: &[String]| -> Vec<&str> { v.iter().map(String::as_str).collect() };
+    fn args(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
 
     // 1. Deploy every stack from nothing, building and pushing the image.
     let context = tool_dir.path().display().to_string();
@@ -252,17 +254,16 @@ fn deploy_dev_to_moto_end_to_end() {
         .unwrap()
         .to_owned();
     assert_eq!(named("environment", "DB_HOST", "value"), endpoint);
-    assert_eq!(named("environment", "DB_IAM_USER", "value"), "migration_api");
+    assert_eq!(
+        named("environment", "DB_IAM_USER", "value"),
+        "migration_api"
+    );
 
     // The image was pushed into the emulator's ECR after the registry stack, and the task
     // runs it by the digest ECR reports.
     let repository = physical_id(&resources["registry"], "AWS::ECR::Repository");
-    let images = env.aws(&[
-        "ecr",
-        "describe-images",
-        "--repository-name",
-        &repository,
-    ])["imageDetails"]
+    let images = env.aws(&["ecr", "describe-images", "--repository-name", &repository])
+        ["imageDetails"]
         .clone();
     assert_eq!(images.as_array().map(Vec::len), Some(1), "{images}");
     let digest = images[0]["imageDigest"].as_str().unwrap().to_owned();
@@ -278,8 +279,13 @@ fn deploy_dev_to_moto_end_to_end() {
         .to_owned();
     assert_eq!(container["image"], format!("{uri}@{digest}").as_str());
     let tool_calls = std::fs::read_to_string(tool_dir.path().join("tool.log")).unwrap();
-    assert!(tool_calls.starts_with("build --platform linux/amd64 "), "{tool_calls}");
-    let pushed = stdout.find("image service:ImageDigest").or(stderr.find("image service:ImageDigest"));
+    assert!(
+        tool_calls.starts_with("build --platform linux/amd64 "),
+        "{tool_calls}"
+    );
+    let pushed = stdout
+        .find("image service:ImageDigest")
+        .or(stderr.find("image service:ImageDigest"));
     assert!(pushed.is_some(), "the push is reported: {stdout}\n{stderr}");
 
     let api_keys = physical_id_of(&resources["data"], "ApiKeys");

@@ -220,11 +220,7 @@ impl SynthCommand {
     ) -> Vec<CliError> {
         let mut refused = Vec::new();
         let env_name = env.environment.name();
-        for stack in env
-            .stacks
-            .iter()
-            .filter(|s| params::has_file_values(s))
-        {
+        for stack in env.stacks.iter().filter(|s| params::has_file_values(s)) {
             let Some(l) = loaded.get(&stack.name) else {
                 continue;
             };
