@@ -3,27 +3,26 @@
 //! then apply the templates of one environment with the AWS CLI, stack by stack in manifest
 //! order, stopping at the first failure.
 
-use std::fs;
+mod reviewed;
+mod stacks;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::Args;
-use stackforge_constructs::{Assembly, EnvironmentAssembly, OutputFormat, StackArtifact};
+use stackforge_constructs::{Assembly, EnvironmentAssembly};
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::deploy::aws::AwsCli;
+use crate::deploy::deploy_plan::{DeployPlan, PlanRequest};
 use crate::deploy::images::{is_digest, ImageOption, ImageSource};
-use crate::deploy::plan::{self, AwsOptions, ParameterOverride, MAX_INLINE_TEMPLATE_BYTES};
-use crate::deploy::preview::{self, is_production};
+use crate::deploy::plan::{self, AwsOptions, ParameterOverride};
+use crate::deploy::preview;
 use crate::deploy::progress::Reporter;
-use crate::deploy::refactor;
-use crate::deploy::run::{self, Outcome, StackJob};
-use crate::deploy::steps::{StepOptions, Steps};
-use crate::deploy::ScratchDir;
+use crate::deploy::steps::StepOptions;
+use crate::deploy::{recovery, refactor, run, ScratchDir};
 use crate::error::{CliError, Result};
-use crate::output::{compare_env, render_env};
-use crate::params::ParameterValues;
+use crate::output::compare_env;
 use crate::pipeline::{
     policy_gate, synthesize_against, Against, Factory, GateOptions, Io, Selection,
 };
@@ -96,12 +95,25 @@ pub struct DeployCommand {
     /// Folder of the parameter files, `<DIR>/<env>/<stack>.json` (as for `synth`).
     #[arg(long, value_name = "DIR", default_value = crate::params::DEFAULT_DIR)]
     pub params: PathBuf,
-}
-
-/// A stack with everything needed to deploy it.
-struct Planned<'a> {
-    stack: &'a StackArtifact,
-    parameters: ParameterValues,
+    /// Create a CloudFormation change set per stack (nothing is executed) and write the plan
+    /// to FILE: change set ids, template hashes, parameters, and CloudFormation's changes
+    /// beside the offline prediction (disagreements marked `!`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "apply"])]
+    pub plan: Option<PathBuf>,
+    /// Execute exactly the change sets of the plan FILE, in order; refuses when a template,
+    /// a parameter, a deployed stack or a change set changed since the plan. A plan stands
+    /// for the production confirmation.
+    #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
+    pub apply: Option<PathBuf>,
+    /// Repair stacks a deploy cannot update first: delete and re-create a stack whose first
+    /// creation failed (`ROLLBACK_COMPLETE`), continue the failed rollback of one in
+    /// `UPDATE_ROLLBACK_FAILED`. Without it such stacks stop the deploy with the fix.
+    #[arg(long)]
+    pub recover: bool,
+    /// Deploy up to N stacks at the same time: a stack starts once the stacks it depends on
+    /// are deployed (default 1: one after the other, in manifest order).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub concurrency: u8,
 }
 
 impl DeployCommand {
@@ -114,8 +126,10 @@ impl DeployCommand {
         let (assembly, _) = synthesize_against(factory, &self.templates, against, io)?;
         let env = self.environment(&assembly)?;
 
-        let stacks = plan::select_stacks(env, &self.select.stacks, self.exclusively);
-        let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+        let names: Vec<&str> = plan::select_stacks(env, &self.select.stacks, self.exclusively)
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
         let here = env.environment.name();
         if let Some(refusal) = assembly
             .safety
@@ -124,65 +138,42 @@ impl DeployCommand {
             let _ = writeln!(io.err, "error: {refusal}\nNothing was deployed.");
             return Ok(EXIT_FAILURE);
         }
-        let refactors = refactor::relevant(env, &names);
-        let overrides = plan::overrides_by_stack(env, &stacks, &self.parameters)?;
-        // The gate sees the whole environment: its rules follow references across stacks.
-        if !policy_gate(&[env], &self.gate, io)? {
-            let _ = writeln!(io.err, "Nothing was deployed. Fix the violations above.");
-            return Ok(EXIT_FAILURE);
-        }
-        let scratch = ScratchDir::new()?;
-        let dir = self.templates.join(env.environment.name());
-        let params = self.params.join(env.environment.name());
-        let mut planned = Vec::new();
-        for stack in &stacks {
-            let mine = overrides.get(&stack.name).cloned().unwrap_or_default();
-            planned.push(Planned {
-                stack,
-                parameters: plan::parameter_values(&params, stack, &mine, scratch.path())?,
-            });
-        }
-        let mut values: indexmap::IndexMap<String, ParameterValues> = planned
-            .iter()
-            .map(|p| (p.stack.name.clone(), p.parameters.clone()))
-            .collect();
         let options = AwsOptions {
             region: self.region.clone(),
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),
         };
-        let mut steps = Steps::plan(
-            &assembly.app,
+        let scratch = ScratchDir::new()?;
+        let params = self.params.join(here);
+        let mut plan = DeployPlan::build(
+            &assembly,
             env,
-            &stacks,
-            &mut values,
-            self.step_options(&options)?,
+            PlanRequest {
+                stacks: &self.select.stacks,
+                exclusively: self.exclusively,
+                overrides: &self.parameters,
+                params_dir: &params,
+                s3_bucket: self.s3_bucket.as_deref(),
+                steps: self.step_options(&options)?,
+                scratch: scratch.path(),
+            },
         )?;
-        for p in &mut planned {
-            if let Some(v) = values.get(&p.stack.name) {
-                p.parameters = v.clone();
-            }
+        // The gate sees the whole environment: its rules follow references across stacks.
+        if !policy_gate(&[env], &self.gate, io)? {
+            let _ = writeln!(io.err, "Nothing was deployed. Fix the violations above.");
+            return Ok(EXIT_FAILURE);
         }
-        self.check_sizes(&stacks)?;
-        let files = render_env(&assembly, env, OutputFormat::Json);
-        self.warn_if_stale(&files, &stacks, io);
+        self.warn_if_stale(&plan, io);
         let aws = AwsCli::from_env(&options);
 
         if self.dry_run {
-            let mut lines = refactor::dry_run_lines(
-                env,
-                &assembly.app,
-                &refactors,
+            let committed = self.templates.join(here);
+            let lines = plan.dry_run_lines(
                 &aws.program(),
-                &options.global_args(),
+                &committed,
+                &options,
+                self.s3_bucket.as_deref(),
             );
-            lines.extend(steps.dry_run_lines(None));
-            for p in &planned {
-                let file = dir.join(p.stack.template_file(OutputFormat::Json));
-                let args = self.args(p, &file, &options, true);
-                lines.push(plan::shell_line(&aws.program(), &args));
-                lines.extend(steps.dry_run_lines(Some(&p.stack.name)));
-            }
             for line in lines {
                 writeln!(io.out, "{line}").map_err(|e| CliError::io("stdout", e))?;
             }
@@ -190,19 +181,28 @@ impl DeployCommand {
         }
 
         let identity = aws.check_identity()?;
-        let _ = writeln!(
-            io.err,
-            "deploying {} stack(s) of `{}` to account {} as {}",
-            planned.len(),
-            env.environment.name(),
-            identity.account,
-            identity.arn
-        );
-        let with_values: Vec<_> = planned.iter().map(|p| (p.stack, &p.parameters)).collect();
+        if let Some(file) = &self.plan {
+            return reviewed::plan(&aws, &plan, &identity, &options, file, &scratch, io);
+        }
+        if self.apply.is_none() {
+            let _ = writeln!(
+                io.err,
+                "deploying {} stack(s) of `{here}` to account {} as {}",
+                plan.stacks.len(),
+                identity.account,
+                identity.arn
+            );
+        }
+        let with_values: Vec<_> = plan
+            .stacks
+            .iter()
+            .map(|p| (p.artifact, &p.parameters))
+            .collect();
         let findings =
-            steps.before_all(&aws, &identity.account, &with_values, &params, &mut |l| {
-                let _ = writeln!(io.err, "{l}");
-            })?;
+            plan.steps
+                .before_all(&aws, &identity.account, &with_values, &params, &mut |l| {
+                    let _ = writeln!(io.err, "{l}");
+                })?;
         if !findings.is_empty() {
             for f in &findings {
                 let _ = writeln!(io.err, "error: {}", f.line());
@@ -212,105 +212,60 @@ impl DeployCommand {
                 findings.len()
             )));
         }
-        let prepared = self.prepare_refactor(&aws, env, &assembly.app, &refactors, &scratch, io)?;
+        if let Some(file) = &self.apply {
+            return reviewed::apply(&aws, &mut plan, &identity, &options, file, io);
+        }
+        let stack_names: Vec<&str> = plan
+            .stacks
+            .iter()
+            .map(|s| s.artifact.stack_name.as_str())
+            .collect();
+        let stuck = recovery::find_stuck(&aws, &stack_names)?;
+        if let Some(code) = self.refuse_stuck(&stuck, io) {
+            return Ok(code);
+        }
+        let prepared =
+            self.prepare_refactor(&aws, env, &assembly.app, &plan.refactors, &scratch, io)?;
         let mappings = prepared.as_ref().map_or(&[][..], |p| &p.plan.mappings[..]);
-        if is_production(env.environment.name()) {
-            self.confirm_production(&aws, env, &planned, mappings, io)?;
+        if plan.production {
+            self.confirm_production(&aws, &plan, &stuck, mappings, io)?;
         }
-        if let Some(p) = &prepared {
-            refactor::run(&aws, p, run::poll_interval(), io.out)?;
-        }
-
-        let rendered = scratch.path().join("templates");
-        fs::create_dir_all(&rendered).map_err(|e| CliError::io(&rendered, e))?;
         let reporter = Reporter::new();
         let poll = run::poll_interval();
-        let started = Instant::now();
-        let (mut changed, mut unchanged) = (0, 0);
-        for i in 0..planned.len() {
-            if let Some(stop) = steps.before_stack(&aws, &planned[i].stack.name)? {
+        for s in &stuck {
+            if let Err(e) = recovery::recover(&aws, s, poll, &reporter, io.out) {
                 reporter.finish();
-                let _ = writeln!(io.err, "error: {}", stop.line());
-                let later: Vec<&str> = planned[i..]
-                    .iter()
-                    .map(|p| p.stack.stack_name.as_str())
-                    .collect();
-                let _ = writeln!(io.err, "stopped; not deployed: {}", later.join(", "));
-                return Ok(EXIT_FAILURE);
-            }
-            let digests = steps.digests_for(&planned[i].stack.name);
-            planned[i].parameters.extend(digests);
-            let p = &planned[i];
-            let name = p.stack.template_file(OutputFormat::Json);
-            let file = rendered.join(&name);
-            let body = files.files.get(&name).cloned().unwrap_or_default();
-            fs::write(&file, body).map_err(|e| CliError::io(&file, e))?;
-            let job = StackJob {
-                label: format!("[{}/{}] {}", i + 1, planned.len(), p.stack.stack_name),
-                stack_name: p.stack.stack_name.clone(),
-                args: self.args(p, &file, &options, false),
-            };
-            let outcome = run::deploy_stack(&aws, &job, poll, &reporter, io.out);
-            let outcome = match outcome {
-                Ok(o) => o,
-                Err(e) => {
-                    reporter.finish();
-                    return Err(e);
-                }
-            };
-            match outcome {
-                Outcome::Deployed(_) | Outcome::NoChanges => {
-                    if matches!(outcome, Outcome::Deployed(_)) {
-                        changed += 1;
-                    } else {
-                        unchanged += 1;
-                    }
-                    let label = job.label.clone();
-                    let mut say = |l: &str| reporter.line(io.out, &format!("{label}: {l}"));
-                    if let Err(e) = steps.after_stack(&aws, planned[i].stack, poll, &mut say) {
-                        reporter.finish();
-                        let later: Vec<&str> = planned[i + 1..]
-                            .iter()
-                            .map(|p| p.stack.stack_name.as_str())
-                            .collect();
-                        let _ = writeln!(io.err, "error: {e}");
-                        if !later.is_empty() {
-                            let _ = writeln!(io.err, "stopped; not deployed: {}", later.join(", "));
-                        }
-                        return Ok(EXIT_FAILURE);
-                    }
-                }
-                Outcome::Failed { .. } => {
-                    reporter.finish();
-                    let _ = write!(
-                        io.err,
-                        "error: {}",
-                        run::failure_report(&p.stack.stack_name, &outcome)
-                    );
-                    let later: Vec<&str> = planned[i + 1..]
-                        .iter()
-                        .map(|p| p.stack.stack_name.as_str())
-                        .collect();
-                    if !later.is_empty() {
-                        let _ = writeln!(
-                            io.err,
-                            "stopped at the first failure; not deployed: {}",
-                            later.join(", ")
-                        );
-                    }
-                    return Ok(EXIT_FAILURE);
-                }
+                return Err(e);
             }
         }
-        reporter.finish();
-        writeln!(
-            io.out,
-            "deployed `{}` in {:.1}s: {changed} stack(s) changed, {unchanged} without changes",
-            env.environment.name(),
-            started.elapsed().as_secs_f64()
-        )
-        .map_err(|e| CliError::io("stdout", e))?;
-        Ok(EXIT_OK)
+        if let Some(p) = &prepared {
+            refactor::run(&aws, p, poll, io.out)?;
+        }
+        let run = stacks::Run {
+            aws: &aws,
+            options: &options,
+            s3_bucket: self.s3_bucket.as_deref(),
+            concurrency: usize::from(self.concurrency),
+            rendered: scratch.path().join("templates"),
+        };
+        run.deploy(&mut plan, &reporter, io)
+    }
+
+    /// With stacks that need something before a deploy: without `--recover`, or with one
+    /// `--recover` does not repair, prints each with its fix and returns the exit code.
+    fn refuse_stuck(&self, stuck: &[recovery::Stuck], io: &mut Io<'_>) -> Option<u8> {
+        let refused: Vec<&recovery::Stuck> = stuck
+            .iter()
+            .filter(|s| !self.recover || !s.recoverable())
+            .collect();
+        if refused.is_empty() {
+            return None;
+        }
+        for s in &refused {
+            let _ = writeln!(io.err, "error: {s}");
+        }
+        let _ = writeln!(io.err, "Nothing was deployed.");
+        Some(EXIT_FAILURE)
     }
 
     /// The options of the deploy-time steps, from the command line.
@@ -427,32 +382,9 @@ impl DeployCommand {
         }
     }
 
-    fn check_sizes(&self, stacks: &[&StackArtifact]) -> Result<()> {
-        let big = plan::oversized(stacks);
-        if big.is_empty() || self.s3_bucket.is_some() {
-            return Ok(());
-        }
-        let list: Vec<String> = big
-            .iter()
-            .map(|(s, n)| format!("{} ({n} bytes)", s.stack_name))
-            .collect();
-        Err(CliError::Usage(format!(
-            "template(s) over CloudFormation's {MAX_INLINE_TEMPLATE_BYTES}-byte inline limit: {}. They must be uploaded to S3. Fix: pass --s3-bucket BUCKET (a bucket in the target region). Nothing was deployed.",
-            list.join(", ")
-        )))
-    }
-
-    fn warn_if_stale(
-        &self,
-        files: &crate::output::EnvFiles,
-        stacks: &[&StackArtifact],
-        io: &mut Io<'_>,
-    ) {
-        let names: Vec<String> = stacks
-            .iter()
-            .map(|s| s.template_file(OutputFormat::Json))
-            .collect();
-        let stale: Vec<String> = compare_env(&self.templates, files, Some(&names))
+    fn warn_if_stale(&self, plan: &DeployPlan<'_>, io: &mut Io<'_>) {
+        let names: Vec<String> = plan.stacks.iter().map(|s| s.file_name.clone()).collect();
+        let stale: Vec<String> = compare_env(&self.templates, &plan.files, Some(&names))
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -465,27 +397,10 @@ impl DeployCommand {
             let _ = writeln!(
                 io.err,
                 "warning: {} is stale ({}); {what}. Fix: run `cargo run -- synth`, review and commit.",
-                self.templates.join(&files.env).display(),
+                self.templates.join(&plan.files.env).display(),
                 stale.join("; ")
             );
         }
-    }
-
-    fn args(
-        &self,
-        p: &Planned<'_>,
-        file: &std::path::Path,
-        options: &AwsOptions,
-        mask: bool,
-    ) -> Vec<String> {
-        plan::deploy_args(
-            p.stack,
-            file,
-            &p.parameters,
-            self.s3_bucket.as_deref(),
-            options,
-            mask,
-        )
     }
 
     /// Shows what changes and asks to go on: `--yes`, or a prompt when standard input is a
@@ -493,20 +408,33 @@ impl DeployCommand {
     fn confirm_production(
         &self,
         aws: &AwsCli,
-        env: &EnvironmentAssembly,
-        planned: &[Planned<'_>],
+        plan: &DeployPlan<'_>,
+        stuck: &[recovery::Stuck],
         refactor: &[stackforge_constructs::change::refactor::ResourceMapping],
         io: &mut Io<'_>,
     ) -> Result<()> {
-        let name = env.environment.name();
+        let name = plan.env_name();
         let _ = writeln!(
             io.err,
             "`{name}` is a production environment. Changes to deploy:"
         );
+        for s in stuck {
+            let action = s.action_args().unwrap_or_default().join(" ");
+            let _ = writeln!(io.err, "Recovery first ({}): aws {action}", s.status);
+        }
         let mut stacks = Vec::new();
-        for p in planned {
-            let live = preview::live_template(aws, &p.stack.stack_name)?;
-            stacks.push((p.stack.name.as_str(), live, p.stack.template()));
+        for p in &plan.stacks {
+            let name = &p.artifact.stack_name;
+            // A stack whose first creation failed is created again: compare with nothing.
+            let recreated = stuck
+                .iter()
+                .any(|s| &s.stack_name == name && s.blocker == recovery::Blocker::Recreate);
+            let live = if recreated {
+                None
+            } else {
+                preview::live_template(aws, name)?
+            };
+            stacks.push((p.artifact.name.as_str(), live, p.artifact.template()));
         }
         let _ = write!(io.err, "{}", preview::preview(name, &stacks, refactor));
         if self.yes {
@@ -516,7 +444,7 @@ impl DeployCommand {
             let _ = write!(
                 io.err,
                 "Deploy {} stack(s) to `{name}`? [y/N] ",
-                planned.len()
+                plan.stacks.len()
             );
             let _ = io.err.flush();
             let mut answer = String::new();

@@ -2,7 +2,9 @@
 
 pub mod check;
 pub mod deploy;
+pub mod destroy;
 pub mod diff;
+pub mod drift;
 pub mod graph;
 pub mod list;
 pub mod new;

@@ -8,17 +8,34 @@
 //! - [`preview`]: production environments and the change preview shown before them;
 //! - [`refactor`]: declared renames and moves, carried out by stack refactoring first;
 //! - [`steps`]: what happens around the stacks (pre-flight checks in [`preflight`], images
-//!   in [`images`], setup tasks in [`setup_tasks`]).
+//!   in [`images`], setup tasks in [`setup_tasks`]);
+//! - [`deploy_plan`]: the typed plan of a deploy, made in one pure step and read by every
+//!   mode (`--dry-run`, the production preview, `--plan`, `--apply`, the deploy);
+//! - [`schedule`], [`parallel`]: which stacks may run now, and running them (`--concurrency`);
+//! - [`stack_status`], [`recovery`]: deployed stacks' states, waiting on them, and the
+//!   recovery of stacks a deploy cannot update as they are;
+//! - [`change_set`], [`plan_file`], [`reviewed`]: `--plan FILE` and `--apply FILE`;
+//! - [`destroy`]: what `destroy` deletes and keeps; [`drift`]: drift detection.
 
 pub mod aws;
+pub mod change_set;
+pub mod deploy_plan;
+pub mod destroy;
+pub mod drift;
 pub mod images;
+pub mod parallel;
 pub mod plan;
+pub mod plan_file;
 pub mod preflight;
 pub mod preview;
 pub mod progress;
+pub mod recovery;
 pub mod refactor;
+pub mod reviewed;
 pub mod run;
+pub mod schedule;
 pub mod setup_tasks;
+pub mod stack_status;
 pub mod steps;
 
 use std::path::{Path, PathBuf};

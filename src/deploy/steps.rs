@@ -92,6 +92,12 @@ impl Steps {
         })
     }
 
+    /// Whether images are built or pushed during the deploy (their digests are known only
+    /// then, so they cannot be part of a reviewed plan).
+    pub fn builds_images(&self) -> bool {
+        self.needs_tool()
+    }
+
     fn needs_tool(&self) -> bool {
         self.images.iter().any(|i| {
             matches!(
