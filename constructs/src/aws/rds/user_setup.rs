@@ -80,7 +80,7 @@ impl DatabaseUserSetup {
         db: &RdsEncrypted,
         props: DatabaseUserSetupProps,
     ) -> Result<DatabaseUserSetup> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "DatabaseUserSetup")?;
         if db.engine() != "postgres" {
             return Err(scope.invalid(
                 "db",
