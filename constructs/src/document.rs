@@ -76,12 +76,23 @@ pub fn parse_value(text: &str) -> Result<Value, DocumentError> {
         return Err(DocumentError::Empty);
     }
     if text.trim_start().starts_with('{') {
-        serde_json::from_str(text)
-            .map_err(|e| DocumentError::Malformed(format!("not valid JSON: {e}")))
+        serde_json::from_str(text).map_err(|e| {
+            DocumentError::Malformed(format!("not valid JSON: {}", too_deep(e.to_string())))
+        })
     } else {
-        let yaml: serde_norway::Value = serde_norway::from_str(text)
-            .map_err(|e| DocumentError::Malformed(format!("not valid YAML: {e}")))?;
+        let yaml: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
+            DocumentError::Malformed(format!("not valid YAML: {}", too_deep(e.to_string())))
+        })?;
         from_yaml(yaml, 0)
+    }
+}
+
+/// The parsers' "recursion limit exceeded", said for people.
+fn too_deep(message: String) -> String {
+    if message.contains("recursion limit exceeded") {
+        format!("{message}: the document nests too deep (over {MAX_DEPTH} levels). Fix: flatten it")
+    } else {
+        message
     }
 }
 
@@ -256,6 +267,11 @@ pub fn from_json(value: &Value) -> Result<Template, DocumentError> {
         t.outputs
             .insert(name.clone(), output(&format!("Outputs.{name}"), o)?);
     }
+    // What CloudFormation would refuse at create time is refused here, where the file is
+    // named, rather than at deploy.
+    if let Some(p) = crate::integrity::check(&t).into_iter().next() {
+        return Err(invalid(p.location, p.problem));
+    }
     Ok(t)
 }
 
@@ -291,10 +307,10 @@ fn resource(base: &str, r: &Value) -> Result<ResourceDef, DocumentError> {
             ))
         }
         None => {
-            return Err(DocumentError::NotATemplate(format!(
-                "resource `{}` has no `Type`",
-                base.trim_start_matches("Resources.")
-            )))
+            return Err(invalid(
+                base,
+                "the resource has no `Type`. Fix: add one, e.g. `Type: AWS::SQS::Queue`",
+            ))
         }
     };
     let mut res = ResourceDef::new(&type_name);
@@ -453,6 +469,17 @@ fn parameter(base: &str, p: &Value) -> Result<Parameter, DocumentError> {
             ))
         }
     };
+    let known = matches!(
+        kind_text,
+        "String" | "Number" | "List<Number>" | "CommaDelimitedList"
+    ) || kind_text.starts_with("AWS::")
+        || kind_text.starts_with("List<AWS::");
+    if !known {
+        return Err(invalid(
+            format!("{base}.Type"),
+            format!("`{kind_text}` is not a parameter type. Fix: use String, Number, List<Number>, CommaDelimitedList, an AWS-specific type (AWS::EC2::VPC::Id, ...) or an SSM type (AWS::SSM::Parameter::Value<String>)"),
+        ));
+    }
     let mut out = Parameter::new(ParameterType::from_name(kind_text));
     for (key, v) in p {
         match key.as_str() {

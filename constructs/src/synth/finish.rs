@@ -76,6 +76,19 @@ impl App {
             outputs: draft.outputs,
         };
         let name = stack.stack_name();
+        for p in crate::integrity::check(&template) {
+            let path = p
+                .resource
+                .as_ref()
+                .and_then(|id| template.resources.get(id))
+                .and_then(|r| r.path())
+                .unwrap_or(name);
+            errors.push(Error::Template {
+                path: path.to_owned(),
+                location: p.location,
+                problem: p.problem,
+            });
+        }
         let counts = [
             (
                 "resources",
