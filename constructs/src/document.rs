@@ -647,7 +647,7 @@ mod tests {
             ),
             ("[1, 2]", "the document is not an object"),
             ("Resources: 3", "`Resources` is not a map"),
-            ("{\"Resources\": {\"A\": {}}}", "resource `A` has no `Type`"),
+            ("{\"Resources\": {\"A\": {}}}", "`Resources.A`: the resource has no `Type`"),
             (
                 "{\"Resources\": {\"A\": {\"Type\": 7}}}",
                 "`Resources.A.Type`: must be a resource type name",
@@ -665,7 +665,7 @@ mod tests {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.contains(want), "{text:?}: {e}");
         }
-        assert!(parse("Resources:\n  A:\n    Type: X\n").is_ok());
+        assert!(parse("Resources:\n  A:\n    Type: AWS::SQS::Queue\n").is_ok());
         assert!(parse("{\"Resources\": {}}").is_ok());
     }
 

@@ -35,13 +35,6 @@ pub struct Problem {
 /// Every problem of `t`, in document order.
 pub fn check(t: &Template) -> Vec<Problem> {
     let mut out = Vec::new();
-    if t.resources.is_empty() {
-        out.push(Problem {
-            resource: None,
-            location: "Resources".into(),
-            problem: "CloudFormation needs at least one resource in a template. Fix: add a resource, or remove the stack".into(),
-        });
-    }
     if let Some(d) = &t.description {
         let problem = if d.len() > DESCRIPTION_BYTES {
             Some(format!("it is {} bytes, over the {DESCRIPTION_BYTES} CloudFormation accepts. Fix: shorten it", d.len()))

@@ -116,13 +116,16 @@ mod tests {
             ("{\"name\": \"x\"}", "has no `Resources` section"),
             ("[1, 2]", "the document is not an object"),
             ("Resources: 3", "`Resources` is not a map"),
-            ("{\"Resources\": {\"A\": {}}}", "resource `A` has no `Type`"),
+            (
+                "{\"Resources\": {\"A\": {}}}",
+                "`Resources.A`: the resource has no `Type`",
+            ),
         ];
         for (text, want) in cases {
             let e = parse(text).unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");
         }
-        assert!(parse("Resources:\n  A:\n    Type: X\n").is_ok());
+        assert!(parse("Resources:\n  A:\n    Type: AWS::SQS::Queue\n").is_ok());
         assert!(parse("{\"Resources\": {}}").is_ok());
     }
 }

@@ -76,6 +76,13 @@ impl App {
             outputs: draft.outputs,
         };
         let name = stack.stack_name();
+        if template.resources.is_empty() {
+            errors.push(Error::Template {
+                path: name.to_owned(),
+                location: "Resources".into(),
+                problem: "CloudFormation needs at least one resource in a template. Fix: add a resource, or remove the stack".into(),
+            });
+        }
         for p in crate::integrity::check(&template) {
             let path = p
                 .resource
