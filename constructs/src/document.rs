@@ -80,11 +80,65 @@ pub fn parse_value(text: &str) -> Result<Value, DocumentError> {
             DocumentError::Malformed(format!("not valid JSON: {}", too_deep(e.to_string())))
         })
     } else {
+        if flow_depth_exceeds(text, MAX_DEPTH) {
+            return Err(DocumentError::Malformed(format!(
+                "not valid YAML: the document nests too deep (over {MAX_DEPTH} levels of `[` and `{{`). Fix: flatten it"
+            )));
+        }
         let yaml: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
             DocumentError::Malformed(format!("not valid YAML: {}", too_deep(e.to_string())))
         })?;
         from_yaml(yaml, 0)
     }
+}
+
+/// Whether YAML flow collections (`[..]`, `{..}`) nest deeper than `max`, by one pass over
+/// the text (quoted strings and comments skipped). The YAML parser takes minutes on a
+/// document nested a hundred thousand levels deep before its own limit answers; this
+/// answers in milliseconds.
+fn flow_depth_exceeds(text: &str, max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut prev = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        let at_token_start = prev.is_whitespace() || matches!(prev, '[' | '{' | ',' | ':');
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            '#' if prev.is_whitespace() => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' if at_token_start => {
+                let mut escaped = false;
+                for n in chars.by_ref() {
+                    match n {
+                        '\\' if !escaped => escaped = true,
+                        '"' if !escaped => break,
+                        _ => escaped = false,
+                    }
+                }
+            }
+            '\'' if at_token_start => {
+                for n in chars.by_ref() {
+                    if n == '\'' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    false
 }
 
 /// The parsers' "recursion limit exceeded", said for people.
@@ -619,7 +673,7 @@ mod tests {
     #[test]
     fn yaml_short_form_tags_become_long_form() {
         let t = parse(
-            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      A: !Ref X\n      B: !GetAtt Db.Endpoint.Address\n      C: !Sub '${AWS::Region}-x'\n      D: !Join [',', [a, !ImportValue n]]\n      E: !If [C, 1, !Ref AWS::NoValue]\n",
+            "Parameters:\n  X:\n    Type: String\nConditions:\n  C: !Equals [a, b]\nResources:\n  Db:\n    Type: AWS::RDS::DBInstance\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      A: !Ref X\n      B: !GetAtt Db.Endpoint.Address\n      C: !Sub '${AWS::Region}-x'\n      D: !Join [',', [a, !ImportValue n]]\n      E: !If [C, 1, !Ref AWS::NoValue]\n",
         )
         .unwrap();
         let p = serde_json::to_value(&t.resources["Q"].properties).unwrap();
@@ -667,6 +721,24 @@ mod tests {
         }
         assert!(parse("Resources:\n  A:\n    Type: AWS::SQS::Queue\n").is_ok());
         assert!(parse("{\"Resources\": {}}").is_ok());
+    }
+
+    #[test]
+    fn deeply_nested_yaml_is_refused_before_parsing() {
+        let deep = format!(
+            "Resources: {}x{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let e = parse(&deep).unwrap_err().to_string();
+        assert!(e.contains("nests too deep"), "{e}");
+        // Brackets inside quoted strings and comments do not count.
+        let quoted = format!(
+            "# {}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: '{}'\n",
+            "[".repeat(200),
+            "{".repeat(200)
+        );
+        assert!(parse(&quoted).is_ok());
     }
 
     #[test]

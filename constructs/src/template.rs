@@ -656,7 +656,10 @@ mod tests {
         let n = Parameter::number().range(1.0, 10.0);
         assert!(n.check_value("5").is_ok());
         assert!(n.check_value("x").unwrap_err().contains("not a number"));
-        assert!(n.check_value("11").unwrap_err().contains("outside"));
+        assert!(n
+            .check_value("11")
+            .unwrap_err()
+            .contains("above MaxValue 10"));
         let s = Parameter::string()
             .allowed_pattern("arn:aws:acm:.*", "an ACM certificate ARN")
             .length(1, 200);
@@ -667,7 +670,7 @@ mod tests {
             .check_value("xarn:aws:acm:")
             .unwrap_err()
             .contains("AllowedPattern"));
-        assert!(s.check_value("").unwrap_err().contains("length"));
+        assert!(s.check_value("").unwrap_err().contains("below MinLength 1"));
         let e = Parameter::string().allowed_values(["a", "b"]);
         assert!(e.check_value("c").unwrap_err().contains("not one of"));
     }
