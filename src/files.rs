@@ -125,7 +125,7 @@ pub(crate) fn stack_files(env_dir: &Path) -> Result<IndexMap<String, PathBuf>> {
 /// Reads a template file through the one reader; a problem is an input error naming the
 /// file.
 pub(crate) fn load_template(path: &Path) -> Result<Template> {
-    document::load(path).map_err(|e| FileError {
+    document::load_checked(path).map_err(|e| FileError {
         path: path.to_path_buf(),
         problem: if e.is_unsupported() {
             e.to_string()

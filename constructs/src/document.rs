@@ -321,12 +321,17 @@ pub fn from_json(value: &Value) -> Result<Template, DocumentError> {
         t.outputs
             .insert(name.clone(), output(&format!("Outputs.{name}"), o)?);
     }
-    // What CloudFormation would refuse at create time is refused here, where the file is
-    // named, rather than at deploy.
-    if let Some(p) = crate::integrity::check(&t).into_iter().next() {
-        return Err(invalid(p.location, p.problem));
-    }
     Ok(t)
+}
+
+/// [`load`], then what CloudFormation would refuse at create time ([`crate::integrity`]):
+/// for templates that must be complete (committed and compared folders, deploy inputs).
+pub fn load_checked(path: &Path) -> Result<Template, DocumentError> {
+    let t = load(path)?;
+    match crate::integrity::check(&t).into_iter().next() {
+        Some(p) => Err(invalid(p.location, p.problem)),
+        None => Ok(t),
+    }
 }
 
 fn string_field(base: &str, key: &str, v: &Value) -> Result<String, DocumentError> {

@@ -89,6 +89,25 @@ fn documents() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
     ]
 }
 
+/// Documents whose problem is referential (targets, cycles, conditions, type names):
+/// `diff --against` and `deploy --templates` refuse them; `check PATH` does not yet, because
+/// the policy rule fixtures are partial templates with dangling references (follow-up).
+const REFERENTIAL: [&str; 13] = [
+    "Type not AWS::Service::Resource",
+    "logical id with a dash",
+    "Ref to nothing",
+    "GetAtt of nothing",
+    "GetAtt dotted of nothing",
+    "Sub placeholder of nothing",
+    "If on a missing condition",
+    "FindInMap of a missing mapping",
+    "DependsOn nothing",
+    "DependsOn cycle",
+    "resource Condition missing",
+    "output Ref to nothing",
+    "parameter default outside AllowedValues",
+];
+
 /// The documents of [`documents`] whose case also runs through `diff` and `deploy`.
 const SHARED: [&str; 16] = [
     "empty",
@@ -114,17 +133,19 @@ pub fn cases() -> Vec<Case> {
     for (name, content, words) in documents() {
         let mut needles = vec!["t.template"];
         needles.extend(words.iter().copied());
-        v.push(
-            Case::new(
-                &format!("check: {name}"),
-                good_app(),
-                &["check", "{in}/t.template"],
-                2,
-                &needles,
-            )
-            .file("t.template", content.clone()),
-        );
-        if SHARED.contains(&name) {
+        if !REFERENTIAL.contains(&name) {
+            v.push(
+                Case::new(
+                    &format!("check: {name}"),
+                    good_app(),
+                    &["check", "{in}/t.template"],
+                    2,
+                    &needles,
+                )
+                .file("t.template", content.clone()),
+            );
+        }
+        if SHARED.contains(&name) || REFERENTIAL.contains(&name) {
             let mut needles = vec!["main.template.json"];
             needles.extend(words.iter().copied());
             v.push(
