@@ -56,7 +56,10 @@ fn load_stack(dir: &Path, stack: &StackArtifact, legacy: Option<&Path>) -> Resul
         Err(e) => {
             return Err(CliError::Input {
                 path,
-                problem: format!("cannot read the parameter file: {e}"),
+                problem: format!(
+                    "cannot read the parameter file: {}",
+                    crate::error::describe_io(&e)
+                ),
             })
         }
     };

@@ -49,6 +49,12 @@ pub fn validate(info: &TypeInfo, properties: &IndexMap<String, Expr>) -> Vec<Vio
     checker.out
 }
 
+/// The parsed schema of a type (`None` when the vendored text is not JSON), for readers
+/// of other keywords than properties (the attributes `Fn::GetAtt` may read).
+pub(crate) fn schema(info: &TypeInfo) -> Option<Arc<Value>> {
+    parsed(info).ok()
+}
+
 /// The parsed schema of a type, parsed on first use and kept for the process's lifetime
 /// (the largest takes milliseconds to parse, and a synth validates many resources).
 fn parsed(info: &TypeInfo) -> Result<Arc<Value>, serde_json::Error> {

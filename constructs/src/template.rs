@@ -409,26 +409,25 @@ impl Parameter {
             let parsed: f64 = n
                 .parse()
                 .map_err(|_| format!("`{n}` is not a number (type {})", self.kind.as_str()))?;
-            if self.min_value.is_some_and(|min| parsed < min)
-                || self.max_value.is_some_and(|max| parsed > max)
-            {
-                return Err(format!(
-                    "{parsed} is outside {}..={}",
-                    self.min_value.map_or("".into(), |v| v.to_string()),
-                    self.max_value.map_or("".into(), |v| v.to_string())
-                ));
+            if let Some(min) = self.min_value.filter(|min| parsed < *min) {
+                return Err(format!("{parsed} is below MinValue {min}"));
+            }
+            if let Some(max) = self.max_value.filter(|max| parsed > *max) {
+                return Err(format!("{parsed} is above MaxValue {max}"));
             }
         }
         if !self.allowed_values.is_empty() && !self.allowed_values.iter().any(|a| a == value) {
-            return Err(format!("`{value}` is not one of {:?}", self.allowed_values));
-        }
-        let len = value.chars().count() as u32;
-        if self.min_length.is_some_and(|m| len < m) || self.max_length.is_some_and(|m| len > m) {
             return Err(format!(
-                "length {len} is outside {}..={}",
-                self.min_length.map_or("".into(), |v| v.to_string()),
-                self.max_length.map_or("".into(), |v| v.to_string())
+                "`{value}` is not one of the AllowedValues ({})",
+                self.allowed_values.join(", ")
             ));
+        }
+        let len = value.chars().count();
+        if let Some(min) = self.min_length.filter(|m| len < *m as usize) {
+            return Err(format!("its length {len} is below MinLength {min}"));
+        }
+        if let Some(max) = self.max_length.filter(|m| len > *m as usize) {
+            return Err(format!("its length {len} is above MaxLength {max}"));
         }
         if let Some(pattern) = &self.allowed_pattern {
             // CloudFormation matches the whole value against AllowedPattern.
@@ -657,7 +656,10 @@ mod tests {
         let n = Parameter::number().range(1.0, 10.0);
         assert!(n.check_value("5").is_ok());
         assert!(n.check_value("x").unwrap_err().contains("not a number"));
-        assert!(n.check_value("11").unwrap_err().contains("outside"));
+        assert!(n
+            .check_value("11")
+            .unwrap_err()
+            .contains("above MaxValue 10"));
         let s = Parameter::string()
             .allowed_pattern("arn:aws:acm:.*", "an ACM certificate ARN")
             .length(1, 200);
@@ -668,7 +670,7 @@ mod tests {
             .check_value("xarn:aws:acm:")
             .unwrap_err()
             .contains("AllowedPattern"));
-        assert!(s.check_value("").unwrap_err().contains("length"));
+        assert!(s.check_value("").unwrap_err().contains("below MinLength 1"));
         let e = Parameter::string().allowed_values(["a", "b"]);
         assert!(e.check_value("c").unwrap_err().contains("not one of"));
     }

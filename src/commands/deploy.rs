@@ -119,9 +119,17 @@ pub struct DeployCommand {
 impl DeployCommand {
     /// Runs the command.
     pub fn execute(&self, factory: Factory<'_>, io: &mut Io<'_>) -> Result<u8> {
+        if !self.templates.is_dir() {
+            return Err(CliError::Usage(format!(
+                "--templates {}: no such folder (deploy compares the fresh synth with the committed templates). Fix: run `synth` first, or pass --templates DIR",
+                self.templates.display()
+            )));
+        }
+        // A committed file that cannot be read is refused, naming it: deploy never guesses
+        // past a broken input.
         let against = Against {
             drop_kept_exports: false,
-            strict: false,
+            strict: true,
         };
         let (assembly, _) = synthesize_against(factory, &self.templates, against, io)?;
         let env = self.environment(&assembly)?;
