@@ -51,13 +51,41 @@ STACKFORGE_LINT_DIR="$lint_dir" cargo test --workspace
 
 step "Deploy end to end: the real AWS CLI against moto_server on 127.0.0.1 (docs/deploy-testing.md)"
 # Ignored in plain `cargo test`; needs .venv/bin (moto_server, aws) on PATH, as exported above.
+# Runs the deploy_e2e of every default member: the migration-api's and the orders app's.
 cargo test --test deploy_e2e -- --ignored
+
+step "An app of its own from \`new\`: built offline, synthesized, tested and linted"
+# A fixed place inside target/: the app's builds of stackforge's crates are reused next time.
+scaffold_started=$SECONDS
+app="$root/target/scaffold-e2e/shop"
+rm -rf "$app"
+cargo run --quiet -- new "$app"
+(
+  cd "$app"
+  export CARGO_TARGET_DIR="$root/target" CARGO_NET_OFFLINE=true
+  fingerprint() { find . -type f -print0 | sort -z | xargs -0 sha256sum; }
+  created=$(fingerprint)
+  cargo fmt --check
+  if cargo tree --locked -e normal --prefix none | grep -q '^stackforge-stacks '; then
+    echo "the new app depends on the migration-api"; exit 1
+  fi
+  cargo run --locked --quiet -- synth --check   # the templates `new` wrote are fresh
+  cargo run --locked --quiet -- synth           # and synth rewrites them byte for byte
+  cargo test --locked --quiet                   # snapshots included
+  cfn-lint --non-zero-exit-code warning -- templates/*/*.template.json
+  if [ "$(fingerprint)" != "$created" ]; then
+    echo "synth or the tests changed files \`new\` created:"; diff <(echo "$created") <(fingerprint); exit 1
+  fi
+)
+echo "new app: created, built, synthesized, tested and linted in $((SECONDS - scaffold_started)) s"
 
 step "Committed templates are fresh"
 cargo run --quiet -- synth --check
+# The orders example app writes its own templates/ (examples/orders/templates).
+(cd examples/orders && cargo run --quiet -p orders -- synth --check)
 
 step "cfn-lint: committed templates (no errors, no warnings)"
-mapfile -t committed < <(find templates -name '*.template.json' -o -name '*.template.yaml' | sort)
+mapfile -t committed < <(find templates examples/orders/templates -name '*.template.json' -o -name '*.template.yaml' | sort)
 echo "${#committed[@]} templates"
 cfn-lint --non-zero-exit-code warning -- "${committed[@]}"
 
@@ -73,7 +101,7 @@ step "Every generated resource type appears in a linted template"
 missing=0
 while read -r type_name; do
   case "$type_name" in ""|\#*) continue ;; esac
-  if ! grep -rqsF "\"Type\": \"$type_name\"" templates "$lint_dir"; then
+  if ! grep -rqsF "\"Type\": \"$type_name\"" templates examples/orders/templates "$lint_dir"; then
     echo "no linted template uses $type_name"; missing=1
   fi
 done < constructs/schemas/types.txt

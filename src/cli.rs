@@ -6,10 +6,11 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     check::CheckCommand, deploy::DeployCommand, diff::DiffCommand, graph::GraphCommand,
-    list::ListCommand, synth::SynthCommand,
+    list::ListCommand, new::NewCommand, synth::SynthCommand,
 };
 use crate::error::CliError;
-use crate::pipeline::{AppFactory, Io};
+use crate::pipeline::Io;
+use stackforge_constructs::App;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -51,15 +52,23 @@ pub enum Command {
     Graph(GraphCommand),
     /// Deploy one environment's stacks with the AWS CLI, in order, with progress.
     Deploy(DeployCommand),
+    /// Create a new app repository that synthesizes, passes the gate and tests out of the box.
+    #[command(visible_alias = "init")]
+    New(NewCommand),
 }
 
-/// Parses `args`, runs the command, prints errors as paragraphs to `io.err` and returns the
-/// exit code (0 ok, 1 failure found, 2 usage or input error).
-pub fn run<I, T>(args: I, factory: AppFactory, io: &mut Io<'_>) -> u8
+/// Parses `args`, runs the command on the app `factory` builds, prints errors as paragraphs
+/// to `io.err` and returns the exit code (0 ok, 1 failure found, 2 usage or input error).
+///
+/// `factory` is a function (`my_app::app`) or a closure, so an app can take runtime
+/// configuration (an environment variable, a settings file) before it is built.
+pub fn run<I, T, F>(args: I, factory: F, io: &mut Io<'_>) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
+    F: Fn() -> Result<App, stackforge_constructs::Error>,
 {
+    let factory = &factory;
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -74,6 +83,7 @@ where
         Command::Diff(c) => c.execute(factory, io),
         Command::Graph(c) => c.execute(factory, io),
         Command::Deploy(c) => c.execute(factory, io),
+        Command::New(c) => c.execute(io),
     };
     match result {
         Ok(code) => code,

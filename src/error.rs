@@ -36,6 +36,10 @@ pub enum CliError {
     #[error("{0}")]
     Prerequisite(String),
 
+    /// Several problems found in one pass (every stack's parameter files), each a paragraph.
+    #[error("{}", join_paragraphs(.0))]
+    Several(Vec<CliError>),
+
     /// Writing output failed.
     #[error("writing {path}: {source}")]
     Io {
@@ -50,13 +54,25 @@ impl CliError {
     /// Whether the input was at fault (usage, unreadable or invalid input, a missing
     /// prerequisite, bad rule files) rather than a failure found in a valid input.
     pub fn is_input_error(&self) -> bool {
-        matches!(
-            self,
-            CliError::Usage(_)
-                | CliError::Input { .. }
-                | CliError::Prerequisite(_)
-                | CliError::Policy(crate::policy::PolicyError::Rules { .. })
-        )
+        match self {
+            CliError::Several(all) => all.iter().any(CliError::is_input_error),
+            _ => matches!(
+                self,
+                CliError::Usage(_)
+                    | CliError::Input { .. }
+                    | CliError::Prerequisite(_)
+                    | CliError::Policy(crate::policy::PolicyError::Rules { .. })
+            ),
+        }
+    }
+
+    /// `errors` as one error: `None` when empty, the error itself when alone.
+    pub fn several(mut errors: Vec<CliError>) -> Option<CliError> {
+        match errors.len() {
+            0 => None,
+            1 => errors.pop(),
+            _ => Some(CliError::Several(errors)),
+        }
     }
 
     /// Wraps an I/O error with the path it concerns.
@@ -75,6 +91,12 @@ impl From<crate::files::FileError> for CliError {
             problem: e.problem,
         }
     }
+}
+
+/// The paragraphs of several errors; the shell prefixes the first with `error: `.
+fn join_paragraphs(errors: &[CliError]) -> String {
+    let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    texts.join("\nerror: ")
 }
 
 /// Result of CLI operations.

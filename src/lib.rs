@@ -1,5 +1,15 @@
-//! The stackforge CLI as a library: synth, list, diff, check, deploy and graph over any
-//! [`stackforge_constructs::App`]. `src/main.rs` runs it on the migration-api app.
+//! The stackforge CLI as a library: synth, list, diff, check, deploy, graph and new over any
+//! [`stackforge_constructs::App`]. `src/main.rs` runs it on the migration-api app (the
+//! default `migration-api` feature); an app of its own depends on this crate with
+//! `default-features = false` and calls [`run`] from its `main`:
+//!
+//! ```no_run
+//! # fn app() -> Result<stackforge_constructs::App, stackforge_constructs::Error> { todo!() }
+//! let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+//! let mut io = stackforge::Io { out: &mut out, err: &mut err };
+//! let code = stackforge::run(std::env::args_os(), app, &mut io); // or a closure
+//! std::process::exit(code.into());
+//! ```
 //!
 //! What an app needs is [`run`], [`AppFactory`] and [`Io`]. The policy gate ([`policy`]),
 //! the semantic diff ([`diff`]) and the graph builder ([`graph`]) are exported for tools that
@@ -12,10 +22,12 @@ pub mod diff;
 mod error;
 mod files;
 pub mod graph;
+mod lock;
 mod output;
 mod params;
 mod pipeline;
 pub mod policy;
+mod scaffold;
 
 pub use cli::{run, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 pub use error::CliError;

@@ -13,9 +13,13 @@ use crate::error::{CliError, Result};
 use crate::files::{read_committed, CommittedFolder};
 use crate::policy::{self, RuleSet};
 
-/// Builds the app to synthesize (every environment). `src/main.rs` passes the
-/// migration-api's; any other app can reuse the CLI with its own.
+/// A plain function building the app to synthesize (every environment), such as
+/// `stackforge_stacks::app`. [`crate::run`] takes any `Fn() -> Result<App, Error>`: this
+/// type, or a closure capturing runtime configuration.
 pub type AppFactory = fn() -> Result<App, stackforge_constructs::Error>;
+
+/// The app factory as the commands receive it: a function or a closure.
+pub(crate) type Factory<'a> = &'a dyn Fn() -> Result<App, stackforge_constructs::Error>;
 
 /// Standard output and error of a command (captured in tests).
 pub struct Io<'a> {
@@ -82,7 +86,7 @@ impl Selection {
 }
 
 /// Builds and synthesizes the app, printing synthesis warnings to `io.err`.
-pub fn synthesize(factory: AppFactory, io: &mut Io<'_>) -> Result<Assembly> {
+pub fn synthesize(factory: Factory<'_>, io: &mut Io<'_>) -> Result<Assembly> {
     let app = factory()?;
     let assembly = app.synth()?;
     print_warnings(&assembly, io);
@@ -107,7 +111,7 @@ pub struct Against {
 /// Builds the app and synthesizes it against the committed state in `dir/<env>/` (each
 /// environment of the app). Returns the assembly and what was read per environment.
 pub fn synthesize_against(
-    factory: AppFactory,
+    factory: Factory<'_>,
     dir: &Path,
     against: Against,
     io: &mut Io<'_>,

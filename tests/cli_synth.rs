@@ -67,21 +67,23 @@ fn run_with(factory: stackforge::AppFactory, args: &[&str]) -> Run {
     run_cli(factory, args)
 }
 
+/// The test app's parameter files: `ImageTag` of `service` in both environments.
+const PARAMS: &str = "tests/fixtures/params/shop";
+
+/// Runs the test app; `synth` reads [`PARAMS`] unless the test passes `--params`.
 fn run(args: &[&str]) -> Run {
-    run_with(test_app, args)
+    let args = common::with_params(args, PARAMS);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_with(test_app, &args)
 }
 
-fn write_params(out: &Path, env: &str, body: &str) {
-    fs::create_dir_all(out.join(env)).unwrap();
-    fs::write(out.join(env).join("service.parameters.json"), body).unwrap();
+/// Writes `<params>/<env>/service.json`.
+fn write_params(params: &Path, env: &str, body: &str) {
+    fs::create_dir_all(params.join(env)).unwrap();
+    fs::write(params.join(env).join("service.json"), body).unwrap();
 }
 
 fn synth_into(out: &Path) -> Run {
-    for env in ["dev", "prod"] {
-        if !out.join(env).join("service.parameters.json").exists() {
-            write_params(out, env, r#"{"Parameters": {"ImageTag": "1.0.0"}}"#);
-        }
-    }
     run(&["synth", "--out", out.to_str().unwrap()])
 }
 
@@ -176,7 +178,12 @@ fn synth_over_its_own_committed_output_gives_the_same_bytes() {
         }
     }
     let out = dir.path().to_str().unwrap();
-    let first = run_with(stackforge_stacks::app, &["synth", "--out", out]);
+    let params = Path::new(env!("CARGO_MANIFEST_DIR")).join("params");
+    let params = params.to_str().unwrap();
+    let first = run_with(
+        stackforge_stacks::app,
+        &["synth", "--out", out, "--params", params],
+    );
     assert_eq!(first.code, 0, "{}", first.err);
     let snapshot = |env: &str| -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir.path().join(env))
@@ -193,7 +200,10 @@ fn synth_over_its_own_committed_output_gives_the_same_bytes() {
         files
     };
     let before = (snapshot("dev"), snapshot("prod"));
-    let second = run_with(stackforge_stacks::app, &["synth", "--out", out]);
+    let second = run_with(
+        stackforge_stacks::app,
+        &["synth", "--out", out, "--params", params],
+    );
     assert_eq!(second.code, 0, "{}", second.err);
     assert_eq!((snapshot("dev"), snapshot("prod")), before);
     // And the result is what is committed.
@@ -254,8 +264,8 @@ fn check_passes_on_fresh_output_and_fails_with_a_diff_when_stale() {
 
 #[test]
 fn yaml_format_writes_yaml_with_the_same_content() {
-    let dir = tempfile::tempdir().unwrap();
-    write_params(dir.path(), "dev", r#"{"Parameters": {"ImageTag": "1"}}"#);
+    let (dir, params) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write_params(params.path(), "dev", r#"{"Parameters": {"ImageTag": "1"}}"#);
     let r = run(&[
         "synth",
         "--env",
@@ -264,6 +274,8 @@ fn yaml_format_writes_yaml_with_the_same_content() {
         "yaml",
         "--out",
         dir.path().to_str().unwrap(),
+        "--params",
+        params.path().to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.err);
     let yaml = fs::read_to_string(dir.path().join("dev/service.template.yaml")).unwrap();
@@ -343,22 +355,24 @@ fn a_failed_synth_leaves_the_previous_templates_untouched() {
 
 #[test]
 fn parameter_files_are_checked_and_kept() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, params) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let out = dir.path().to_str().unwrap();
+    let p = params.path().to_str().unwrap();
+    let run = |args: &[&str]| run(&[args, &["--params", p]].concat());
     write_params(
-        dir.path(),
+        params.path(),
         "dev",
         r#"{"Parameters": {"ImageTag": "1", "Typo": "x"}}"#,
     );
     let r = run(&["synth", "--env", "dev", "--out", out]);
     assert_eq!(r.code, 1);
     assert!(
-        r.err.contains("service.parameters.json") && r.err.contains("`Typo` is not a parameter"),
+        r.err.contains("dev/service.json") && r.err.contains("`Typo` is not a parameter"),
         "{}",
         r.err
     );
 
-    write_params(dir.path(), "dev", r#"{"Parameters": {}}"#);
+    write_params(params.path(), "dev", r#"{"Parameters": {}}"#);
     let r = run(&["synth", "--env", "dev", "--out", out]);
     assert_eq!(r.code, 1);
     assert!(
@@ -368,15 +382,23 @@ fn parameter_files_are_checked_and_kept() {
         r.err
     );
 
-    write_params(dir.path(), "dev", r#"{"Parameters": {"ImageTag": true}}"#);
+    write_params(
+        params.path(),
+        "dev",
+        r#"{"Parameters": {"ImageTag": true}}"#,
+    );
     let r = run(&["synth", "--env", "dev", "--out", out]);
     assert_eq!(r.code, 2);
     assert!(r.err.contains("parameter `ImageTag` is true"), "{}", r.err);
 
-    write_params(dir.path(), "dev", "{not json");
+    write_params(params.path(), "dev", "{not json");
     assert_eq!(run(&["synth", "--env", "dev", "--out", out]).code, 2);
 
-    write_params(dir.path(), "dev", r#"{"Parameters": {"ImageTag": "2.0"}}"#);
+    write_params(
+        params.path(),
+        "dev",
+        r#"{"Parameters": {"ImageTag": "2.0"}}"#,
+    );
     assert_eq!(run(&["synth", "--env", "dev", "--out", out]).code, 0);
     assert_eq!(
         read_json(&dir.path().join("dev/service.parameters.json"))["Parameters"]["ImageTag"],

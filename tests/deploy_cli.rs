@@ -4,9 +4,10 @@
 
 mod common;
 
+use common::fake_aws::FakeAws;
 use common::{run_cli, Run};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use stackforge_constructs::{
@@ -26,12 +27,17 @@ fn test_app() -> Result<App, Error> {
             ResourceOptions::default(),
         )?;
         let mut data = Stack::new(&app, &env, "data", StackProps::default())?;
+        let reason = "a placeholder queue that only carries a cross-stack reference";
+        data.root().suppress("SQS_TLS_ONLY", reason)?;
+        data.root().suppress("SQS_DEAD_LETTER_QUEUE", reason)?;
         let queue = data.root().add_raw(
             "Queue",
-            RawResource::new("AWS::SQS::Queue").prop(
-                "QueueName",
-                Expr::concat([topic.get_att("TopicName"), Expr::str("-q")]),
-            ),
+            RawResource::new("AWS::SQS::Queue")
+                .prop(
+                    "QueueName",
+                    Expr::concat([topic.get_att("TopicName"), Expr::str("-q")]),
+                )
+                .prop("KmsMasterKeyId", "alias/aws/sqs"),
             ResourceOptions::default(),
         )?;
         let mut service = Stack::new(&app, &env, "service", StackProps::default())?;
@@ -86,13 +92,14 @@ fn run_with(factory: stackforge::AppFactory, args: &[&str]) -> Run {
     run_cli(factory, args)
 }
 
-/// A templates folder with the service's parameter file for both environments.
+/// A templates folder, and under its `params/` the service's parameter file for both
+/// environments.
 fn templates() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for env in ["dev", "prod"] {
-        fs::create_dir_all(dir.path().join(env)).unwrap();
+        fs::create_dir_all(dir.path().join("params").join(env)).unwrap();
         fs::write(
-            dir.path().join(env).join("service.parameters.json"),
+            dir.path().join("params").join(env).join("service.json"),
             r#"{"Parameters": {"ImageTag": "1.0.0", "Stage": "blue", "Token": "not-a-secret"}}"#,
         )
         .unwrap();
@@ -102,7 +109,15 @@ fn templates() -> tempfile::TempDir {
 
 fn dry_run(factory: stackforge::AppFactory, dir: &Path, extra: &[&str]) -> Run {
     let templates = dir.to_str().unwrap();
-    let mut args = vec!["deploy", "--dry-run", "--templates", templates];
+    let params = dir.join("params").display().to_string();
+    let mut args = vec![
+        "deploy",
+        "--dry-run",
+        "--templates",
+        templates,
+        "--params",
+        &params,
+    ];
     args.extend_from_slice(extra);
     run_with(factory, &args)
 }
@@ -281,7 +296,7 @@ fn parameter_overrides_replace_file_values_and_are_shell_quoted() {
 fn parameter_overrides_can_supply_what_the_file_lacks() {
     let dir = templates();
     fs::write(
-        dir.path().join("dev/service.parameters.json"),
+        dir.path().join("params/dev/service.json"),
         r#"{"Parameters": {"ImageTag": "1.0.0", "Stage": "blue"}}"#,
     )
     .unwrap();
@@ -387,127 +402,6 @@ fn a_template_over_51200_bytes_needs_an_s3_bucket() {
 }
 
 // ---- The real binary (the migration-api app) with a fake `aws` ----
-
-const FAKE_AWS: &str = r#"#!/bin/sh
-# A stand-in for the AWS CLI: logs each call and answers from files beside it.
-dir=$(cd "$(dirname "$0")" && pwd)
-echo "$*" >> "$dir/calls.log"
-stack=""; prev=""
-for a in "$@"; do
-  [ "$prev" = "--stack-name" ] && stack=$a
-  prev=$a
-done
-events="$dir/events-$stack"
-emit() {
-  n=$(( $(cat "$events" 2>/dev/null | wc -l) + 1 ))
-  printf '{"EventId":"%s-%s","StackName":"%s","LogicalResourceId":"%s","ResourceType":"%s","Timestamp":"2026-01-01T10:00:%02d.000Z","ResourceStatus":"%s","ResourceStatusReason":"%s"}\n' \
-    "$stack" "$n" "$stack" "$1" "$2" "$n" "$3" "$4" >> "$events"
-}
-case "$1 $2" in
-"sts get-caller-identity")
-  if [ -f "$dir/no-credentials" ]; then
-    echo 'Unable to locate credentials. You can configure credentials by running "aws configure".' >&2
-    exit 255
-  fi
-  echo '{"UserId":"AIDATEST","Account":"123456789012","Arn":"arn:aws:iam::123456789012:user/tester"}' ;;
-"cloudformation describe-stack-events")
-  if [ ! -f "$events" ]; then
-    echo "An error occurred (ValidationError) when calling the DescribeStackEvents operation: Stack [$stack] does not exist" >&2
-    exit 255
-  fi
-  printf '{"StackEvents": [%s]}\n' "$(awk '{a[NR]=$0} END {for (i = NR; i > 0; i--) printf "%s%s", a[i], (i > 1 ? "," : "")}' "$events")" ;;
-"cloudformation get-template")
-  if [ ! -f "$dir/template-$stack" ]; then
-    echo "An error occurred (ValidationError) when calling the GetTemplate operation: Stack with id $stack does not exist" >&2
-    exit 255
-  fi
-  printf '{"TemplateBody": %s}\n' "$(cat "$dir/template-$stack")" ;;
-"cloudformation deploy")
-  echo; echo "Waiting for changeset to be created.."
-  if [ -f "$dir/unchanged-$stack" ]; then
-    echo; echo "No changes to deploy. Stack $stack is up to date"; exit 0
-  fi
-  emit "$stack" AWS::CloudFormation::Stack CREATE_IN_PROGRESS "User Initiated"
-  echo "Waiting for stack create/update to complete"
-  emit Topic AWS::SNS::Topic CREATE_IN_PROGRESS ""
-  sleep 0.3
-  if [ -f "$dir/fail-$stack" ]; then
-    emit Topic AWS::SNS::Topic CREATE_FAILED "$(cat "$dir/fail-$stack")"
-    emit "$stack" AWS::CloudFormation::Stack ROLLBACK_IN_PROGRESS "The following resource(s) failed to create: [Topic]."
-    emit "$stack" AWS::CloudFormation::Stack ROLLBACK_COMPLETE ""
-    echo; echo "Failed to create/update the stack. Run the following command"
-    echo "to fetch the list of events leading up to the failure"
-    echo "aws cloudformation describe-stack-events --stack-name $stack"
-    exit 255
-  fi
-  emit Topic AWS::SNS::Topic CREATE_COMPLETE ""
-  emit "$stack" AWS::CloudFormation::Stack CREATE_COMPLETE ""
-  echo; echo "Successfully created/updated stack - $stack" ;;
-*)
-  echo "fake aws: unexpected call: $*" >&2; exit 2 ;;
-esac
-"#;
-
-struct FakeAws {
-    dir: tempfile::TempDir,
-}
-
-impl FakeAws {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let script = dir.path().join("aws");
-        fs::write(&script, FAKE_AWS).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        FakeAws { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn touch(&self, name: &str, content: &str) {
-        fs::write(self.path(name), content).unwrap();
-    }
-
-    fn calls(&self) -> Vec<String> {
-        fs::read_to_string(self.path("calls.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-
-    fn deployed(&self) -> Vec<String> {
-        self.calls()
-            .iter()
-            .filter(|c| c.starts_with("cloudformation deploy"))
-            .map(|c| {
-                c.split("--stack-name ")
-                    .nth(1)
-                    .unwrap()
-                    .split(' ')
-                    .next()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect()
-    }
-
-    fn deploy(&self, args: &[&str]) -> assert_cmd::assert::Assert {
-        Command::cargo_bin("stackforge")
-            .unwrap()
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("STACKFORGE_AWS_CLI", self.path("aws"))
-            .env("STACKFORGE_DEPLOY_POLL_MS", "50")
-            .arg("deploy")
-            .args(args)
-            .assert()
-    }
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

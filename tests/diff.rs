@@ -193,9 +193,12 @@ fn a_create_only_property_change_replaces() {
         "{}",
         r.out
     );
-    assert!(r
-        .out
-        .contains("Summary: 0 to add, 0 to change, 1 to replace, 0 to remove"));
+    assert!(
+        r.out
+            .contains("Summary: 0 to add, 0 to change, 1 to replace, 0 to remove"),
+        "{}",
+        r.out
+    );
 }
 
 #[test]
@@ -213,13 +216,21 @@ fn a_conditional_create_only_property_change_may_replace() {
         "{}",
         r.out
     );
+    // The subnet's VPC may be replaced, and `VpcId` is create-only for subnets.
+    assert!(
+        r.out.contains(
+            "    ~ Subnet AWS::EC2::Subnet (network/Subnet): may replace because it uses network/Vpc (may be replaced) in Properties.VpcId: createOnlyProperties: /properties/VpcId\n    summary:"
+        ),
+        "{}",
+        r.out
+    );
     assert!(r.out.contains(
-        "Summary: 0 to add, 1 to change, 0 to replace, 0 to remove; 1 of the changes may replace"
-    ));
+        "Summary: 0 to add, 2 to change, 0 to replace, 0 to remove; 2 of the changes may replace; 1 affected by replacements"
+    ), "{}", r.out);
 }
 
 #[test]
-fn a_new_logical_id_for_the_same_path_is_one_replacement() {
+fn a_new_logical_id_for_the_same_path_is_one_replacement_and_replaces_its_dependants() {
     let dir = committed(&[]);
     edit(dir.path(), "network", |t| {
         let res = t["Resources"].as_object_mut().unwrap();
@@ -230,19 +241,22 @@ fn a_new_logical_id_for_the_same_path_is_one_replacement() {
     assert_eq!(r.code, 1);
     assert_eq!(
         network_line(&r, "~ Alerts"),
-        "~ Alerts AWS::SNS::Topic (network/Alerts): replaced (logical ID AlertsOld -> Alerts)"
+        "~ Alerts AWS::SNS::Topic (network/Alerts): replaced (renamed from AlertsOld without a declared refactor)"
     );
     assert!(
         !r.out.contains("+ Alerts") && !r.out.contains("- AlertsOld"),
         "{}",
         r.out
     );
-    assert!(r
-        .out
-        .contains("Summary: 0 to add, 0 to change, 1 to replace, 0 to remove"));
+    assert!(
+        r.out
+            .contains("Summary: 0 to add, 0 to change, 2 to replace, 0 to remove; 1 renamed or moved (0 by a declared refactor); 1 affected by replacements; 1 STATEFUL at risk"),
+        "{}",
+        r.out
+    );
     assert!(
         r.err.contains(
-            "synth would refuse this: dev/network: `network/Alerts` has logical ID `AlertsOld`"
+            "synth would refuse this: dev: `network/Alerts` has logical ID `AlertsOld` in the committed template of `network` and `Alerts` now"
         ),
         "{}",
         r.err
@@ -328,10 +342,10 @@ fn hand_written_yaml_with_short_forms_compares_by_meaning() {
     assert_eq!(
         body,
         [
-            "    ~ Logs AWS::Logs::LogGroup (network/Logs): may replace",
+            "    ~ Logs AWS::Logs::LogGroup (network/Logs): may replace; STATEFUL: loses the log events",
             "        Properties.LogGroupName: {\"Fn::Sub\":\"${AWS::StackName}-logs\"} -> (absent)  [may replace: createOnlyProperties: /properties/LogGroupName (an intrinsic: the deployed value may be the same)]",
-            "    summary: 0 to add, 1 to change, 0 to replace, 0 to remove; 1 of the changes may replace; 4 metadata-only change(s) hidden (--all shows them)",
-            "Summary: 0 to add, 1 to change, 0 to replace, 0 to remove; 1 of the changes may replace; 4 metadata-only change(s) hidden (--all shows them)",
+            "    summary: 0 to add, 1 to change, 0 to replace, 0 to remove; 1 of the changes may replace; 1 STATEFUL at risk; 4 metadata-only change(s) hidden (--all shows them)",
+            "Summary: 0 to add, 1 to change, 0 to replace, 0 to remove; 1 of the changes may replace; 1 STATEFUL at risk; 4 metadata-only change(s) hidden (--all shows them)",
         ],
         "{}",
         r.out
@@ -383,12 +397,22 @@ fn json_output_has_the_classification() {
     assert_eq!(doc["changes"], json!(true));
     assert_eq!(
         doc["summary"],
-        json!({"add": 0, "change": 2, "replace": 2, "remove": 0, "may_replace": 1, "other": 0, "dangerous": 0, "hidden": 0})
+        json!({"add": 0, "change": 2, "replace": 3, "remove": 0, "may_replace": 1, "renamed": 1,
+               "refactored": 0, "affected": 1, "stateful_at_risk": 1, "other": 1, "dangerous": 1,
+               "security": 0, "hidden": 0})
     );
     let stacks = &doc["environments"][0]["stacks"];
     assert_eq!(stacks[0]["stack"], json!("network"));
     assert_eq!(stacks[0]["status"], json!("changed"));
-    assert_eq!(stacks[1]["status"], json!("unchanged"));
+    // The service's queue is named after the replaced topic (through an import).
+    assert_eq!(stacks[1]["status"], json!("changed"));
+    assert_eq!(
+        stacks[1]["affected"],
+        json!([{"logical_id": "Queue", "type": "AWS::SQS::Queue", "path": "service/Queue",
+                "uses": "network/Alerts", "certain": true,
+                "at": "Properties.QueueName (import shop-dev-network:Alerts-TopicName)",
+                "impact": "replace", "reason": "createOnlyProperties: /properties/QueueName"}])
+    );
     let actions: Vec<(&str, &str)> = stacks[0]["resources"]
         .as_array()
         .unwrap()

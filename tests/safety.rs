@@ -84,9 +84,14 @@ fn build(v: V) -> Result<App, Error> {
         (Some(t), false) => Expr::concat([t.get_att("TopicName"), Expr::str("-q")]),
         _ => Expr::str("q"),
     };
+    let reason = "a placeholder queue that only carries a cross-stack reference";
+    service.root().suppress("SQS_TLS_ONLY", reason)?;
+    service.root().suppress("SQS_DEAD_LETTER_QUEUE", reason)?;
     service.root().add_raw(
         "Queue",
-        RawResource::new("AWS::SQS::Queue").prop("QueueName", name),
+        RawResource::new("AWS::SQS::Queue")
+            .prop("QueueName", name)
+            .prop("KmsMasterKeyId", "alias/aws/sqs"),
         ResourceOptions::default(),
     )?;
     app.add_stack(network)?;
@@ -142,10 +147,16 @@ fn a_new_logical_id_for_a_committed_path_is_refused_with_both_fixes() {
     assert_eq!(r.code, 1, "{}", r.err);
     assert!(
         r.err.contains("refactor safety: this synth would replace 1 resource(s)")
-            && r.err.contains("dev/network: `network/Logs` has logical ID `LegacyLogs` in the committed template and `Logs` now")
-            && r.err.contains("stack.override_logical_id(\"network/Logs\", \"LegacyLogs\")")
-            && r.err.contains("stack.allow_replacement(\"network/Logs\", \"<reason>\")"),
+            && r.err.contains("dev: `network/Logs` has logical ID `LegacyLogs` in the committed template of `network` and `Logs` now")
+            && r.err.contains("      network/LegacyLogs -> network/Logs  AWS::Logs::LogGroup  network/Logs\n")
+            && r.err.contains("        stack.override_logical_id(\"network/Logs\", \"LegacyLogs\")?;\n")
+            && r.err.contains("        stack.allow_replacement(\"network/Logs\", \"<reason>\")?;"),
         "{}",
+        r.err
+    );
+    assert!(
+        !r.err.contains("declare_move"),
+        "a logical-ID change without a path change has no refactor to declare: {}",
         r.err
     );
     assert_eq!(
@@ -202,8 +213,9 @@ fn a_moved_construct_is_refused_until_its_id_is_kept_or_its_replacement_accepted
     let r = synth(moved, dir.path());
     assert_eq!(r.code, 1, "{}", r.err);
     assert!(
-        r.err.contains("dev/network: `Logs` (`network/Logs`) looks moved to `network/Monitoring/Logs` (same type and properties) with the new logical ID `MonitoringLogs")
-            && r.err.contains("stack.override_logical_id(\"network/Monitoring/Logs\", \"Logs\")")
+        r.err.contains("  - dev: `network/Logs` -> `network/Monitoring/Logs` (renamed, 1 resource(s))\n      network/Logs -> network/MonitoringLogs18CB6A9B  AWS::Logs::LogGroup  network/Monitoring/Logs\n")
+            && r.err.contains("        stack.keep_logical_ids_of(\"network/Logs\", \"network/Monitoring/Logs\")?;\n")
+            && r.err.contains("        app.declare_move(\"network/Logs\", \"network/Monitoring/Logs\")?;\n")
             && r.err.contains("stack.allow_replacement(\"network/Monitoring/Logs\", \"<reason>\")"),
         "{}",
         r.err
@@ -213,10 +225,16 @@ fn a_moved_construct_is_refused_until_its_id_is_kept_or_its_replacement_accepted
     let r = run(moved, &["diff", "--against", dir.path().to_str().unwrap()]);
     assert_eq!(r.code, 1);
     assert!(
-        r.err
-            .contains("note: synth would refuse this: dev/network: `Logs`"),
+        r.err.contains(
+            "note: synth would refuse this: dev: `network/Logs` -> `network/Monitoring/Logs` (renamed, 1 resource(s))"
+        ),
         "{}",
         r.err
+    );
+    assert!(
+        r.out.contains("    ~ MonitoringLogs18CB6A9B AWS::Logs::LogGroup (network/Monitoring/Logs): replaced (renamed from Logs without a declared refactor); STATEFUL: loses the log events\n"),
+        "{}",
+        r.out
     );
 
     let r = synth(moved_override, dir.path());
@@ -343,5 +361,99 @@ fn a_kept_export_whose_resource_is_removed_is_a_deadlock() {
     assert_eq!(
         fs::read(dir.path().join("dev/network.template.json")).unwrap(),
         before
+    );
+}
+
+#[test]
+fn refactor_declarations_are_checked_where_declared() {
+    let mut app = App::new("shop");
+    let env = Environment::new("dev");
+    let mut network = Stack::new(&app, &env, "network", StackProps::default()).unwrap();
+    let cases: Vec<(Error, &str)> = vec![
+        (
+            network
+                .declare_rename("network/Logs", "service/Logs")
+                .unwrap_err(),
+            "declare a move between stacks with `app.declare_move(from, to)`",
+        ),
+        (
+            network
+                .keep_logical_ids_of("network/A", "service/A")
+                .unwrap_err(),
+            "a logical ID is kept only inside its stack",
+        ),
+        (
+            app.keep_logical_ids_of("network/A", "service/A")
+                .unwrap_err(),
+            "a logical ID is kept only inside its stack",
+        ),
+        (
+            app.declare_move("network", "service/X").unwrap_err(),
+            "not a construct path below a stack",
+        ),
+        (
+            app.declare_move("network/A", "network/A").unwrap_err(),
+            "both paths are the same",
+        ),
+    ];
+    for (e, want) in cases {
+        assert!(e.to_string().contains(want), "{want}: {e}");
+    }
+    network
+        .root()
+        .add_raw(
+            "Logs",
+            RawResource::new("AWS::Logs::LogGroup"),
+            ResourceOptions::default(),
+        )
+        .unwrap();
+    let e = network
+        .keep_logical_ids_of("network/Old", "network/Logs")
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("were added before the declaration"),
+        "{e}"
+    );
+}
+
+fn declares_nothing_real() -> Result<App, Error> {
+    let mut app = build(V::default())?;
+    app.declare_move("network/Nope", "network/Other")?;
+    Ok(app)
+}
+
+fn keeps_nothing_real() -> Result<App, Error> {
+    let mut app = App::new("shop");
+    let env = Environment::new("dev");
+    let mut network = Stack::new(&app, &env, "network", StackProps::default())?;
+    network.keep_logical_ids_of("network/Gone", "network/Nothing")?;
+    network.root().add_raw(
+        "Alerts",
+        RawResource::new("AWS::SNS::Topic").prop("KmsMasterKeyId", "alias/aws/sns"),
+        ResourceOptions::default(),
+    )?;
+    app.add_stack(network)?;
+    Ok(app)
+}
+
+#[test]
+fn declarations_that_match_nothing_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(synth(v1, dir.path()).code, 0);
+    let r = synth(declares_nothing_real, dir.path());
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(
+        r.err.contains("dev: `network/Nope` -> `network/Other` renames or moves nothing: no committed resource below `network/Nope` reappears below `network/Other`"),
+        "{}",
+        r.err
+    );
+    let r = synth(keeps_nothing_real, dir.path());
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(
+        r.err.contains(
+            "no resource is below the path, so keeping the IDs of `network/Gone` is unused"
+        ),
+        "{}",
+        r.err
     );
 }

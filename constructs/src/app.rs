@@ -6,7 +6,9 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::aspect::Aspect;
+use crate::change::refactor::DeclaredRefactor;
 use crate::error::{Error, Result};
+use crate::path::ConstructPath;
 use crate::rules::RuleId;
 use crate::stack::{Environment, Stack};
 
@@ -31,6 +33,8 @@ pub struct App {
     pub(crate) aspects: Vec<Arc<dyn Aspect>>,
     pub(crate) tags: IndexMap<String, String>,
     pub(crate) custom_rules: Vec<RuleId>,
+    pub(crate) refactors: Vec<DeclaredRefactor>,
+    pub(crate) kept_subtrees: Vec<(ConstructPath, ConstructPath)>,
 }
 
 impl std::fmt::Debug for App {
@@ -60,6 +64,8 @@ impl App {
             aspects: Vec::new(),
             tags: IndexMap::new(),
             custom_rules: Vec::new(),
+            refactors: Vec::new(),
+            kept_subtrees: Vec::new(),
         }
     }
 
@@ -101,6 +107,49 @@ impl App {
             self.custom_rules.push(rule);
         }
         Ok(())
+    }
+
+    /// Declares that construct subtree `from` is now `to`, in every environment: renamed
+    /// inside its stack (`audit/Trail` -> `audit/AuditTrail`) or moved to another stack
+    /// (`audit/Trail` -> `logs/Trail`). `synth` then accepts the new logical IDs of the
+    /// committed resources below `from` and records the resource mappings in the manifest;
+    /// `deploy` carries them out with CloudFormation stack refactoring before it updates the
+    /// stacks, so nothing is replaced. Resources stack refactoring cannot move are named at
+    /// synth. Keep the declaration until every environment was deployed with it.
+    pub fn declare_move(&mut self, from: impl AsRef<str>, to: impl AsRef<str>) -> Result<()> {
+        let (from, to) = crate::stack::refactor_paths("declare_move", from.as_ref(), to.as_ref())?;
+        self.refactors.push(DeclaredRefactor { from, to });
+        Ok(())
+    }
+
+    /// [`Stack::keep_logical_ids_of`] for the stack `new` is in, declared on the app so that
+    /// it applies to that stack in every environment. Declare it before creating the stack.
+    pub fn keep_logical_ids_of(
+        &mut self,
+        old: impl AsRef<str>,
+        new: impl AsRef<str>,
+    ) -> Result<()> {
+        let (old, new) =
+            crate::stack::refactor_paths("keep_logical_ids_of", old.as_ref(), new.as_ref())?;
+        if old.stack() != new.stack() {
+            return Err(Error::invalid_props(
+                new.as_str(),
+                "keep_logical_ids_of",
+                format!("`{old}` and `{new}` are in different stacks: a logical ID is kept only inside its stack"),
+                "declare the move with `app.declare_move(from, to)`, which stack refactoring carries out",
+            ));
+        }
+        self.kept_subtrees.push((old, new));
+        Ok(())
+    }
+
+    /// Every declared rename and move: the app's, then each stack's.
+    pub(crate) fn declared_refactors(&self) -> Vec<DeclaredRefactor> {
+        let mut all = self.refactors.clone();
+        for s in &self.stacks {
+            all.extend(s.declared_refactors.iter().cloned());
+        }
+        all
     }
 
     /// Adds a tag for every taggable resource of the app (after `app`, `env`, `stack`).

@@ -4,6 +4,7 @@
 
 use indexmap::IndexMap;
 
+use crate::change::refactor::RecordedRefactor;
 use crate::committed::SafetyReport;
 use crate::error::Warning;
 use crate::export::ExportName;
@@ -35,6 +36,9 @@ pub struct EnvironmentAssembly {
     pub environment: Environment,
     /// Its stacks, dependencies first.
     pub stacks: Vec<StackArtifact>,
+    /// The declared renames and moves with their resource mappings, as the manifest records
+    /// them (what `deploy` carries out with stack refactoring).
+    pub refactors: Vec<RecordedRefactor>,
 }
 
 /// One synthesized stack: its template (rendered once, and read back once through the one
@@ -182,6 +186,7 @@ impl EnvironmentAssembly {
             account: self.environment.account().map(str::to_owned),
             region: self.environment.region().map(str::to_owned),
             stacks,
+            refactors: self.refactors.clone(),
         }
     }
 

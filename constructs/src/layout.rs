@@ -1,6 +1,7 @@
 //! How an environment's output folder is laid out, and its manifest: the one place that knows
 //! file names. `templates/<env>/` holds `<stack>.template.json` (or `.yaml`) per stack and
-//! `manifest.json`; hand-edited parameter files `<stack>.parameters.json` sit beside them.
+//! `manifest.json`, and for a stack with parameters `<stack>.parameters.json`, the values synth
+//! checked in the hand-edited input files (which live outside this folder).
 //!
 //! The manifest is also state: it records every resource's construct path and logical ID,
 //! every export with the output that declares it, and the exports kept for importers, so the
@@ -9,12 +10,14 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::change::refactor::RecordedRefactor;
 use crate::path::ConstructPath;
 
 /// The manifest file of each environment folder.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
-/// Suffix of the hand-edited parameter files.
+/// Suffix of the parameter files synth writes beside the templates (the checked values of
+/// the stack's input file, for deploy tools).
 pub const PARAMETER_FILE_SUFFIX: &str = ".parameters.json";
 
 /// Template file suffixes, in the order a folder is searched for a stack's template: what
@@ -99,6 +102,10 @@ pub struct Manifest {
     pub region: Option<String>,
     /// The stacks in deploy order.
     pub stacks: Vec<ManifestStack>,
+    /// Declared renames and moves with their resource mappings, for `deploy` to carry out
+    /// with stack refactoring (kept while the app declares them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refactors: Vec<RecordedRefactor>,
 }
 
 /// One stack of a [`Manifest`].
@@ -117,7 +124,7 @@ pub struct ManifestStack {
     pub parameters: IndexMap<String, ManifestParameter>,
     /// Stack-level tags.
     pub tags: IndexMap<String, String>,
-    /// The parameter file, when the stack has parameters.
+    /// The parameter values file beside the template, when the stack has parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter_file: Option<String>,
     /// Every resource by logical ID: its construct path and type (the identity the next

@@ -9,10 +9,16 @@
 
 pub use stackforge_core::{expr, parse, path, property_path, value};
 
+/// The ordered map props take (`EcsServiceProps::environment`, ...), re-exported so an app
+/// needs no `indexmap` dependency of its own: `stackforge_constructs::IndexMap`, or
+/// `stackforge_constructs::indexmap::indexmap! { ... }`.
+pub use indexmap::{self, IndexMap};
+
 pub mod app;
 pub mod aspect;
 pub mod assembly;
 pub mod aws;
+pub mod change;
 pub mod committed;
 pub mod document;
 pub mod error;

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use indexmap::IndexMap;
 
 use crate::app::App;
+use crate::change::refactor::DeclaredRefactor;
 use crate::error::{Error, Result};
 use crate::expr::{ConditionRef, Expr, MappingRef, RefKind, Reference, StackKey};
 use crate::logical_id::is_valid_logical_id;
@@ -126,8 +127,10 @@ pub struct Stack {
     pub(crate) dependencies: Vec<StackKey>,
     pub(crate) suppressions: Vec<Suppression>,
     pub(crate) accepted_replacements: IndexMap<ConstructPath, String>,
+    pub(crate) declared_refactors: Vec<DeclaredRefactor>,
     pub(crate) custom_rules: Vec<RuleId>,
     nodes: HashSet<ConstructPath>,
+    kept_subtrees: Vec<KeptSubtree>,
     renames: IndexMap<String, (String, bool)>,
     overrides: IndexMap<String, (String, bool)>,
 }
@@ -171,8 +174,19 @@ impl Stack {
             dependencies: Vec::new(),
             suppressions: Vec::new(),
             accepted_replacements: IndexMap::new(),
+            declared_refactors: Vec::new(),
             custom_rules: app.custom_rules.clone(),
             nodes: HashSet::new(),
+            kept_subtrees: app
+                .kept_subtrees
+                .iter()
+                .filter(|(_, new)| new.stack() == name)
+                .map(|(old, new)| KeptSubtree {
+                    old: old.clone(),
+                    new: new.clone(),
+                    used: false,
+                })
+                .collect(),
             renames: IndexMap::new(),
             overrides: IndexMap::new(),
         })
@@ -308,6 +322,65 @@ impl Stack {
         Ok(())
     }
 
+    /// Declares that construct subtree `from` of this stack is renamed to `to` (also in this
+    /// stack): `synth` accepts the new logical IDs of its committed resources and records the
+    /// resource mappings in the manifest, and `deploy` renames them with CloudFormation stack
+    /// refactoring before updating the stack, so nothing is replaced. Keep the declaration
+    /// until every environment was deployed with it. See [`App::declare_move`] for moves
+    /// across stacks.
+    pub fn declare_rename(&mut self, from: impl AsRef<str>, to: impl AsRef<str>) -> Result<()> {
+        let (from, to) = refactor_paths("declare_rename", from.as_ref(), to.as_ref())?;
+        for p in [&from, &to] {
+            if p.stack() != self.name() {
+                return Err(Error::invalid_props(
+                    p.as_str(),
+                    "declare_rename",
+                    format!("the path is not in stack `{}`", self.name()),
+                    "declare a move between stacks with `app.declare_move(from, to)`",
+                ));
+            }
+        }
+        self.declared_refactors.push(DeclaredRefactor { from, to });
+        Ok(())
+    }
+
+    /// Gives every resource below construct subtree `new` the logical ID its counterpart
+    /// below `old` had (the ID computed from the `old` path), so renaming or re-nesting a
+    /// construct replaces nothing. Both paths must be in this stack (a logical ID is kept only
+    /// inside its stack; see [`App::declare_move`] for moves). Declare it before adding
+    /// constructs; one that matches no resource is an error at synth.
+    pub fn keep_logical_ids_of(
+        &mut self,
+        old: impl AsRef<str>,
+        new: impl AsRef<str>,
+    ) -> Result<()> {
+        let (old, new) = refactor_paths("keep_logical_ids_of", old.as_ref(), new.as_ref())?;
+        for p in [&old, &new] {
+            if p.stack() != self.name() {
+                return Err(Error::invalid_props(
+                    p.as_str(),
+                    "keep_logical_ids_of",
+                    format!("the path is not in stack `{}`: a logical ID is kept only inside its stack", self.name()),
+                    "declare a move between stacks with `app.declare_move(from, to)`, which stack refactoring carries out",
+                ));
+            }
+        }
+        if self.resources.values().any(|r| r.path.is_within(&new)) {
+            return Err(Error::invalid_props(
+                new.as_str(),
+                "keep_logical_ids_of",
+                "resources below the path were added before the declaration",
+                "declare it right after creating the stack, before adding constructs",
+            ));
+        }
+        self.kept_subtrees.push(KeptSubtree {
+            old,
+            new,
+            used: false,
+        });
+        Ok(())
+    }
+
     pub(crate) fn register_node(
         &mut self,
         scope: &ConstructPath,
@@ -344,6 +417,17 @@ impl Stack {
         } else if let Some((id, used)) = self.overrides.get_mut(resource.path.as_str()) {
             *used = true;
             id.clone()
+        } else if let Some(kept) = self
+            .kept_subtrees
+            .iter_mut()
+            .find(|k| resource.path.is_within(&k.new))
+        {
+            kept.used = true;
+            let old = resource
+                .path
+                .rebase(&kept.new, &kept.old)
+                .unwrap_or_else(|| resource.path.clone());
+            crate::logical_id::make_unique_id(&old.below_stack()).unwrap_or_default()
         } else if let Some((to, used)) = self.renames.get_mut(&computed) {
             *used = true;
             to.clone()
@@ -400,7 +484,15 @@ impl Stack {
                 "correct the path (see `stackforge:path` in the template metadata) or remove the override",
             )
         });
-        renames.chain(overrides).collect()
+        let kept = self.kept_subtrees.iter().filter(|k| !k.used).map(|k| {
+            Error::invalid_props(
+                k.new.as_str(),
+                "keep_logical_ids_of",
+                format!("no resource is below the path, so keeping the IDs of `{}` is unused", k.old),
+                "correct the path (see `stackforge:path` in the template metadata) or remove the declaration",
+            )
+        });
+        renames.chain(overrides).chain(kept).collect()
     }
 
     fn check_id_target(&self, id: &str) -> Result<()> {
@@ -444,4 +536,40 @@ impl Stack {
             None => Ok(()),
         }
     }
+}
+
+/// A `keep_logical_ids_of` declaration and whether a resource used it.
+#[derive(Debug)]
+struct KeptSubtree {
+    old: ConstructPath,
+    new: ConstructPath,
+    used: bool,
+}
+
+/// The two paths of a refactor declaration, parsed and checked.
+pub(crate) fn refactor_paths(
+    what: &str,
+    from: &str,
+    to: &str,
+) -> Result<(ConstructPath, ConstructPath)> {
+    let parse = |p: &str| {
+        ConstructPath::parse(p).filter(|p| p.depth() > 1).ok_or_else(|| {
+            Error::invalid_props(
+                p,
+                what,
+                "not a construct path below a stack (`stack/Construct`, no empty component)",
+                "pass the path as `stackforge:path` in the template metadata shows it, or a construct above it",
+            )
+        })
+    };
+    let (from, to) = (parse(from)?, parse(to)?);
+    if from == to {
+        return Err(Error::invalid_props(
+            from.as_str(),
+            what,
+            "both paths are the same",
+            "name the old path first and the new one second",
+        ));
+    }
+    Ok((from, to))
 }

@@ -810,6 +810,27 @@ fn autoscaling_tracks_cpu_between_min_and_max_tasks() {
 }
 
 #[test]
+fn unpinned_desired_count_is_left_to_autoscaling() {
+    let t = synth("ecs_service_unpinned", |s| {
+        EcsService::new(
+            s,
+            "Service",
+            &vpc(),
+            EcsServiceProps {
+                pin_desired_count: false,
+                ..Default::default()
+            },
+        )?;
+        Ok(())
+    });
+    assert!(one(&t, "AWS::ECS::Service").get("DesiredCount").is_none());
+    assert_eq!(
+        one(&t, "AWS::ApplicationAutoScaling::ScalableTarget")["MinCapacity"],
+        json!(2)
+    );
+}
+
+#[test]
 fn metrics_carry_the_dimensions_that_make_them_real() {
     let mut metrics: Vec<Metric> = Vec::new();
     let mut handles: Vec<Value> = Vec::new();

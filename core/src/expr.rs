@@ -656,7 +656,9 @@ impl Expr {
         }
     }
 
-    fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
+    /// Calls `f` on each value directly inside this one (list items, map values, function
+    /// arguments), with mutable access; not on this value, not deeper.
+    pub fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
         match self {
             Expr::String(_)
             | Expr::Number(_)

@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 use crate::error::{CliError, Result};
-use crate::pipeline::{synthesize, AppFactory, GateOptions, Io, Selection};
+use crate::pipeline::{synthesize, Factory, GateOptions, Io, Selection};
 use crate::policy;
 
 /// Check templates against the policy rules (the guide's security checklist).
@@ -37,7 +37,7 @@ pub struct CheckCommand {
 
 impl CheckCommand {
     /// Runs the command.
-    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
+    pub fn execute(&self, factory: Factory<'_>, io: &mut Io<'_>) -> Result<u8> {
         if !self.paths.is_empty() && !self.envs.is_empty() {
             return Err(CliError::Usage(
                 "--env selects environments of the synthesized app, and PATH checks files instead. Fix: pass one or the other.".into(),

@@ -1,5 +1,7 @@
-//! `deploy`: synthesize, then apply the templates of one environment with the AWS CLI, stack
-//! by stack in manifest order, stopping at the first failure.
+//! `deploy`: synthesize (against the committed templates, with the same change-safety checks
+//! as `synth`), carry out declared renames and moves with CloudFormation stack refactoring,
+//! then apply the templates of one environment with the AWS CLI, stack by stack in manifest
+//! order, stopping at the first failure.
 
 use std::fs;
 use std::io::IsTerminal;
@@ -14,16 +16,24 @@ use crate::deploy::aws::AwsCli;
 use crate::deploy::plan::{self, AwsOptions, ParameterOverride, MAX_INLINE_TEMPLATE_BYTES};
 use crate::deploy::preview::{self, is_production};
 use crate::deploy::progress::Reporter;
+use crate::deploy::refactor;
 use crate::deploy::run::{self, Outcome, StackJob};
 use crate::deploy::ScratchDir;
 use crate::error::{CliError, Result};
 use crate::output::{compare_env, render_env};
 use crate::params::ParameterValues;
-use crate::pipeline::{policy_gate, synthesize, AppFactory, GateOptions, Io, Selection};
+use crate::pipeline::{
+    policy_gate, synthesize_against, Against, Factory, GateOptions, Io, Selection,
+};
 
 /// Deploy one environment's stacks with `aws cloudformation deploy`, dependencies first.
 ///
-/// Exit codes: 0 deployed (or nothing to change); 1 a stack failed (later stacks are left
+/// Declared renames and moves (the mappings synth records in the manifest) are carried out
+/// first with `aws cloudformation create-stack-refactor` / `execute-stack-refactor`, for the
+/// mappings the deployed stacks do not reflect yet.
+///
+/// Exit codes: 0 deployed (or nothing to change); 1 a change `synth` refuses, a refused or
+/// failed stack refactor (no stack updated), or a failed stack (later stacks are left
 /// untouched); 2 usage or input errors, a missing AWS CLI (`aws` on PATH or
 /// `$STACKFORGE_AWS_CLI`) or missing credentials — in those cases nothing was deployed.
 #[derive(Debug, Clone, Args)]
@@ -61,9 +71,12 @@ pub struct DeployCommand {
     /// Extra policy rules (the gate runs before anything is deployed).
     #[command(flatten)]
     pub gate: GateOptions,
-    /// Folder with the committed templates and parameter files (`<DIR>/<env>/`).
+    /// Folder with the committed templates (`<DIR>/<env>/`), compared with a fresh synth.
     #[arg(long, value_name = "DIR", default_value = "templates")]
     pub templates: PathBuf,
+    /// Folder of the parameter files, `<DIR>/<env>/<stack>.json` (as for `synth`).
+    #[arg(long, value_name = "DIR", default_value = crate::params::DEFAULT_DIR)]
+    pub params: PathBuf,
 }
 
 /// A stack with everything needed to deploy it.
@@ -74,11 +87,25 @@ struct Planned<'a> {
 
 impl DeployCommand {
     /// Runs the command.
-    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
-        let assembly = synthesize(factory, io)?;
+    pub fn execute(&self, factory: Factory<'_>, io: &mut Io<'_>) -> Result<u8> {
+        let against = Against {
+            drop_kept_exports: false,
+            strict: false,
+        };
+        let (assembly, _) = synthesize_against(factory, &self.templates, against, io)?;
         let env = self.environment(&assembly)?;
 
         let stacks = plan::select_stacks(env, &self.select.stacks, self.exclusively);
+        let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+        let here = env.environment.name();
+        if let Some(refusal) = assembly
+            .safety
+            .refusal(|e, s| e == here && names.contains(&s))
+        {
+            let _ = writeln!(io.err, "error: {refusal}\nNothing was deployed.");
+            return Ok(EXIT_FAILURE);
+        }
+        let refactors = refactor::relevant(env, &names);
         let overrides = plan::overrides_by_stack(env, &stacks, &self.parameters)?;
         // The gate sees the whole environment: its rules follow references across stacks.
         if !policy_gate(&[env], &self.gate, io)? {
@@ -87,12 +114,13 @@ impl DeployCommand {
         }
         let scratch = ScratchDir::new()?;
         let dir = self.templates.join(env.environment.name());
+        let params = self.params.join(env.environment.name());
         let mut planned = Vec::new();
         for stack in &stacks {
             let mine = overrides.get(&stack.name).cloned().unwrap_or_default();
             planned.push(Planned {
                 stack,
-                parameters: plan::parameter_values(&dir, stack, &mine, scratch.path())?,
+                parameters: plan::parameter_values(&params, stack, &mine, scratch.path())?,
             });
         }
         self.check_sizes(&stacks)?;
@@ -106,6 +134,16 @@ impl DeployCommand {
         let aws = AwsCli::from_env(&options);
 
         if self.dry_run {
+            let lines = refactor::dry_run_lines(
+                env,
+                &assembly.app,
+                &refactors,
+                &aws.program(),
+                &options.global_args(),
+            );
+            for l in lines {
+                writeln!(io.out, "{l}").map_err(|e| CliError::io("stdout", e))?;
+            }
             for p in &planned {
                 let file = dir.join(p.stack.template_file(OutputFormat::Json));
                 let args = self.args(p, &file, &options, true);
@@ -124,8 +162,13 @@ impl DeployCommand {
             identity.account,
             identity.arn
         );
+        let prepared = self.prepare_refactor(&aws, env, &assembly.app, &refactors, &scratch, io)?;
+        let mappings = prepared.as_ref().map_or(&[][..], |p| &p.plan.mappings[..]);
         if is_production(env.environment.name()) {
-            self.confirm_production(&aws, env, &planned, io)?;
+            self.confirm_production(&aws, env, &planned, mappings, io)?;
+        }
+        if let Some(p) = &prepared {
+            refactor::run(&aws, p, run::poll_interval(), io.out)?;
         }
 
         let rendered = scratch.path().join("templates");
@@ -186,6 +229,47 @@ impl DeployCommand {
         )
         .map_err(|e| CliError::io("stdout", e))?;
         Ok(EXIT_OK)
+    }
+
+    /// The refactor to carry out before the deploys, if the deployed stacks do not reflect
+    /// the declared renames and moves yet: planned from their deployed templates.
+    fn prepare_refactor(
+        &self,
+        aws: &AwsCli,
+        env: &EnvironmentAssembly,
+        app: &str,
+        refactors: &[&stackforge_constructs::change::refactor::RecordedRefactor],
+        scratch: &ScratchDir,
+        io: &mut Io<'_>,
+    ) -> Result<Option<refactor::Prepared>> {
+        if refactors.is_empty() {
+            return Ok(None);
+        }
+        let mut deployed = stackforge_constructs::change::EnvTemplates::new();
+        for stack in refactor::stacks_of(refactors) {
+            let name = refactor::stack_name(env, app, &stack);
+            if let Some(t) = preview::live_template(aws, &name)? {
+                deployed.insert(stack, t);
+            }
+        }
+        let (todo, notes) = refactor::pending(refactors, &deployed)?;
+        for n in notes {
+            let _ = writeln!(io.err, "stack refactor: {n}");
+        }
+        if todo.is_empty() {
+            let _ = writeln!(
+                io.err,
+                "stack refactor: the deployed stacks reflect every declared rename and move; once every environment does, remove the declarations"
+            );
+            return Ok(None);
+        }
+        let target = env
+            .stacks
+            .iter()
+            .map(|s| (s.name.clone(), s.template().clone()))
+            .collect();
+        let dir = scratch.path().join("refactor");
+        refactor::prepare(env, app, &deployed, &target, &todo, &dir).map(Some)
     }
 
     /// The one environment to deploy.
@@ -272,6 +356,7 @@ impl DeployCommand {
         aws: &AwsCli,
         env: &EnvironmentAssembly,
         planned: &[Planned<'_>],
+        refactor: &[stackforge_constructs::change::refactor::ResourceMapping],
         io: &mut Io<'_>,
     ) -> Result<()> {
         let name = env.environment.name();
@@ -284,7 +369,7 @@ impl DeployCommand {
             let live = preview::live_template(aws, &p.stack.stack_name)?;
             stacks.push((p.stack.name.as_str(), live, p.stack.template()));
         }
-        let _ = write!(io.err, "{}", preview::preview(name, &stacks));
+        let _ = write!(io.err, "{}", preview::preview(name, &stacks, refactor));
         if self.yes {
             return Ok(());
         }

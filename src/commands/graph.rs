@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use crate::cli::EXIT_OK;
 use crate::error::{CliError, Result};
 use crate::graph::{build, to_dot, to_mermaid, GraphOptions, Level};
-use crate::pipeline::{synthesize, AppFactory, Io};
+use crate::pipeline::{synthesize, Factory, Io};
 
 /// The output format of `graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -38,7 +38,7 @@ pub struct GraphCommand {
 
 impl GraphCommand {
     /// Runs the command.
-    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
+    pub fn execute(&self, factory: Factory<'_>, io: &mut Io<'_>) -> Result<u8> {
         if self.envs.len() > 1 {
             return Err(CliError::Usage(format!(
                 "graph draws one environment at a time, got --env {}. Fix: pass one --env and run graph once per environment.",

@@ -4,7 +4,7 @@ use clap::Args;
 
 use crate::cli::EXIT_OK;
 use crate::error::{CliError, Result};
-use crate::pipeline::{synthesize, AppFactory, Io, Selection};
+use crate::pipeline::{synthesize, Factory, Io, Selection};
 
 /// List environments, stacks (in deploy order), dependencies and resource counts.
 #[derive(Debug, Clone, Args)]
@@ -16,7 +16,7 @@ pub struct ListCommand {
 
 impl ListCommand {
     /// Runs the command.
-    pub fn execute(&self, factory: AppFactory, io: &mut Io<'_>) -> Result<u8> {
+    pub fn execute(&self, factory: Factory<'_>, io: &mut Io<'_>) -> Result<u8> {
         let assembly = synthesize(factory, io)?;
         let mut text = String::new();
         for env in self.select.environments(&assembly)? {

@@ -5,4 +5,5 @@ pub mod deploy;
 pub mod diff;
 pub mod graph;
 pub mod list;
+pub mod new;
 pub mod synth;

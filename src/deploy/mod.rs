@@ -5,12 +5,14 @@
 //! - [`aws`]: running the CLI (`$STACKFORGE_AWS_CLI` or `aws`), credential check;
 //! - [`run`]: one stack's `aws cloudformation deploy` with event polling;
 //! - [`progress`]: stack events, progress lines and the spinner;
-//! - [`preview`]: production environments and the change preview shown before them.
+//! - [`preview`]: production environments and the change preview shown before them;
+//! - [`refactor`]: declared renames and moves, carried out by stack refactoring first.
 
 pub mod aws;
 pub mod plan;
 pub mod preview;
 pub mod progress;
+pub mod refactor;
 pub mod run;
 
 use std::path::{Path, PathBuf};

@@ -177,7 +177,7 @@ fn merged_file_values(
     overrides: &[&ParameterOverride],
     scratch: &Path,
 ) -> Option<ParameterValues> {
-    let committed = match fs::read_to_string(dir.join(stack.parameter_file())) {
+    let committed = match fs::read_to_string(dir.join(params::file_name(stack))) {
         Ok(text) => serde_json::from_str::<serde_json::Value>(&text).ok()?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::json!({"Parameters": {}}),
         Err(_) => return None,
@@ -187,7 +187,7 @@ fn merged_file_values(
         parameters.insert(o.key.clone(), serde_json::Value::String(o.value.clone()));
     }
     let text = serde_json::json!({ "Parameters": parameters }).to_string();
-    fs::write(scratch.join(stack.parameter_file()), text).ok()?;
+    fs::write(scratch.join(params::file_name(stack)), text).ok()?;
     params::load(scratch, stack).ok()
 }
 

@@ -2,6 +2,7 @@
 //! one.
 
 use serde_json::Value;
+use stackforge_constructs::change::refactor::ResourceMapping;
 use stackforge_constructs::{document, Template};
 
 use crate::diff;
@@ -50,25 +51,48 @@ pub fn live_template(aws: &AwsCli, stack_name: &str) -> Result<Option<Template>>
 }
 
 /// What deploying the new templates over the deployed ones changes, for every stack of
-/// `env`: `(stack, deployed template or None for a new stack, new template)`. This is the
-/// `diff` command's comparison, which flags replacements.
-pub fn preview(env: &str, stacks: &[(&str, Option<Template>, &Template)]) -> String {
-    let diffs = stacks
+/// `env`: `(stack, deployed template or None for a new stack, new template)`, after the stack
+/// refactor carrying out `refactor` (listed first). This is the `diff` command's comparison:
+/// renames and moves paired by construct lineage, replacements and their blast radius,
+/// export values, security changes.
+pub fn preview(
+    env: &str,
+    stacks: &[(&str, Option<Template>, &Template)],
+    refactor: &[ResourceMapping],
+) -> String {
+    let old: diff::env::Templates = stacks
         .iter()
-        .map(|(stack, live, new)| {
-            diff::diff_stack(
-                env,
-                stack,
-                live.as_ref(),
-                Some(*new),
-                diff::Context::default(),
-            )
-        })
+        .filter_map(|(s, live, _)| Some(((*s).to_owned(), live.clone()?)))
         .collect();
-    diff::render_text(&diff::Report::new(vec![diff::EnvDiff {
-        name: env.to_owned(),
-        stacks: diffs,
-    }]))
+    let new: diff::env::Templates = stacks
+        .iter()
+        .map(|(s, _, t)| ((*s).to_owned(), (*t).clone()))
+        .collect();
+    let ctx = diff::EnvContext {
+        refactors: refactor.iter().collect(),
+        ..diff::EnvContext::default()
+    };
+    let mut text = String::new();
+    if !refactor.is_empty() {
+        text.push_str(&format!(
+            "Stack refactor first ({} resource(s), nothing replaced):\n",
+            refactor.len()
+        ));
+        for m in refactor {
+            text.push_str(&format!(
+                "  > {} -> {} ({})\n",
+                m.source, m.destination, m.type_name
+            ));
+        }
+    }
+    let diffs = diff::diff_env(env, &old, &new, &ctx);
+    text.push_str(&diff::render_text(&diff::Report::new(vec![
+        diff::EnvDiff {
+            name: env.to_owned(),
+            stacks: diffs,
+        },
+    ])));
+    text
 }
 
 #[cfg(test)]
@@ -107,7 +131,7 @@ mod tests {
             "Added": {"Type": "AWS::SNS::Topic"}
         }}))
         .unwrap();
-        let text = preview("prod", &[("s", Some(live), &new)]);
+        let text = preview("prod", &[("s", Some(live), &new)], &[]);
         assert!(text.contains("+ Added AWS::SNS::Topic"), "{text}");
         assert!(text.contains("- Gone AWS::S3::Bucket"), "{text}");
         assert!(
@@ -120,8 +144,8 @@ mod tests {
                 && text.contains("1 to remove"),
             "{text}"
         );
-        assert!(preview("prod", &[("s", Some(new.clone()), &new)]).contains("No changes."));
-        let added = preview("prod", &[("s", None, &new)]);
+        assert!(preview("prod", &[("s", Some(new.clone()), &new)], &[]).contains("No changes."));
+        let added = preview("prod", &[("s", None, &new)], &[]);
         assert!(
             added.contains("s: stack added") && added.contains("+ Added"),
             "{added}"

@@ -1,16 +1,21 @@
-//! Comparing two templates section by section: identity (construct paths, types, exports)
-//! through the template model, values as rendered.
+//! Comparing two templates of a stack section by section: identity (construct paths, types,
+//! exports, the renames and moves found across the environment) through the template model,
+//! values as rendered.
+
+use std::collections::HashMap;
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
+use stackforge_constructs::change::impact::{classify, create_only};
+use stackforge_constructs::change::rename::rename_refs;
 use stackforge_constructs::layout::KeptExport;
 use stackforge_constructs::template::{Output, ResourceDef};
-use stackforge_constructs::{type_info, ConstructPath, Template};
+use stackforge_constructs::{ConstructPath, Template};
 
 use super::values::{self, Seg};
 use super::{
-    Action, Change, EntryAction, EntryChange, Impact, ResourceChange, StackDiff, StackStatus,
-    ValueChange,
+    Action, Change, EntryAction, EntryChange, Impact, Moved, ResourceChange, StackDiff,
+    StackStatus, ValueChange,
 };
 
 /// What the comparison needs besides the two templates.
@@ -26,6 +31,8 @@ pub struct Context<'a> {
 
 /// Compares the `old` and `new` templates of stack `stack` in `env`. `None` on one side means
 /// the stack is added or removed; everything on the other side is then added or removed.
+/// Renames inside the stack are found by construct lineage; for moves across stacks and the
+/// blast radius through imports, compare whole environments with [`super::diff_env`].
 pub fn diff_stack(
     env: &str,
     stack: &str,
@@ -33,36 +40,94 @@ pub fn diff_stack(
     new: Option<&Template>,
     ctx: Context<'_>,
 ) -> StackDiff {
-    let empty = Template::default();
-    let (o, n) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
-    let mut hidden = 0;
-    let mut d = StackDiff {
+    let side = |t: Option<&Template>| -> super::env::Templates {
+        t.map(|t| (stack.to_owned(), t.clone()))
+            .into_iter()
+            .collect()
+    };
+    let accepted: Vec<(&ConstructPath, &str)> = ctx
+        .accepted
+        .map(|a| a.iter().map(|(p, r)| (p, r.as_str())).collect())
+        .unwrap_or_default();
+    let env_ctx = super::EnvContext {
+        all: ctx.all,
+        accepted,
+        kept: [(stack.to_owned(), ctx.kept)].into_iter().collect(),
+        refactors: Vec::new(),
+    };
+    super::diff_env(env, &side(old), &side(new), &env_ctx)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| empty(env, stack))
+}
+
+fn empty(env: &str, stack: &str) -> StackDiff {
+    StackDiff {
         env: env.to_owned(),
         stack: stack.to_owned(),
         file: None,
         status: StackStatus::Unchanged,
         description: None,
-        resources: resources(o, n, ctx, &mut hidden),
-        outputs: outputs(&o.outputs, &n.outputs, ctx.kept),
-        parameters: entries(&rendered(&o.parameters), &rendered(&n.parameters)),
-        conditions: entries(&rendered(&o.conditions), &rendered(&n.conditions)),
-        mappings: entries(&rendered(&o.mappings), &rendered(&n.mappings)),
+        resources: Vec::new(),
+        outputs: Vec::new(),
+        parameters: Vec::new(),
+        conditions: Vec::new(),
+        mappings: Vec::new(),
         other: Vec::new(),
-        kept_exports: ctx.kept.to_vec(),
+        kept_exports: Vec::new(),
+        affected: Vec::new(),
+        security: Vec::new(),
         hidden: 0,
-    };
+    }
+}
+
+/// The renames and moves that touch one stack, found across the environment.
+#[derive(Debug, Default)]
+pub(super) struct Links<'a> {
+    /// New logical ID -> (old logical ID, declared refactor).
+    pub renamed: IndexMap<String, (String, bool)>,
+    /// Old logical ID -> (where it goes, its new definition, declared refactor).
+    pub moved_out: IndexMap<String, (Moved, &'a ResourceDef, bool)>,
+    /// New logical IDs that arrive from another stack (shown where they leave).
+    pub moved_in: Vec<String>,
+    /// Construct paths whose replacement the app declared intended, with the reason.
+    pub accepted: Vec<(&'a ConstructPath, &'a str)>,
+    /// Old logical ID -> new one, for every resource of this stack renamed or moved: the
+    /// references of an old definition read as the new one's before they are compared.
+    pub renames: HashMap<String, String>,
+}
+
+/// The comparison of one stack's templates, given the links found across the environment.
+pub(super) fn stack_diff(
+    env: &str,
+    stack: &str,
+    old: Option<&Template>,
+    new: Option<&Template>,
+    all: bool,
+    kept: &[KeptExport],
+    links: &Links<'_>,
+) -> StackDiff {
+    let blank = Template::default();
+    let (o, n) = (old.unwrap_or(&blank), new.unwrap_or(&blank));
+    let mut hidden = 0;
+    let mut d = empty(env, stack);
+    d.resources = resources(o, n, all, links, &mut hidden);
+    d.outputs = outputs(&o.outputs, &n.outputs, kept);
+    d.parameters = entries(&rendered(&o.parameters), &rendered(&n.parameters));
+    d.conditions = entries(&rendered(&o.conditions), &rendered(&n.conditions));
+    d.mappings = entries(&rendered(&o.mappings), &rendered(&n.mappings));
+    d.kept_exports = kept.to_vec();
     if o.description != n.description {
         d.description = Some(ValueChange {
             old: o.description.clone().map(Value::String),
             new: n.description.clone().map(Value::String),
         });
     }
-    d.other = other_sections(o, n, ctx.all, &mut hidden);
+    d.other = other_sections(o, n, all, &mut hidden);
     d.hidden = hidden;
     d.status = match (old, new) {
         (None, _) => StackStatus::Added,
         (_, None) => StackStatus::Removed,
-        _ if d.summary().has_changes() => StackStatus::Changed,
         _ => StackStatus::Unchanged,
     };
     d
@@ -79,24 +144,11 @@ fn rendered<T: serde::Serialize>(section: &IndexMap<String, T>) -> Map<String, V
 fn resources(
     old: &Template,
     new: &Template,
-    ctx: Context<'_>,
+    all: bool,
+    links: &Links<'_>,
     hidden: &mut usize,
 ) -> Vec<ResourceChange> {
     let (o, n) = (&old.resources, &new.resources);
-
-    // A construct path recorded under another ID on the old side: the same construct got a
-    // new logical ID, which CloudFormation treats as a replacement.
-    let mut paired: IndexMap<&str, &str> = IndexMap::new();
-    for (id, res) in n.iter().filter(|(id, _)| !o.contains_key(*id)) {
-        let Some(path) = res.path() else { continue };
-        let old_id = o.iter().find(|(oid, ores)| {
-            !n.contains_key(*oid) && ores.path() == Some(path) && !paired.values().any(|p| p == oid)
-        });
-        if let Some((oid, _)) = old_id {
-            paired.insert(id, oid);
-        }
-    }
-
     let mut out = Vec::new();
     for (id, res) in n {
         let entry = |action, changes, notes| ResourceChange {
@@ -107,43 +159,99 @@ fn resources(
             action,
             changes,
             notes,
+            moved_to: None,
+            refactor: false,
+            cascade: None,
+            stateful: None,
         };
-        if let Some(before) = o.get(id) {
-            let (changes, notes) = resource_changes(before, res, ctx.all, hidden);
+        if links.moved_in.contains(id) {
+            continue;
+        }
+        if let Some((old_id, declared)) = links.renamed.get(id) {
+            let Some(before) = o.get(old_id) else {
+                continue;
+            };
+            let (changes, mut notes) = resource_changes(before, res, all, &links.renames, hidden);
+            let action = if *declared {
+                notes.insert(0, format!("renamed from {old_id} by the declared refactor: stack refactoring renames it before the update, nothing is replaced"));
+                Action::Rename
+            } else {
+                notes.insert(0, format!("renamed from {old_id} without a declared refactor: CloudFormation creates a new resource and deletes the old one"));
+                accepted_note(links, res, &mut notes);
+                Action::Replace
+            };
+            let mut e = entry(action, changes, notes);
+            e.old_logical_id = Some(old_id.clone());
+            e.refactor = *declared;
+            out.push(e);
+        } else if let Some(before) = o.get(id) {
+            let (changes, notes) = resource_changes(before, res, all, &links.renames, hidden);
             if let Some(impact) = changes.iter().map(|c| c.impact).max() {
                 out.push(entry(Action::from(impact), changes, notes));
             }
-        } else if let Some(old_id) = paired.get(id.as_str()) {
-            let (changes, mut notes) = resource_changes(&o[*old_id], res, ctx.all, hidden);
-            notes.insert(
-                0,
-                format!("logical ID {old_id} -> {id}: CloudFormation creates a new resource and deletes the old one"),
-            );
-            let reason = res.construct_path().and_then(|p| ctx.accepted?.get(&p));
-            if let Some(reason) = reason {
-                notes.push(format!("replacement accepted: {reason}"));
-            }
-            let mut e = entry(Action::Replace, changes, notes);
-            e.old_logical_id = Some((*old_id).to_owned());
-            out.push(e);
         } else {
             out.push(entry(Action::Add, Vec::new(), Vec::new()));
         }
     }
     for (id, res) in o {
-        if !n.contains_key(id) && !paired.values().any(|p| p == id) {
-            out.push(ResourceChange {
-                logical_id: id.clone(),
-                old_logical_id: None,
-                type_name: res.type_name.clone(),
-                path: res.path().map(str::to_owned),
-                action: Action::Remove,
-                changes: Vec::new(),
-                notes: Vec::new(),
-            });
+        let renamed_away = links.renamed.values().any(|(old_id, _)| old_id == id);
+        if n.contains_key(id) || renamed_away {
+            continue;
         }
+        let mut e = ResourceChange {
+            logical_id: id.clone(),
+            old_logical_id: None,
+            type_name: res.type_name.clone(),
+            path: res.path().map(str::to_owned),
+            action: Action::Remove,
+            changes: Vec::new(),
+            notes: Vec::new(),
+            moved_to: None,
+            refactor: false,
+            cascade: None,
+            stateful: None,
+        };
+        if let Some((to, after, declared)) = links.moved_out.get(id) {
+            let (changes, mut notes) = resource_changes(res, after, all, &links.renames, hidden);
+            if *declared {
+                notes.insert(0, format!("moved to stack {} as {} by the declared refactor: stack refactoring moves it before the update, nothing is replaced", to.stack, to.logical_id));
+                e.action = Action::Move;
+            } else {
+                notes.insert(0, format!("moved to stack {} as {} without a declared refactor: CloudFormation creates it there and deletes it here", to.stack, to.logical_id));
+                accepted_note(links, after, &mut notes);
+                e.action = Action::Replace;
+            }
+            e.path = after.path().map(str::to_owned);
+            e.changes = changes;
+            e.notes = notes;
+            e.moved_to = Some(to.clone());
+            e.refactor = *declared;
+        }
+        out.push(e);
     }
     out
+}
+
+/// Renames the logical IDs of a `DependsOn` value.
+fn rename_ids(v: &mut Value, renames: &HashMap<String, String>) {
+    match v {
+        Value::String(id) => {
+            if let Some(n) = renames.get(id.as_str()) {
+                *id = n.clone();
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| rename_ids(x, renames)),
+        _ => {}
+    }
+}
+
+fn accepted_note(links: &Links<'_>, res: &ResourceDef, notes: &mut Vec<String>) {
+    let Some(path) = res.construct_path() else {
+        return;
+    };
+    if let Some((_, reason)) = links.accepted.iter().find(|(p, _)| path.is_within(p)) {
+        notes.push(format!("replacement accepted: {reason}"));
+    }
 }
 
 /// The changes between two versions of a resource, each classified, and notes.
@@ -151,6 +259,7 @@ fn resource_changes(
     old: &ResourceDef,
     new: &ResourceDef,
     all: bool,
+    renames: &HashMap<String, String>,
     hidden: &mut usize,
 ) -> (Vec<Change>, Vec<String>) {
     let mut changes = Vec::new();
@@ -159,8 +268,17 @@ fn resource_changes(
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    let (o, n) = (as_map(old), as_map(new));
-    let info = type_info(&new.type_name);
+    let (mut o, n) = (as_map(old), as_map(new));
+    if !renames.is_empty() {
+        for (key, v) in o.iter_mut() {
+            match key.as_str() {
+                "Metadata" => {}
+                "DependsOn" => rename_ids(v, renames),
+                _ => rename_refs(v, renames),
+            }
+        }
+    }
+    let known = create_only(&new.type_name).is_some();
     let type_changed = old.type_name != new.type_name;
     let keys = o.keys().chain(n.keys().filter(|k| !o.contains_key(*k)));
     for key in keys {
@@ -179,10 +297,7 @@ fn resource_changes(
                     Some("the resource type changed".to_owned()),
                 ),
                 "Properties" if type_changed => (Impact::Replace, None),
-                "Properties" => match info {
-                    Some(info) => classify(info, &leaf.path[1..], o.get(key), n.get(key)),
-                    None => (Impact::Update, None),
-                },
+                "Properties" => classify(&new.type_name, &leaf.path[1..], o.get(key), n.get(key)),
                 _ => (Impact::Update, None),
             };
             changes.push(Change {
@@ -195,65 +310,13 @@ fn resource_changes(
         }
     }
     let touches_properties = changes.iter().any(|c| c.path.starts_with("Properties"));
-    if info.is_none() && touches_properties {
+    if !known && touches_properties {
         notes.push(format!(
             "no vendored schema for {}: replacements are not predicted",
             new.type_name
         ));
     }
     (changes, notes)
-}
-
-/// The impact of a change at `rel` (a path below `Properties`) given the type's create-only
-/// properties, comparing the values at each overlapping pointer on both sides.
-fn classify(
-    info: &stackforge_constructs::TypeInfo,
-    rel: &[Seg],
-    old: Option<&Value>,
-    new: Option<&Value>,
-) -> (Impact, Option<String>) {
-    let mut best = (Impact::Update, None);
-    let mut consider = |impact: Impact, reason: String| {
-        if impact > best.0 {
-            best = (impact, Some(reason));
-        }
-    };
-    let pointers = info
-        .create_only
-        .iter()
-        .map(|p| (p, false))
-        .chain(info.conditional_create_only.iter().map(|p| (p, true)));
-    for (pointer, conditional) in pointers {
-        let Some(segs) = values::pointer_segments(pointer) else {
-            continue;
-        };
-        if !values::overlaps(&segs, rel) {
-            continue;
-        }
-        let (a, b) = (values::resolve(old, &segs), values::resolve(new, &segs));
-        if a == b {
-            continue;
-        }
-        if conditional {
-            consider(
-                Impact::MayReplace,
-                format!("conditionalCreateOnlyProperties: {pointer}"),
-            );
-        } else if a
-            .iter()
-            .chain(&b)
-            .flatten()
-            .any(|v| values::contains_intrinsic(v))
-        {
-            consider(
-                Impact::MayReplace,
-                format!("createOnlyProperties: {pointer} (an intrinsic: the deployed value may be the same)"),
-            );
-        } else {
-            consider(Impact::Replace, format!("createOnlyProperties: {pointer}"));
-        }
-    }
-    best
 }
 
 /// Entries of a named section (parameters, conditions, mappings) added, removed or changed.

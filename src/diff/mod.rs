@@ -1,31 +1,24 @@
-//! Semantic comparison of two templates (the template model, read through the one reader):
-//! which resources are added, removed, updated in place or replaced, and what changes in
-//! outputs, exports, parameters, conditions, mappings and the description. Pure functions,
-//! no I/O; the `diff` command and `deploy`'s production preview build on it.
+//! Semantic comparison of templates (the template model, read through the one reader), per
+//! environment: which resources are added, removed, updated in place or replaced (from the
+//! create-only properties), renamed or moved (by construct lineage), which resources a
+//! replacement affects through their uses, which exports change value, which IAM grants and
+//! security-group rules open, and what changes in outputs, parameters, conditions, mappings
+//! and the description. Pure functions, no I/O; the `diff` command and `deploy`'s production
+//! preview build on it.
 
 pub mod compare;
+pub mod env;
 pub mod render;
+pub mod security;
 pub mod values;
 
 use serde::Serialize;
 use serde_json::Value;
 
 pub use compare::{diff_stack, Context};
+pub use env::{diff_env, EnvContext};
 pub use render::{render_json, render_text};
-
-/// How a change affects the deployed resource. Ordered: a resource takes the strongest
-/// impact of its changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Impact {
-    /// Updated in place.
-    Update,
-    /// May be replaced (a conditionally create-only property, or a create-only property
-    /// whose old or new value is only known at deploy time).
-    MayReplace,
-    /// Replaced: CloudFormation creates a new resource and deletes the old one.
-    Replace,
-}
+pub use stackforge_constructs::change::Impact;
 
 /// What happens to a resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,6 +34,10 @@ pub enum Action {
     MayReplace,
     /// Replaced.
     Replace,
+    /// Renamed inside its stack by a declared refactor (kept, not replaced).
+    Rename,
+    /// Moved to another stack by a declared refactor (kept, not replaced).
+    Move,
 }
 
 impl From<Impact> for Action {
@@ -86,6 +83,48 @@ pub struct ResourceChange {
     pub changes: Vec<Change>,
     /// Remarks: logical ID changes, accepted replacements, types without a schema.
     pub notes: Vec<String>,
+    /// For a resource moved to another stack (this entry is in the stack it leaves): where
+    /// it goes.
+    pub moved_to: Option<Moved>,
+    /// Whether a declared refactor renames or moves it (otherwise a new logical ID or stack
+    /// replaces it).
+    pub refactor: bool,
+    /// Why it is replaced when no property of its own changes: the replaced resource it uses.
+    pub cascade: Option<String>,
+    /// What a replacement or removal loses, for stateful types (`the objects`).
+    pub stateful: Option<String>,
+}
+
+/// The stack and logical ID a moved resource goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Moved {
+    /// The stack's short name.
+    pub stack: String,
+    /// The logical ID there.
+    pub logical_id: String,
+}
+
+/// A resource whose property value changes at deploy time because it uses a resource that is
+/// (or may be) replaced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AffectedResource {
+    /// Its logical ID.
+    pub logical_id: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Its construct path.
+    pub path: Option<String>,
+    /// The replaced resource it uses (`stack/LogicalId`).
+    pub uses: String,
+    /// Whether that resource is surely replaced (otherwise it may be).
+    pub certain: bool,
+    /// Where it uses it (`Properties.VpcId`, with the import across stacks).
+    pub at: String,
+    /// What CloudFormation does to it: `update`, `may_replace` or `replace`.
+    pub impact: Impact,
+    /// The create-only property behind a (possible) replacement.
+    pub reason: Option<String>,
 }
 
 /// What happens to an entry of `Outputs`, `Parameters`, `Conditions`, `Mappings` or another
@@ -115,7 +154,8 @@ pub struct EntryChange {
     pub new: Option<Value>,
     /// The changed values, for `change`.
     pub changes: Vec<Change>,
-    /// Why this change can break a deploy (a removed or renamed export).
+    /// Why this change can break a deploy (a removed or renamed export, or one whose value
+    /// changes while other stacks import it).
     pub danger: Option<String>,
 }
 
@@ -171,6 +211,10 @@ pub struct StackDiff {
     pub other: Vec<EntryChange>,
     /// Outputs kept because committed templates still import their exports.
     pub kept_exports: Vec<KeptExport>,
+    /// Resources affected by a replacement they use (blast radius).
+    pub affected: Vec<AffectedResource>,
+    /// IAM grants and security-group rules the change adds or widens.
+    pub security: Vec<security::SecurityChange>,
     /// Metadata-only changes left out (shown with `--all`).
     pub hidden: usize,
 }
@@ -182,17 +226,29 @@ pub struct Summary {
     pub add: usize,
     /// Resources to update in place or that may be replaced.
     pub change: usize,
-    /// Resources to replace.
+    /// Resources to replace (a renamed or moved resource without a declared refactor
+    /// included).
     pub replace: usize,
     /// Resources to remove.
     pub remove: usize,
     /// Of `change`, how many may be replaced.
     pub may_replace: usize,
+    /// Renamed or moved resources (one entry per pair), declared or not.
+    pub renamed: usize,
+    /// Of `renamed`, how many a declared refactor keeps.
+    pub refactored: usize,
+    /// Resources affected by a replacement they use.
+    pub affected: usize,
+    /// Stateful resources replaced, possibly replaced or removed (their data is at risk).
+    pub stateful_at_risk: usize,
     /// Changed entries outside `Resources` (outputs, parameters, conditions, mappings,
     /// description, other sections).
     pub other: usize,
-    /// Changes that can break a deploy (removed or renamed exports).
+    /// Changes that can break a deploy (removed or renamed exports, export values changing
+    /// while imported).
     pub dangerous: usize,
+    /// IAM grants and security-group rules added or widened.
+    pub security: usize,
     /// Metadata-only changes left out.
     pub hidden: usize,
 }
@@ -200,7 +256,15 @@ pub struct Summary {
 impl Summary {
     /// Whether anything visible changes.
     pub fn has_changes(&self) -> bool {
-        self.add + self.change + self.replace + self.remove + self.other > 0
+        self.add
+            + self.change
+            + self.replace
+            + self.remove
+            + self.renamed
+            + self.affected
+            + self.other
+            + self.security
+            > 0
     }
 
     fn absorb(&mut self, o: Summary) {
@@ -209,8 +273,13 @@ impl Summary {
         self.replace += o.replace;
         self.remove += o.remove;
         self.may_replace += o.may_replace;
+        self.renamed += o.renamed;
+        self.refactored += o.refactored;
+        self.affected += o.affected;
+        self.stateful_at_risk += o.stateful_at_risk;
         self.other += o.other;
         self.dangerous += o.dangerous;
+        self.security += o.security;
         self.hidden += o.hidden;
     }
 }
@@ -232,8 +301,27 @@ impl StackDiff {
                     s.may_replace += 1;
                 }
                 Action::Replace => s.replace += 1,
+                Action::Rename | Action::Move => {}
+            }
+            if r.old_logical_id.is_some() || r.moved_to.is_some() {
+                s.renamed += 1;
+                if r.refactor {
+                    s.refactored += 1;
+                }
+            }
+            if r.stateful.is_some() {
+                s.stateful_at_risk += 1;
             }
         }
+        let mut affected: Vec<&str> = self
+            .affected
+            .iter()
+            .map(|a| a.logical_id.as_str())
+            .collect();
+        affected.sort_unstable();
+        affected.dedup();
+        s.affected = affected.len();
+        s.security = self.security.len();
         let entries = self
             .outputs
             .iter()

@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use super::values::compact;
 use super::{
-    Action, Change, EntryAction, EntryChange, Impact, Report, ResourceChange, StackDiff,
-    StackStatus, Summary,
+    Action, AffectedResource, Change, EntryAction, EntryChange, Impact, Report, ResourceChange,
+    StackDiff, StackStatus, Summary,
 };
 
 /// Longest value shown in text output; longer ones are cut (`--json` has them whole).
@@ -40,11 +40,27 @@ fn summary(s: &Summary) -> String {
     if s.may_replace > 0 {
         let _ = write!(line, "; {} of the changes may replace", s.may_replace);
     }
+    if s.renamed > 0 {
+        let _ = write!(
+            line,
+            "; {} renamed or moved ({} by a declared refactor)",
+            s.renamed, s.refactored
+        );
+    }
+    if s.affected > 0 {
+        let _ = write!(line, "; {} affected by replacements", s.affected);
+    }
+    if s.stateful_at_risk > 0 {
+        let _ = write!(line, "; {} STATEFUL at risk", s.stateful_at_risk);
+    }
     if s.other > 0 {
         let _ = write!(line, "; {} other change(s)", s.other);
     }
     if s.dangerous > 0 {
         let _ = write!(line, "; {} DANGEROUS (exports)", s.dangerous);
+    }
+    if s.security > 0 {
+        let _ = write!(line, "; {} security change(s)", s.security);
     }
     if s.hidden > 0 {
         let _ = write!(
@@ -76,6 +92,31 @@ fn stack(t: &mut String, s: &StackDiff) {
     }
     for r in &s.resources {
         resource(t, r);
+    }
+    // Resources replaced through a use are listed above, with the use; the others here.
+    let listed = |a: &AffectedResource| {
+        s.resources
+            .iter()
+            .any(|r| r.logical_id == a.logical_id && r.moved_to.is_none())
+    };
+    let rest: Vec<&AffectedResource> = s.affected.iter().filter(|a| !listed(a)).collect();
+    if !rest.is_empty() {
+        let _ = writeln!(
+            t,
+            "    Affected by replacements (a value they use changes at deploy):"
+        );
+        let mut seen: Vec<&str> = Vec::new();
+        for a in &rest {
+            if seen.contains(&a.logical_id.as_str()) {
+                continue;
+            }
+            seen.push(&a.logical_id);
+            let uses: Vec<&&AffectedResource> = rest
+                .iter()
+                .filter(|b| b.logical_id == a.logical_id)
+                .collect();
+            affected(t, &uses);
+        }
     }
     if let Some(d) = &s.description {
         let _ = writeln!(
@@ -115,23 +156,93 @@ fn stack(t: &mut String, s: &StackDiff) {
             );
         }
     }
+    if !s.security.is_empty() {
+        let _ = writeln!(t, "    Security (access this change opens):");
+        for c in &s.security {
+            let _ = writeln!(t, "      + {}", c.description);
+        }
+    }
     let _ = writeln!(t, "    summary: {}", summary(&s.summary()));
 }
 
+/// One affected resource: its strongest impact, then each use.
+fn affected(t: &mut String, uses: &[&&AffectedResource]) {
+    let Some(a) = uses.iter().max_by_key(|a| (a.impact, a.certain)) else {
+        return;
+    };
+    let what = match (a.impact, a.certain) {
+        (Impact::Update, true) => "update in place".to_owned(),
+        (Impact::Update, false) => format!("update in place if {} is replaced", a.uses),
+        (Impact::MayReplace, _) => "may replace".to_owned(),
+        (Impact::Replace, _) => "replace".to_owned(),
+    };
+    let path = a.path.as_ref().map_or(String::new(), |p| format!(" ({p})"));
+    let _ = writeln!(t, "      ~ {} {}{path}: {what}", a.logical_id, a.type_name);
+    for u in uses {
+        let why = u
+            .reason
+            .as_ref()
+            .map_or(String::new(), |r| format!("  [{r}]"));
+        let _ = writeln!(
+            t,
+            "          {}: uses {} ({}){why}",
+            u.at,
+            u.uses,
+            if u.certain {
+                "replaced"
+            } else {
+                "may be replaced"
+            }
+        );
+    }
+}
+
 fn resource(t: &mut String, r: &ResourceChange) {
-    let (sign, label) = match r.action {
+    let (sign, mut label) = match r.action {
         Action::Add => ("+", "add".to_owned()),
         Action::Remove => ("-", "remove".to_owned()),
         Action::Update => ("~", "update in place".to_owned()),
         Action::MayReplace => ("~", "may replace".to_owned()),
-        Action::Replace => match &r.old_logical_id {
-            Some(old) => (
+        Action::Replace => match (&r.old_logical_id, &r.moved_to) {
+            (Some(old), _) => (
                 "~",
-                format!("replaced (logical ID {old} -> {})", r.logical_id),
+                format!("replaced (renamed from {old} without a declared refactor)"),
             ),
-            None => ("~", "replace".to_owned()),
+            (_, Some(to)) => (
+                "~",
+                format!(
+                    "replaced (moved to stack {} as {} without a declared refactor)",
+                    to.stack, to.logical_id
+                ),
+            ),
+            _ => ("~", "replace".to_owned()),
         },
+        Action::Rename => (
+            ">",
+            format!(
+                "renamed from {} (refactor)",
+                r.old_logical_id.as_deref().unwrap_or_default()
+            ),
+        ),
+        Action::Move => (
+            ">",
+            r.moved_to.as_ref().map_or_else(String::new, |to| {
+                format!(
+                    "moved to stack {} as {} (refactor)",
+                    to.stack, to.logical_id
+                )
+            }),
+        ),
     };
+    if r.refactor && !r.changes.is_empty() {
+        let _ = write!(label, "; then {}", strongest(r));
+    }
+    if let Some(c) = &r.cascade {
+        let _ = write!(label, " because it {c}");
+    }
+    if let Some(loses) = &r.stateful {
+        let _ = write!(label, "; STATEFUL: loses {loses}");
+    }
     let path = r.path.as_ref().map_or(String::new(), |p| format!(" ({p})"));
     let _ = writeln!(
         t,
@@ -141,8 +252,18 @@ fn resource(t: &mut String, r: &ResourceChange) {
     for c in &r.changes {
         change(t, c, "        ");
     }
-    for n in r.notes.iter().skip(usize::from(r.old_logical_id.is_some())) {
+    let lead = usize::from(r.old_logical_id.is_some() || r.moved_to.is_some());
+    for n in r.notes.iter().skip(lead) {
         let _ = writeln!(t, "        note: {n}");
+    }
+}
+
+/// The strongest impact of a refactored resource's own changes, in words.
+fn strongest(r: &ResourceChange) -> &'static str {
+    match r.changes.iter().map(|c| c.impact).max() {
+        Some(Impact::Replace) => "replace",
+        Some(Impact::MayReplace) => "may replace",
+        _ => "update in place",
     }
 }
 

@@ -1,16 +1,11 @@
 //! Structural comparison of JSON values: the leaf paths where two values differ, with
-//! CloudFormation intrinsics (`{"Ref": ..}`, `{"Fn::..": ..}`) treated as opaque leaves.
+//! CloudFormation intrinsics (`{"Ref": ..}`, `{"Fn::..": ..}`) treated as opaque leaves;
+//! paths printed the way the template model prints property paths.
 
 use serde_json::Value;
 
-/// One step of a path into a value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
-    /// An object key.
-    Key(String),
-    /// An array index.
-    Index(usize),
-}
+/// One step of a path into a value (the template model's property-path step).
+pub use stackforge_constructs::PathSeg as Seg;
 
 /// A difference at one path: the old and new values there (`None` = absent).
 #[derive(Debug, Clone, PartialEq)]
@@ -23,27 +18,7 @@ pub struct Leaf {
     pub new: Option<Value>,
 }
 
-/// Whether `v` is one intrinsic function call (`Ref`, `Condition` or `Fn::*`), as rendered.
-pub fn is_intrinsic(v: &Value) -> bool {
-    match v.as_object() {
-        Some(o) if o.len() == 1 => o
-            .keys()
-            .all(|k| stackforge_constructs::parse::is_intrinsic_key(k)),
-        _ => false,
-    }
-}
-
-/// Whether `v` holds an intrinsic anywhere (its value is then only known at deploy time).
-pub fn contains_intrinsic(v: &Value) -> bool {
-    if is_intrinsic(v) {
-        return true;
-    }
-    match v {
-        Value::Array(a) => a.iter().any(contains_intrinsic),
-        Value::Object(o) => o.values().any(contains_intrinsic),
-        _ => false,
-    }
-}
+pub use stackforge_constructs::change::impact::{contains_intrinsic, is_intrinsic};
 
 /// The leaves where `old` and `new` differ, below `prefix`. Objects are compared key by key
 /// and arrays of equal length element by element; anything else (intrinsics, scalars, arrays
@@ -122,44 +97,6 @@ pub fn compact(v: Option<&Value>, max: usize) -> String {
     format!("{cut}...")
 }
 
-/// The values at a JSON pointer below `Properties` (`/properties/A/*/B` -> segments
-/// `A`, `*`, `B`), one per array element a `*` expands to. `None` where a step is absent.
-pub fn resolve<'a>(root: Option<&'a Value>, pointer: &[String]) -> Vec<Option<&'a Value>> {
-    let Some((first, rest)) = pointer.split_first() else {
-        return vec![root];
-    };
-    match root {
-        None => vec![None],
-        Some(v) if first == "*" => match v.as_array() {
-            Some(items) => items.iter().flat_map(|i| resolve(Some(i), rest)).collect(),
-            None => vec![None],
-        },
-        Some(Value::Object(o)) => resolve(o.get(first), rest),
-        Some(Value::Array(a)) => resolve(first.parse::<usize>().ok().and_then(|i| a.get(i)), rest),
-        Some(_) => vec![None],
-    }
-}
-
-/// The segments of a schema pointer below `/properties/`, unescaped (`~1` is `/`, `~0` is
-/// `~`). `None` for pointers outside `/properties`.
-pub fn pointer_segments(pointer: &str) -> Option<Vec<String>> {
-    let rest = pointer.strip_prefix("/properties/")?;
-    Some(
-        rest.split('/')
-            .map(|s| s.replace("~1", "/").replace("~0", "~"))
-            .collect(),
-    )
-}
-
-/// Whether a change at `path` (relative to `Properties`) touches the property at `pointer`:
-/// one is a prefix of the other (`*` matches any index).
-pub fn overlaps(pointer: &[String], path: &[Seg]) -> bool {
-    pointer.iter().zip(path).all(|(p, s)| match s {
-        Seg::Key(k) => p == k,
-        Seg::Index(i) => p == "*" || p.parse::<usize>().ok() == Some(*i),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,31 +136,5 @@ mod tests {
         );
         assert_eq!(compact(Some(&json!("abcdefghij")), 8), "\"abcd...");
         assert_eq!(compact(None, 8), "(absent)");
-    }
-
-    #[test]
-    fn pointers_resolve_through_wildcards_and_overlap_prefixes() {
-        let p = pointer_segments("/properties/EncryptionConfiguration/KmsKey").unwrap();
-        let v = json!({"EncryptionConfiguration": {"KmsKey": "k", "EncryptionType": "KMS"}});
-        assert_eq!(resolve(Some(&v), &p), vec![Some(&json!("k"))]);
-        assert!(overlaps(&p, &[key("EncryptionConfiguration")]));
-        assert!(overlaps(
-            &p,
-            &[key("EncryptionConfiguration"), key("KmsKey")]
-        ));
-        assert!(!overlaps(
-            &p,
-            &[key("EncryptionConfiguration"), key("EncryptionType")]
-        ));
-        let w = pointer_segments("/properties/L/*/N").unwrap();
-        let v = json!({"L": [{"N": 1}, {"N": 2}]});
-        assert_eq!(
-            resolve(Some(&v), &w),
-            vec![Some(&json!(1)), Some(&json!(2))]
-        );
-        assert!(overlaps(&w, &[key("L"), Seg::Index(1), key("N")]));
-        assert_eq!(pointer_segments("/definitions/X"), None);
-        assert!(contains_intrinsic(&json!({"a": [{"Fn::Sub": "x"}]})));
-        assert!(!contains_intrinsic(&json!({"Ref": "x", "b": 1})));
     }
 }

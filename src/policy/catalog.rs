@@ -33,6 +33,7 @@ pub static BUILTIN_FILES: &[BuiltinFile] = &[
     file("ecs.guard", include_str!("../../rules/ecs.guard")),
     file("network.guard", include_str!("../../rules/network.guard")),
     file("alb.guard", include_str!("../../rules/alb.guard")),
+    file("sqs.guard", include_str!("../../rules/sqs.guard")),
     file("waf.guard", include_str!("../../rules/waf.guard")),
     file("iam.guard", include_str!("../../rules/iam.guard")),
     file(

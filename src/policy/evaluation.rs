@@ -283,12 +283,7 @@ pub(crate) fn evaluate(scopes: &[ScopeRef<'_>], rules: &RuleSet) -> Report {
 
     for l in order.iter().map(|&i| &located[i]) {
         let meta = rules.meta(&l.rule);
-        let finding = finding(
-            scopes,
-            l,
-            meta.severity,
-            l.message.clone().unwrap_or(meta.fix),
-        );
+        let finding = finding(scopes, l, meta.severity, meta.message(l.message.as_deref()));
         let suppression = l.resource.and_then(|r| suppression_of(r, &l.rule));
         match suppression {
             Some((reason, at)) if meta.suppressible => report.suppressed.push(SuppressedFinding {

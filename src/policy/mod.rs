@@ -116,6 +116,20 @@ struct RuleMeta {
     severity: Severity,
     suppressible: bool,
     fix: String,
+    /// The construct or method that satisfies the rule.
+    fixed_by: Option<&'static str>,
+}
+
+impl RuleMeta {
+    /// A finding's message: the failed clause's own, or the rule's fix; then the construct
+    /// that satisfies the rule, when there is one.
+    fn message(&self, own: Option<&str>) -> String {
+        let text = own.map_or_else(|| self.fix.clone(), str::to_owned);
+        match self.fixed_by {
+            Some(construct) => format!("{text} With stackforge constructs: {construct}."),
+            None => text,
+        }
+    }
 }
 
 impl Default for RuleSet {
@@ -239,6 +253,7 @@ impl RuleSet {
                 severity: info.severity,
                 suppressible: info.suppressible,
                 fix: format!("{}: not met. Fix: {}.", info.description, info.fix),
+                fixed_by: info.fixed_by,
             };
         }
         let file = self
@@ -250,6 +265,7 @@ impl RuleSet {
             severity: Severity::Custom,
             suppressible: true,
             fix: format!("the resource fails custom rule {rule} ({file})"),
+            fixed_by: None,
         }
     }
 

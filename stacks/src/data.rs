@@ -8,6 +8,7 @@ use stackforge_constructs::aws::secretsmanager::{
 use stackforge_constructs::{App, Environment, Error, Stack, StackProps};
 
 use crate::settings::Settings;
+use crate::variant::Layout;
 
 /// What later stacks use from `data`.
 #[derive(Debug, Clone)]
@@ -24,6 +25,17 @@ pub fn build(
     env: &Environment,
     s: &Settings,
     vpc: &Vpc,
+) -> Result<(Stack, Data), Error> {
+    build_with(app, env, s, vpc, &Layout::default())
+}
+
+/// Builds the `data` stack with the placement of `layout` (the backup plan may live here).
+pub fn build_with(
+    app: &App,
+    env: &Environment,
+    s: &Settings,
+    vpc: &Vpc,
+    layout: &Layout,
 ) -> Result<(Stack, Data), Error> {
     let d = &s.database;
     let mut stack = Stack::new(
@@ -69,5 +81,8 @@ pub fn build(
             ..Default::default()
         },
     )?;
+    if layout.backup_in_data {
+        crate::audit::add_backup(&mut root, s, db.arn(), layout)?;
+    }
     Ok((stack, Data { db, api_keys }))
 }

@@ -10,6 +10,7 @@ pub mod monitoring;
 pub mod network;
 pub mod service;
 pub mod settings;
+pub mod variant;
 
 use stackforge_constructs::aws::cloudwatch::UniqueAlarmNames;
 use stackforge_constructs::{App, Environment, Error};
@@ -19,25 +20,38 @@ pub const APP_NAME: &str = "migration-api";
 
 /// Builds the migration-api app with all its environments.
 pub fn app() -> Result<App, Error> {
+    variant::app_with(
+        &[settings::dev(), settings::prod()],
+        &variant::Layout::default(),
+        |_| Ok(()),
+    )
+}
+
+/// A fresh app with the app-wide tag and aspects, before any stack.
+fn new_app() -> App {
     let mut app = App::new(APP_NAME);
     app.add_tag("service", APP_NAME);
     // Alarm names are account-wide; two stacks of an environment must not reuse one.
     app.add_aspect(UniqueAlarmNames::default());
-    for s in [settings::dev(), settings::prod()] {
-        add_environment(&mut app, &s)?;
-    }
-    Ok(app)
+    app
 }
 
-fn add_environment(app: &mut App, s: &settings::Settings) -> Result<(), Error> {
+fn add_environment(
+    app: &mut App,
+    s: &settings::Settings,
+    layout: &variant::Layout,
+) -> Result<(), Error> {
     let env = Environment::new(s.env);
     let (network, vpc) = network::build(app, &env, s)?;
-    let (data_stack, data) = data::build(app, &env, s, &vpc)?;
+    let (data_stack, data) = data::build_with(app, &env, s, &vpc, layout)?;
     let (service_stack, service) = service::build(app, &env, s, &vpc, &data)?;
     let monitoring = monitoring::build(app, &env, s, &service, &data)?;
-    let audit = audit::build(app, &env, s, &data)?;
+    let audit = audit::build_with(app, &env, s, &data, layout)?;
     for stack in [network, data_stack, service_stack, monitoring, audit] {
         app.add_stack(stack)?;
+    }
+    if let Some(name) = layout.trail_stack {
+        app.add_stack(audit::trail_stack(app, &env, s, name, layout)?)?;
     }
     Ok(())
 }

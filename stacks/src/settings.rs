@@ -1,6 +1,6 @@
 //! Per-environment settings of the migration-api, as typed values. Stack parameters that an
 //! operator sets per deployment (certificate ARN, image tag, alert e-mail) live in the
-//! parameter files next to the templates instead (`templates/<env>/<stack>.parameters.json`).
+//! parameter files instead (`params/<env>/<stack>.json` in the repository root).
 
 /// Everything that differs between environments.
 #[derive(Debug, Clone, PartialEq)]

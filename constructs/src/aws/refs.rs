@@ -113,4 +113,12 @@ typed_ref! {
     BackupPlanId;
     /// A CloudTrail trail ARN.
     TrailArn;
+    /// An SQS queue ARN.
+    QueueArn;
+    /// An SQS queue URL (what SDKs send to and receive from).
+    QueueUrl;
+    /// An SQS queue name, the `QueueName` metric dimension.
+    QueueName;
+    /// An EventBridge rule ARN.
+    EventRuleArn;
 }

@@ -16,6 +16,7 @@ pub mod rds;
 pub mod s3;
 pub mod secretsmanager;
 pub mod sns;
+pub mod sqs;
 pub mod wafv2;
 
 use crate::resource::{TagShape, TypeInfo};
@@ -495,6 +496,20 @@ pub static TYPES: &[TypeInfo] = &[
         create_only: &[],
         conditional_create_only: &[],
         schema: include_str!("../../schemas/aws-sns-topicpolicy.json"),
+    },
+    TypeInfo {
+        type_name: "AWS::SQS::Queue",
+        tags: Some(TagShape::List("Tags")),
+        create_only: &["/properties/FifoQueue", "/properties/QueueName"],
+        conditional_create_only: &[],
+        schema: include_str!("../../schemas/aws-sqs-queue.json"),
+    },
+    TypeInfo {
+        type_name: "AWS::SQS::QueuePolicy",
+        tags: None,
+        create_only: &[],
+        conditional_create_only: &[],
+        schema: include_str!("../../schemas/aws-sqs-queuepolicy.json"),
     },
     TypeInfo {
         type_name: "AWS::SecretsManager::Secret",

@@ -4,7 +4,8 @@
 //!
 //! - [`draft`](self): a stack's declarations copied, tagged, aspects run;
 //! - `resolve`: references checked, cross-stack ones turned into exports and imports;
-//! - `safety`: exports kept for committed importers, logical-ID changes of committed paths;
+//! - `safety`: renames and moves by construct lineage (refused, or declared and recorded),
+//!   exports kept for committed importers, export values that would change while imported;
 //! - `order`: deploy order, or the cycle preventing one;
 //! - `finish`: validation, rendering, limits.
 
@@ -18,6 +19,7 @@ use indexmap::IndexMap;
 
 use crate::app::App;
 use crate::assembly::{Assembly, EnvironmentAssembly, StackArtifact};
+use crate::change::refactor::RecordedRefactor;
 use crate::committed::{CommittedState, SafetyReport};
 use crate::error::{Error, Result, Warning};
 use crate::expr::{Expr, StackKey};
@@ -85,9 +87,10 @@ impl App {
                 safety: &mut safety,
             };
             match self.synth_environment(&stacks, &mut ctx) {
-                Ok(stacks) => environments.push(EnvironmentAssembly {
+                Ok((stacks, refactors)) => environments.push(EnvironmentAssembly {
                     environment: env.clone(),
                     stacks,
+                    refactors,
                 }),
                 Err(e) => errors.extend(e.errors().into_iter().cloned()),
             }
@@ -107,7 +110,7 @@ impl App {
         &self,
         stacks: &[&Stack],
         ctx: &mut EnvContext<'_>,
-    ) -> Result<Vec<StackArtifact>> {
+    ) -> Result<(Vec<StackArtifact>, Vec<RecordedRefactor>)> {
         let mut errors = Vec::new();
         let mut drafts: Vec<Draft<'_>> =
             stacks.iter().map(|s| self.draft(s, &mut errors)).collect();
@@ -170,13 +173,15 @@ impl App {
             &mut errors,
         );
 
+        let mut refactors = Vec::new();
         if let Some(env) = stacks.first().map(|s| s.key().env()) {
             if let Some(committed) = ctx.committed.env(env) {
-                safety::check(
+                refactors = safety::check(
                     env,
                     &mut drafts,
                     committed,
                     ctx.committed.drops_kept_exports(),
+                    &self.declared_refactors(),
                     ctx.safety,
                 );
             }
@@ -207,7 +212,7 @@ impl App {
         }
         match Error::from_many(errors) {
             Some(e) => Err(e),
-            None => Ok(artifacts),
+            None => Ok((artifacts, refactors)),
         }
     }
 }

@@ -21,8 +21,10 @@ pub enum KeyService {
     CloudWatchAlarms,
     /// AWS Backup vaults.
     Backup,
-    /// SNS, for topics of this account.
+    /// SNS, for topics of this account (also SNS delivering to an encrypted SQS queue).
     Sns,
+    /// EventBridge delivering to an encrypted SQS queue, for rules of this account.
+    EventBridge,
 }
 
 /// Props of [`KmsKey`]. Rotation is always on; there is no way to turn it off.
@@ -244,6 +246,12 @@ fn key_policy(services: &[KeyService]) -> PolicyDocument {
                 .sid("SnsUse")
                 .principal(Principal::service("sns.amazonaws.com"))
                 .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
+            KeyService::EventBridge => {
+                Statement::allow(["kms:Decrypt", "kms:GenerateDataKey*"], ["*"])
+                    .sid("EventBridgeUse")
+                    .principal(Principal::service("events.amazonaws.com"))
+                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id())
+            }
         });
     }
     PolicyDocument::new(statements)

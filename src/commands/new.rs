@@ -1,0 +1,163 @@
+//! `new` (alias `init`): create a new app repository that synthesizes, passes the gate and
+//! tests out of the box. Offline: nothing is downloaded.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+use clap::{Args, FromArgMatches};
+
+use crate::cli::EXIT_OK;
+use crate::commands::synth::SynthCommand;
+use crate::error::{CliError, Result};
+use crate::pipeline::Io;
+use crate::scaffold::{self, Dependency};
+
+/// Create a new app repository at PATH: Cargo.toml depending on stackforge, src/ with a first
+/// stack (VPC, encrypted database with its backup plan, Fargate service) and per-environment
+/// settings, params/, the synthesized templates/, a snapshot test, ci.sh and a README.
+///
+/// Then: `cd PATH && cargo run -- synth && ./ci.sh`.
+#[derive(Debug, Clone, Args)]
+pub struct NewCommand {
+    /// The folder to create (it must not exist, or be empty), e.g. `../shop`.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// The app name: stack names are `<name>-<env>-<stack>`. Default: the folder's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The stackforge checkout to depend on by path. Default: the one this binary was built
+    /// from.
+    #[arg(long, value_name = "DIR", conflicts_with = "stackforge_git")]
+    pub stackforge_path: Option<PathBuf>,
+    /// Depend on stackforge from this git repository URL instead of a path.
+    #[arg(long, value_name = "URL")]
+    pub stackforge_git: Option<String>,
+}
+
+impl NewCommand {
+    /// Runs the command.
+    pub fn execute(&self, io: &mut Io<'_>) -> Result<u8> {
+        let name = match &self.name {
+            Some(n) => n.clone(),
+            None => self
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        scaffold::check_name(&name).map_err(CliError::Usage)?;
+        let dependency = self.dependency()?;
+        let dir = &self.path;
+        let existed = dir.exists();
+        if existed && fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
+            return Err(CliError::Usage(format!(
+                "{}: exists and is not an empty folder; nothing was created. Fix: pass a new folder",
+                dir.display()
+            )));
+        }
+        let assembly = scaffold::app(&name)?.synth()?;
+        let files = scaffold::files(&name, &dependency, dir, &assembly)?;
+        let result = self.create(&name, &dependency, &files, io);
+        if result.is_err() {
+            let _ = fs::remove_dir_all(dir);
+            if existed {
+                let _ = fs::create_dir(dir);
+            }
+        }
+        result?;
+        let lock = self.complete_lock(&dependency);
+        let _ = writeln!(
+            io.out,
+            "created {} (app `{name}`, stackforge {})\n{lock}\nnext:\n  cd {}\n  cargo run -- synth\n  ./ci.sh",
+            dir.display(),
+            match &dependency {
+                Dependency::Path(p) => format!("by path from {}", p.display()),
+                Dependency::Git(url) => format!("from {url}"),
+            },
+            dir.display()
+        );
+        Ok(EXIT_OK)
+    }
+
+    fn dependency(&self) -> Result<Dependency> {
+        if let Some(url) = &self.stackforge_git {
+            return Ok(Dependency::Git(url.clone()));
+        }
+        let dir = match &self.stackforge_path {
+            Some(p) => p.clone(),
+            None => scaffold::own_checkout().ok_or_else(|| {
+                CliError::Usage(
+                    "this binary was not built from a stackforge checkout. Fix: pass --stackforge-path DIR or --stackforge-git URL".into(),
+                )
+            })?,
+        };
+        if !scaffold::is_checkout(&dir) {
+            return Err(CliError::Usage(format!(
+                "--stackforge-path {}: not a stackforge checkout (no Cargo.toml and constructs/). Fix: pass the folder of stackforge's Cargo.toml",
+                dir.display()
+            )));
+        }
+        Ok(Dependency::Path(dir.canonicalize().unwrap_or(dir)))
+    }
+
+    /// Writes the files, copies stackforge's `Cargo.lock` (so the build uses crates already
+    /// downloaded), and synthesizes the templates with the regular `synth`.
+    fn create(
+        &self,
+        name: &str,
+        dependency: &Dependency,
+        files: &[(PathBuf, String)],
+        io: &mut Io<'_>,
+    ) -> Result<()> {
+        let dir = &self.path;
+        scaffold::write(dir, files)?;
+        if let Dependency::Path(sf) = dependency {
+            let lock = sf.join("Cargo.lock");
+            if lock.is_file() {
+                fs::copy(&lock, dir.join("Cargo.lock")).map_err(|e| CliError::io(&lock, e))?;
+            }
+        }
+        let (out, params) = (dir.join("templates"), dir.join("params"));
+        let args = [OsStr::new("synth"), OsStr::new("--out"), out.as_os_str()];
+        let args = args
+            .into_iter()
+            .chain([OsStr::new("--params"), params.as_os_str()]);
+        let synth = SynthCommand::augment_args(clap::Command::new("synth"))
+            .try_get_matches_from(args)
+            .and_then(|m| SynthCommand::from_arg_matches(&m))
+            .map_err(|e| CliError::Failed(format!("the new app's synth: {e}")))?;
+        let factory = || scaffold::app(name);
+        let mut quiet = Vec::new();
+        let mut synth_io = Io {
+            out: &mut quiet,
+            err: &mut *io.err,
+        };
+        match synth.execute(&factory, &mut synth_io)? {
+            EXIT_OK => Ok(()),
+            _ => Err(CliError::Failed(
+                "the new app's first synth failed (see above); nothing was created".into(),
+            )),
+        }
+    }
+
+    /// Trims the copied `Cargo.lock` to the new app and adds it, offline, so `--locked`
+    /// builds work from the start. Returns a line saying what happened.
+    fn complete_lock(&self, dependency: &Dependency) -> String {
+        if matches!(dependency, Dependency::Git(_)) {
+            return "Cargo.lock: created by the first build (it fetches stackforge from git)"
+                .into();
+        }
+        let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["update", "--workspace", "--offline", "--quiet"])
+            .current_dir(&self.path)
+            .status();
+        match status {
+            Ok(s) if s.success() => {
+                "Cargo.lock: stackforge's, with the versions already downloaded".into()
+            }
+            _ => "warning: `cargo update --workspace --offline` failed; the first build completes Cargo.lock".into(),
+        }
+    }
+}
