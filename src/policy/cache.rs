@@ -2,8 +2,8 @@
 //! evaluated again by the next run.
 //!
 //! The key of a result is a 128-bit hash of the engine identity (cfn-guard's version,
-//! stackforge's version and the source of the code reading cfn-guard's reports), the rule
-//! file's text and the evaluated document's bytes. A file written by another engine is
+//! stackforge's version and the source of the code preparing documents and reading reports),
+//! the rule file's text and the evaluated document's bytes. A file written by another engine is
 //! ignored as a whole, so results are never trusted across versions. The cache is one file
 //! (`policy-results.json`) in a folder under cargo's `target/` (or `STACKFORGE_CACHE_DIR`);
 //! deleting it is always safe, and an unreadable one is ignored.
@@ -26,6 +26,15 @@ const FILE: &str = "policy-results.json";
 /// At most this many results are kept (those used by the last run first).
 const MAX_ENTRIES: usize = 500_000;
 
+/// The code that turns a rule file and a document into the findings stored: how cfn-guard's
+/// report is read, how documents are prepared and findings split per resource.
+const READER: [&str; 4] = [
+    include_str!("engine.rs"),
+    include_str!("plan.rs"),
+    include_str!("evaluation.rs"),
+    include_str!("cache.rs"),
+];
+
 /// The engine identity results are valid for.
 fn engine() -> &'static str {
     static ENGINE: OnceLock<String> = OnceLock::new();
@@ -36,7 +45,7 @@ fn engine() -> &'static str {
             "cfn-guard {}; stackforge {}; reader {:032x}; cache 1",
             guard.get_version().unwrap_or("unknown"),
             env!("CARGO_PKG_VERSION"),
-            xxh3_128(include_str!("engine.rs").as_bytes()),
+            xxh3_128(READER.concat().as_bytes()),
         )
     })
 }
@@ -191,7 +200,10 @@ mod tests {
         let rules = Cache::rules_hash("rule A {}");
         let key = Cache::key(rules, "{\"Resources\":{}}");
         assert_ne!(key, Cache::key(rules, "{\"Resources\": {}}"));
-        assert_ne!(key, Cache::key(Cache::rules_hash("rule B {}"), "{\"Resources\":{}}"));
+        assert_ne!(
+            key,
+            Cache::key(Cache::rules_hash("rule B {}"), "{\"Resources\":{}}")
+        );
 
         let mut cache = Cache::open(dir.path());
         assert_eq!(cache.get(key), None);
@@ -209,11 +221,7 @@ mod tests {
             engine: "cfn-guard 0.0.1; stackforge 0.0.0".into(),
             entries: [(format!("{key:032x}"), vec![])].into_iter().collect(),
         };
-        std::fs::write(
-            dir.path().join(FILE),
-            serde_json::to_vec(&foreign).unwrap(),
-        )
-        .unwrap();
+        std::fs::write(dir.path().join(FILE), serde_json::to_vec(&foreign).unwrap()).unwrap();
         assert_eq!(Cache::open(dir.path()).get(key), None);
         std::fs::write(dir.path().join(FILE), "{not json").unwrap();
         assert_eq!(Cache::open(dir.path()).get(key), None);

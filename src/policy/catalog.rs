@@ -234,12 +234,17 @@ pub fn reads(source: &str) -> Reads {
             attributes.insert(spelling, keys.clone());
         }
     }
-    let reads_guard = matches!(attributes.get("Metadata"), Some(Some(keys)) if keys.contains("guard"));
+    let reads_guard =
+        matches!(attributes.get("Metadata"), Some(Some(keys)) if keys.contains("guard"));
     Reads {
         attributes,
         logical_ids: words.iter().any(|(_, w)| *w == "LogicalId"),
-        suppressions: reads_guard
-            .then(|| (spellings("Metadata").collect(), spellings("guard").collect())),
+        suppressions: reads_guard.then(|| {
+            (
+                spellings("Metadata").collect(),
+                spellings("guard").collect(),
+            )
+        }),
     }
 }
 

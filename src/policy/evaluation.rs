@@ -90,7 +90,11 @@ fn evaluate_units(
         if projected(u) {
             per_file[plan.units[u].file].push(u);
         } else {
-            docs.push((plan.units[u].file, Cow::Borrowed(&plan.units[u].doc), vec![u]));
+            docs.push((
+                plan.units[u].file,
+                Cow::Borrowed(&plan.units[u].doc),
+                vec![u],
+            ));
         }
     }
     for (file, mine) in per_file.iter().enumerate() {
@@ -112,7 +116,9 @@ fn evaluate_units(
             out.push((held[0], result));
             continue;
         }
-        let split = result.ok().and_then(|findings| split(&findings, held.len()));
+        let split = result
+            .ok()
+            .and_then(|findings| split(&findings, held.len()));
         match split {
             Some(per_unit) => out.extend(held.iter().copied().zip(per_unit.into_iter().map(Ok))),
             None if held.len() > 1 => again.extend(held),
@@ -227,7 +233,11 @@ pub(crate) fn evaluate(scopes: &[ScopeRef<'_>], rules: &RuleSet) -> Report {
                     }
                     Origin::Scope { scope, keys } => {
                         let found = f.key.as_ref().and_then(|k| keys.get(k).cloned());
-                        (*scope, found.as_ref().map(|(t, _)| *t), found.map(|(_, id)| id))
+                        (
+                            *scope,
+                            found.as_ref().map(|(t, _)| *t),
+                            found.map(|(_, id)| id),
+                        )
                     }
                 };
                 if !seen.insert((unit.file, s, t, target.clone(), f.rule.clone())) {
@@ -382,4 +392,3 @@ fn unsuppressible(scopes: &[ScopeRef<'_>], report: &mut Report) {
         }
     }
 }
-

@@ -96,7 +96,14 @@ impl Plan {
                         }
                         None => {
                             if let Some(d) = file.document(&doc) {
-                                plan.add(f, d, Origin::Template { scope: s, template: t });
+                                plan.add(
+                                    f,
+                                    d,
+                                    Origin::Template {
+                                        scope: s,
+                                        template: t,
+                                    },
+                                );
                             }
                         }
                     }
@@ -243,7 +250,10 @@ mod tests {
     fn a_document_of_units_keys_them_by_index() {
         let doc = document(["{\"Type\":\"A\"}", "{\"Type\":\"B\"}"]);
         let v: Value = serde_json::from_str(&doc).unwrap();
-        assert_eq!(v, json!({"Resources": {"R0": {"Type": "A"}, "R1": {"Type": "B"}}}));
+        assert_eq!(
+            v,
+            json!({"Resources": {"R0": {"Type": "A"}, "R1": {"Type": "B"}}})
+        );
         assert_eq!(document([]), "{\"Resources\":{}}");
     }
 

@@ -103,8 +103,7 @@ impl<'a> Index<'a> {
             for ((_, resource), refs) in templates[t].resources.iter().zip(per_template) {
                 for (path, target) in refs {
                     if let Target::Resource(t2, id2) = target {
-                        if let Some((key, _)) =
-                            templates[*t2].resources.get_key_value(id2.as_str())
+                        if let Some((key, _)) = templates[*t2].resources.get_key_value(id2.as_str())
                         {
                             referenced_by
                                 .entry((*t2, key.as_str()))
