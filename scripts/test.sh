@@ -29,6 +29,13 @@ dot -V
 [ -d scripts/mermaid-check/node_modules/mermaid ] || npm ci --prefix scripts/mermaid-check --no-audit --no-fund --loglevel=error
 export STACKFORGE_REQUIRE_GRAPHVIZ=1 STACKFORGE_REQUIRE_MERMAID=1
 
+step "Headless Chromium (the graph HTML page is checked in a real browser)"
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null
+fi
+export STACKFORGE_REQUIRE_CHROMIUM=1
+
 # Snapshots never update themselves here: a changed template fails until reviewed.
 export INSTA_UPDATE=no CI=true
 

@@ -146,14 +146,21 @@ fn edge_labels(graph: &Graph, from: &str, to: &str, kind: EdgeKind) -> Vec<Strin
 
 #[test]
 fn dot_snapshot() {
-    insta::assert_snapshot!("dot", graph_out(&["--env", "prod"]));
+    insta::assert_snapshot!("dot", graph_out(&["--env", "prod", "--level", "resources"]));
 }
 
 #[test]
 fn mermaid_snapshot() {
     insta::assert_snapshot!(
         "mermaid",
-        graph_out(&["--env", "prod", "--format", "mermaid"])
+        graph_out(&[
+            "--env",
+            "prod",
+            "--format",
+            "mermaid",
+            "--level",
+            "resources"
+        ])
     );
 }
 
@@ -230,7 +237,7 @@ fn cross_stack_and_security_group_edges_carry_their_labels() {
         ["tcp/443"]
     );
     // Rule resources are edges, not nodes.
-    let dot = graph_out(&["--env", "prod"]);
+    let dot = graph_out(&["--env", "prod", "--level", "resources"]);
     assert!(!dot.contains("SecurityGroupIngress"), "{dot}");
     assert!(dot.contains(
         r##"n_network__LoadBalancerSgDE417152 -> n_service__ServiceSg [color="#c53030", fontcolor="#c53030", penwidth=2, label="tcp/8080"];"##
@@ -259,7 +266,14 @@ fn repeated_subnets_collapse_and_their_edges_are_deduplicated() {
 
 #[test]
 fn stack_selection_keeps_the_connected_nodes_of_other_stacks() {
-    let dot = graph_out(&["--env", "prod", "--stack", "service"]);
+    let dot = graph_out(&[
+        "--env",
+        "prod",
+        "--stack",
+        "service",
+        "--level",
+        "resources",
+    ]);
     assert!(
         dot.contains(r#"label="1. network (not selected)\nshop-prod-network""#),
         "{dot}"
@@ -280,7 +294,7 @@ fn stack_selection_keeps_the_connected_nodes_of_other_stacks() {
 #[test]
 fn output_is_deterministic() {
     for format in ["dot", "mermaid"] {
-        for level in ["resources", "stacks"] {
+        for level in ["constructs", "resources", "stacks"] {
             let args = ["--env", "prod", "--format", format, "--level", level];
             assert_eq!(graph_out(&args), graph_out(&args), "{format} {level}");
         }
@@ -345,7 +359,7 @@ fn migration_api(format: &str, level: &str) -> String {
 #[test]
 fn migration_api_snapshots() {
     for format in ["dot", "mermaid"] {
-        for level in ["resources", "stacks"] {
+        for level in ["constructs", "resources", "stacks"] {
             insta::assert_snapshot!(
                 format!("migration_api_prod_{level}_{format}"),
                 migration_api(format, level)
@@ -355,7 +369,7 @@ fn migration_api_snapshots() {
 }
 
 fn all_outputs(format: &str) -> Vec<(String, String)> {
-    let app = ["resources", "stacks"].map(|level| {
+    let app = ["constructs", "resources", "stacks"].map(|level| {
         (
             format!("migration-api --level {level}"),
             migration_api(format, level),
@@ -367,6 +381,7 @@ fn all_outputs(format: &str) -> Vec<(String, String)> {
                 vec!["--env", "prod"],
                 vec!["--env", "prod", "--level", "stacks"],
                 vec!["--env", "prod", "--stack", "service"],
+                vec!["--env", "prod", "--level", "resources"],
                 vec!["--env", "dev", "--stack", "data", "--level", "stacks"],
             ]
             .into_iter()

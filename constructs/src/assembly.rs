@@ -55,6 +55,10 @@ pub struct StackArtifact {
     pub tags: IndexMap<String, String>,
     /// Construct paths whose logical ID may change, with the reason given.
     pub accepted_replacements: IndexMap<ConstructPath, String>,
+    /// The constructs the app declared in this stack, by path, with their kind (`Vpc`,
+    /// `RdsEncrypted`), in declaration order: a construct comes before those nested in it.
+    /// Kept in memory for `graph` only: neither the template nor the manifest carries it.
+    pub constructs: IndexMap<ConstructPath, String>,
     body: String,
     template: Template,
     kept_exports: Vec<KeptExport>,
@@ -75,6 +79,7 @@ impl StackArtifact {
             dependencies: Vec::new(),
             tags: IndexMap::new(),
             accepted_replacements: IndexMap::new(),
+            constructs: IndexMap::new(),
             body,
             template,
             kept_exports,

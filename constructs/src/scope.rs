@@ -7,7 +7,8 @@ use crate::rules::RuleId;
 use crate::stack::{Stack, StackResource, Suppression};
 
 /// A path in a stack's construct tree (`network/Vpc`). Constructs take `&mut Scope`, open a
-/// child scope for themselves with [`Scope::child`] and add resources with [`Scope::add`].
+/// child scope for themselves with [`Scope::construct`] (or [`Scope::child`] for a plain
+/// grouping) and add resources with [`Scope::add`].
 #[derive(Debug)]
 pub struct Scope<'a> {
     stack: &'a mut Stack,
@@ -26,6 +27,26 @@ impl<'a> Scope<'a> {
             stack: &mut *self.stack,
             path,
         })
+    }
+
+    /// Opens the child scope `id` for a construct of kind `kind` (`Vpc`, `RdsEncrypted`) and
+    /// records it in the stack's construct tree, which the manifest lists and `graph` draws.
+    /// The path is the one [`Scope::child`] gives, so logical IDs are the same.
+    pub fn construct(&mut self, id: &str, kind: &str) -> Result<Scope<'_>> {
+        let path = self.stack.register_node(&self.path, id)?;
+        self.stack.constructs.insert(path.clone(), kind.to_owned());
+        Ok(Scope {
+            stack: &mut *self.stack,
+            path,
+        })
+    }
+
+    /// Records that child `id` (a resource added with [`Scope::add`]) is itself a construct
+    /// of kind `kind`: a piece made of one resource, such as `Cluster` or `TargetGroup`.
+    pub fn record_construct(&mut self, id: &str, kind: &str) {
+        self.stack
+            .constructs
+            .insert(self.path.child(id), kind.to_owned());
     }
 
     /// Adds a typed resource as child `id` and returns its handle.

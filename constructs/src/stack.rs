@@ -129,6 +129,8 @@ pub struct Stack {
     pub(crate) accepted_replacements: IndexMap<ConstructPath, String>,
     pub(crate) declared_refactors: Vec<DeclaredRefactor>,
     pub(crate) custom_rules: Vec<RuleId>,
+    /// The constructs declared with [`Scope::construct`], by path, with their kind.
+    pub(crate) constructs: IndexMap<ConstructPath, String>,
     nodes: HashSet<ConstructPath>,
     kept_subtrees: Vec<KeptSubtree>,
     renames: IndexMap<String, (String, bool)>,
@@ -176,6 +178,7 @@ impl Stack {
             accepted_replacements: IndexMap::new(),
             declared_refactors: Vec::new(),
             custom_rules: app.custom_rules.clone(),
+            constructs: IndexMap::new(),
             nodes: HashSet::new(),
             kept_subtrees: app
                 .kept_subtrees
@@ -216,6 +219,12 @@ impl Stack {
     /// The environment this stack deploys to.
     pub fn environment(&self) -> &Environment {
         &self.env
+    }
+
+    /// The constructs declared so far (with [`Scope::construct`] or
+    /// [`Scope::record_construct`]), by path, with their kind, in declaration order.
+    pub fn constructs(&self) -> &IndexMap<ConstructPath, String> {
+        &self.constructs
     }
 
     /// Declares a parameter and returns its `Ref`.

@@ -1,11 +1,18 @@
-//! `graph`: one environment as a Graphviz DOT or Mermaid picture.
+//! `graph`: one environment as a Graphviz DOT or Mermaid picture, or an HTML page to
+//! explore; with `--diff`, coloured by what the change does against committed templates.
+
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use indexmap::IndexMap;
+use stackforge_constructs::{ConstructPath, EnvironmentAssembly, Template};
 
 use crate::cli::EXIT_OK;
+use crate::diff::{diff_env, EnvContext, StackDiff};
 use crate::error::{CliError, Result};
-use crate::graph::{build, to_dot, to_mermaid, GraphOptions, Level};
-use crate::pipeline::{synthesize, Factory, Io};
+use crate::graph::architecture::{self, change};
+use crate::graph::{build, select_stacks, to_dot, to_html, to_mermaid, GraphOptions, Level};
+use crate::pipeline::{synthesize, synthesize_against, Against, Factory, Io};
 
 /// The output format of `graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -15,6 +22,9 @@ pub enum GraphFormat {
     Dot,
     /// A Mermaid flowchart (renders in Markdown on GitHub).
     Mermaid,
+    /// One self-contained HTML page (construct level) with zoom, search, a stack filter and
+    /// a side panel.
+    Html,
 }
 
 /// Print one environment as a graph: stacks as clusters, resources as nodes, references,
@@ -32,8 +42,16 @@ pub struct GraphCommand {
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
     /// Detail level.
-    #[arg(long, value_enum, default_value_t = Level::Resources)]
+    #[arg(long, value_enum, default_value_t = Level::Constructs)]
     pub level: Level,
+    /// Colour the construct-level picture by what the change does against the committed
+    /// templates (`--against`), with `diff`'s facts.
+    #[arg(long)]
+    pub diff: bool,
+    /// Folder `--diff` compares with, laid out `<DIR>/<env>/<stack>.template.json`.
+    /// Default: `templates`.
+    #[arg(long, value_name = "DIR", requires = "diff")]
+    pub against: Option<PathBuf>,
 }
 
 impl GraphCommand {
@@ -45,7 +63,37 @@ impl GraphCommand {
                 self.envs.join(" --env ")
             )));
         }
-        let assembly = synthesize(factory, io)?;
+        let constructs = self.level == Level::Constructs;
+        if !constructs && (self.diff || self.format == GraphFormat::Html) {
+            return Err(CliError::Usage(format!(
+                "`--format html` and `--diff` draw the construct level, not `--level {}`. Fix: leave out --level (or pass --level constructs).",
+                if self.level == Level::Stacks { "stacks" } else { "resources" }
+            )));
+        }
+        let dir = self
+            .against
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("templates"));
+        let (assembly, mut folders) = if self.diff {
+            if !dir.is_dir() {
+                return Err(CliError::Usage(format!(
+                    "--diff compares with {}, which is not a folder. Fix: run `synth` to write the committed templates, or pass --against DIR",
+                    dir.display()
+                )));
+            }
+            let against = Against {
+                drop_kept_exports: false,
+                strict: true,
+            };
+            let (assembly, folders) = synthesize_against(factory, &dir, against, io)?;
+            let folders = folders
+                .into_iter()
+                .map(|(env, f)| (env, f.state.templates))
+                .collect();
+            (assembly, folders)
+        } else {
+            (synthesize(factory, io)?, IndexMap::new())
+        };
         let known: Vec<&str> = assembly
             .environments
             .iter()
@@ -76,21 +124,84 @@ impl GraphCommand {
                 )));
             }
         }
-        let graph = build(
-            &assembly.app,
-            env,
-            &GraphOptions {
-                level: self.level,
-                stacks: self.stacks.clone(),
-            },
-        );
-        let text = match self.format {
-            GraphFormat::Dot => to_dot(&graph),
-            GraphFormat::Mermaid => to_mermaid(&graph),
+        if self.format == GraphFormat::Html && !self.stacks.is_empty() {
+            return Err(CliError::Usage(
+                "the HTML page draws every stack and filters them itself. Fix: leave out --stack (the page's stack menu, or #stack=NAME in its URL, selects one)."
+                    .to_owned(),
+            ));
+        }
+        let text = if constructs {
+            let mut model = architecture::architecture(
+                format!("{} / {}", assembly.app, env.environment.name()),
+                &architecture::sources(env),
+            );
+            if self.diff {
+                let old = folders
+                    .swap_remove(env.environment.name())
+                    .unwrap_or_default();
+                change::overlay(&mut model, &env_diff(env, &old), &shown(&dir));
+            }
+            match self.format {
+                GraphFormat::Html => to_html(&model),
+                format => {
+                    let names: Vec<&str> = model.stacks.iter().map(|s| s.name.as_str()).collect();
+                    let graph = select_stacks(architecture::to_graph(&model), &names, &self.stacks);
+                    if format == GraphFormat::Dot {
+                        to_dot(&graph)
+                    } else {
+                        to_mermaid(&graph)
+                    }
+                }
+            }
+        } else {
+            let graph = build(
+                &assembly.app,
+                env,
+                &GraphOptions {
+                    level: self.level,
+                    stacks: self.stacks.clone(),
+                },
+            );
+            match self.format {
+                GraphFormat::Mermaid => to_mermaid(&graph),
+                _ => to_dot(&graph),
+            }
         };
         io.out
             .write_all(text.as_bytes())
             .map_err(|e| CliError::io("stdout", e))?;
         Ok(EXIT_OK)
     }
+}
+
+/// `diff`'s comparison of `env` with the committed templates `old` (what `diff` shows for
+/// it, metadata-only changes hidden).
+fn env_diff(env: &EnvironmentAssembly, old: &IndexMap<String, Template>) -> Vec<StackDiff> {
+    let new: IndexMap<String, Template> = env
+        .stacks
+        .iter()
+        .map(|s| (s.name.clone(), s.template().clone()))
+        .collect();
+    let accepted: Vec<(&ConstructPath, &str)> = env
+        .stacks
+        .iter()
+        .flat_map(|s| s.accepted_replacements.iter().map(|(p, r)| (p, r.as_str())))
+        .collect();
+    let ctx = EnvContext {
+        all: false,
+        accepted,
+        kept: env
+            .stacks
+            .iter()
+            .map(|s| (s.name.clone(), s.kept_exports()))
+            .collect(),
+        refactors: env.refactors.iter().flat_map(|r| &r.resources).collect(),
+    };
+    diff_env(env.environment.name(), old, &new, &ctx)
+}
+
+/// The compared folder as the page names it: relative paths as given, so the page does not
+/// depend on where the repository is checked out.
+fn shown(dir: &Path) -> String {
+    dir.display().to_string()
 }

@@ -32,7 +32,7 @@ pub fn render_json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
 }
 
-fn summary(s: &Summary) -> String {
+pub(crate) fn summary(s: &Summary) -> String {
     let mut line = format!(
         "{} to add, {} to change, {} to replace, {} to remove",
         s.add, s.change, s.replace, s.remove
@@ -197,7 +197,7 @@ fn affected(t: &mut String, uses: &[&&AffectedResource]) {
     }
 }
 
-fn resource(t: &mut String, r: &ResourceChange) {
+pub(crate) fn resource(t: &mut String, r: &ResourceChange) {
     let (sign, mut label) = match r.action {
         Action::Add => ("+", "add".to_owned()),
         Action::Remove => ("-", "remove".to_owned()),
@@ -288,7 +288,7 @@ fn change(t: &mut String, c: &Change, indent: &str) {
     );
 }
 
-fn entry(t: &mut String, e: &EntryChange) {
+pub(crate) fn entry(t: &mut String, e: &EntryChange) {
     match e.action {
         EntryAction::Add => {
             let _ = writeln!(

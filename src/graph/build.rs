@@ -59,6 +59,8 @@ fn from_templates(title: String, stacks: Vec<(&str, &str, &Template)>) -> Graph 
         clusters,
         nodes: externals,
         edges: without_redundant_depends_on(edges),
+        legend: false,
+        rows: Vec::new(),
     }
 }
 
@@ -136,6 +138,7 @@ fn stack_cluster<'t>(
                     label: group.label(),
                     kind: NodeKind::Collapsed,
                     stack: Some(index),
+                    status: None,
                 };
                 (node, group.parent.first().cloned())
             }
@@ -150,6 +153,7 @@ fn stack_cluster<'t>(
                     label: vec![item.type_name.to_owned(), display_path(&item.path)],
                     kind,
                     stack: Some(index),
+                    status: None,
                 };
                 let construct = (item.path.len() >= 2).then(|| item.path[0].to_owned());
                 (node, construct)
@@ -219,6 +223,7 @@ impl Edges<'_, '_> {
             label,
             kind: NodeKind::External,
             stack: None,
+            status: None,
         });
         id
     }

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use super::{Cluster, ClusterKind, EdgeKind, Graph, Node, NodeKind};
+use super::style::{edge_color, edge_meaning, status_colors, CONSTRUCT_EDGE_KINDS, STATUSES};
+use super::{ChangeStatus, Cluster, ClusterKind, Edge, EdgeKind, Graph, Node, NodeKind};
 
 /// Renders `graph` as a DOT digraph. Identifiers are `[A-Za-z0-9_]` starting with a letter
 /// and never a DOT keyword; labels are quoted and escaped.
@@ -33,18 +34,23 @@ pub fn to_dot(graph: &Graph) -> String {
         node(&mut out, n, 1);
     }
     for e in &graph.edges {
-        let style = match e.kind {
-            EdgeKind::Reference | EdgeKind::StackDependency => "",
-            EdgeKind::DependsOn => "style=dotted",
-            EdgeKind::CrossStack => "style=dashed, color=\"#2b6cb0\", fontcolor=\"#2b6cb0\"",
-            EdgeKind::Traffic => "color=\"#c53030\", fontcolor=\"#c53030\", penwidth=2",
-        };
         let mut attrs: Vec<String> = Vec::new();
+        let style = edge_style(e);
         if !style.is_empty() {
-            attrs.push(style.to_owned());
+            attrs.push(style);
+        }
+        if !graph.rows.is_empty() {
+            attrs.push("constraint=false".to_owned());
         }
         if !e.labels.is_empty() {
-            attrs.push(format!("label={}", quote_lines(&e.labels)));
+            // Graphviz cannot place the label of an edge inside one kept row (it fails with
+            // "trouble in init_rank"); such a label is placed after the layout instead.
+            let flat = graph
+                .rows
+                .iter()
+                .any(|r| r.contains(&e.from) && r.contains(&e.to));
+            let key = if flat { "xlabel" } else { "label" };
+            attrs.push(format!("{key}={}", quote_lines(&e.labels)));
         }
         let attrs = if attrs.is_empty() {
             String::new()
@@ -53,13 +59,112 @@ pub fn to_dot(graph: &Graph) -> String {
         };
         let _ = writeln!(out, "  {} -> {}{attrs};", e.from, e.to);
     }
+    if graph.legend {
+        legend_node(&mut out, graph);
+    }
+    rows(&mut out, graph);
     out.push_str("}\n");
     out
 }
 
+/// The rows the layout keeps: each a `rank=same` group (the legend joins the first), one
+/// below the other.
+fn rows(out: &mut String, graph: &Graph) {
+    for (i, row) in graph.rows.iter().enumerate() {
+        let mut ids = row.clone();
+        if i == 0 && graph.legend {
+            ids.push("legend".to_owned());
+        }
+        let _ = writeln!(out, "  {{ rank=same; {}; }}", ids.join("; "));
+        if let Some(next) = graph.rows.get(i + 1) {
+            let _ = writeln!(out, "  {} -> {} [style=invis];", row[0], next[0]);
+        }
+    }
+}
+
+/// How an edge is drawn: its kind's style, green when a change adds it, grey and dashed
+/// when it removes it.
+fn edge_style(e: &Edge) -> String {
+    let color = edge_color(e.kind);
+    let kind = match e.kind {
+        EdgeKind::Reference | EdgeKind::StackDependency => String::new(),
+        EdgeKind::DependsOn => "style=dotted".to_owned(),
+        EdgeKind::CrossStack | EdgeKind::DataAccess => {
+            format!("style=dashed, color=\"{color}\", fontcolor=\"{color}\"")
+        }
+        EdgeKind::Traffic => format!("color=\"{color}\", fontcolor=\"{color}\", penwidth=2"),
+        EdgeKind::Alerting => {
+            format!("style=dotted, color=\"{color}\", fontcolor=\"{color}\", penwidth=2")
+        }
+        EdgeKind::Uses => format!("color=\"{color}\", arrowsize=0.5"),
+    };
+    match e.status {
+        Some(ChangeStatus::Added) => format!("{kind}, color=\"#2f855a\", penwidth=3"),
+        Some(ChangeStatus::Removed) => format!("{kind}, color=\"#a0aec0\", style=dashed"),
+        _ => kind,
+    }
+    .trim_start_matches(", ")
+    .to_owned()
+}
+
+/// The legend inside the picture: a table with a sample line per edge kind drawn and a
+/// swatch per change status shown, in the first row.
+fn legend_node(out: &mut String, graph: &Graph) {
+    let mut rows = String::new();
+    for kind in CONSTRUCT_EDGE_KINDS {
+        if !graph.edges.iter().any(|e| e.kind == kind) {
+            continue;
+        }
+        let sample = match kind {
+            EdgeKind::Traffic => "<b>&#8212;&#8212;&#8212;</b>",
+            EdgeKind::DataAccess => "&#8211; &#8211; &#8211;",
+            EdgeKind::Alerting => "<b>&#183; &#183; &#183; &#183;</b>",
+            _ => "&#8212;&#8212;&#8212;",
+        };
+        let _ = write!(
+            rows,
+            "<tr><td><font color=\"{}\">{sample}</font></td><td align=\"left\">{}</td></tr>",
+            edge_color(kind),
+            html_escape(edge_meaning(kind))
+        );
+    }
+    let mut statuses = Vec::new();
+    super::visit_nodes(graph, &mut |n| statuses.extend(n.status));
+    for status in STATUSES.into_iter().filter(|s| statuses.contains(s)) {
+        let (fill, border) = status_colors(status);
+        let _ = write!(
+            rows,
+            "<tr><td bgcolor=\"{fill}\" color=\"{border}\" border=\"1\"> </td><td align=\"left\">{}</td></tr>",
+            html_escape(status.label())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  legend [shape=plaintext, margin=0, fontsize=9, label=<<table border=\"1\" cellborder=\"0\" cellspacing=\"0\" cellpadding=\"2\" color=\"#a0aec0\"><tr><td colspan=\"2\"><b>Legend</b></td></tr>{rows}</table>>];"
+    );
+}
+
+/// Text for a Graphviz HTML-like label.
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// What the drawing conventions mean, for the comment at the top.
 pub(super) fn legend(graph: &Graph) -> String {
-    if graph.clusters.is_empty() {
+    if graph.legend {
+        format!(
+            "{}; one node per construct, grouped by stack (numbered in deploy order); edges: {}",
+            graph.title,
+            CONSTRUCT_EDGE_KINDS
+                .iter()
+                .map(|k| edge_meaning(*k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else if graph.clusters.is_empty() {
         format!(
             "{}; an edge goes from a stack to the stacks that depend on it",
             graph.title
@@ -103,6 +208,22 @@ fn cluster(out: &mut String, c: &Cluster, depth: usize) {
 }
 
 fn node(out: &mut String, n: &Node, depth: usize) {
+    if let Some(status) = n.status {
+        let (fill, border) = status_colors(status);
+        let dashed = if status == ChangeStatus::Removed {
+            "rounded,filled,dashed"
+        } else {
+            "rounded,filled"
+        };
+        let _ = writeln!(
+            out,
+            "{}{} [label={}, style=\"{dashed}\", fillcolor=\"{fill}\", color=\"{border}\", penwidth=2];",
+            indent(depth),
+            n.id,
+            quote_lines(&n.label)
+        );
+        return;
+    }
     let style = match n.kind {
         NodeKind::Resource => "",
         NodeKind::SecurityGroup => ", fillcolor=\"#fed7d7\", color=\"#c53030\"",
@@ -112,6 +233,7 @@ fn node(out: &mut String, n: &Node, depth: usize) {
         }
         NodeKind::Stack => ", fillcolor=\"#ebf8ff\", color=\"#2b6cb0\"",
         NodeKind::OtherStack => ", style=\"rounded,dashed\", color=\"#a0aec0\"",
+        NodeKind::Construct => ", penwidth=1.5",
     };
     let _ = writeln!(
         out,

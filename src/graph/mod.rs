@@ -18,26 +18,38 @@
 //!   for outbound rules). Edges with the same ends and kind merge their labels.
 //!
 //! `--level stacks` draws the stacks alone, with their deploy order and dependencies.
+//!
+//! `--level constructs` (the default) draws one node per construct the app declared, with
+//! traffic, data-access and alerting links (see [`architecture`]); `--format html` makes it
+//! a page to explore (see [`html`]), and `--diff` colours it by what a change does.
 
+pub mod architecture;
 mod build;
 mod collapse;
 mod dot;
+pub mod html;
 mod mermaid;
 mod security;
 mod stacks;
+mod style;
 
 use std::collections::BTreeSet;
 
 use stackforge_constructs::EnvironmentAssembly;
 
+pub use architecture::{Architecture, ChangeStatus, LinkKind};
 pub use dot::to_dot;
+pub use html::to_html;
 pub use mermaid::to_mermaid;
 
 /// How much detail the graph shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Level {
-    /// Every resource (collapsed where repeated), references and security-group rules.
+    /// One node per construct the app declared, with traffic, data-access and alerting
+    /// links, grouped by stack.
     #[default]
+    Constructs,
+    /// Every resource (collapsed where repeated), references and security-group rules.
     Resources,
     /// One node per stack, with its deploy order and dependencies.
     Stacks,
@@ -66,6 +78,11 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// Edges, in the order they were found.
     pub edges: Vec<Edge>,
+    /// Whether the picture carries a legend of its edge kinds (and change colours).
+    pub legend: bool,
+    /// Rows of node ids, top to bottom, that the DOT layout keeps (edges then do not rank
+    /// nodes). Empty: Graphviz ranks the nodes by the edges.
+    pub rows: Vec<Vec<String>>,
 }
 
 /// A group of nodes drawn as a box (a stack or a construct).
@@ -105,6 +122,8 @@ pub struct Node {
     pub kind: NodeKind,
     /// Index of the stack it belongs to in the environment (none for external nodes).
     pub stack: Option<usize>,
+    /// What a compared change does to it (`--diff`).
+    pub status: Option<ChangeStatus>,
 }
 
 /// The kind of a [`Node`].
@@ -122,6 +141,8 @@ pub enum NodeKind {
     Stack,
     /// A stack that is not selected (`--level stacks --stack ...`).
     OtherStack,
+    /// A construct (`--level constructs`).
+    Construct,
 }
 
 /// One edge, from what is used (or the traffic's source) to its user (or destination).
@@ -135,6 +156,8 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// Label lines, distinct, in the order found.
     pub labels: Vec<String>,
+    /// Added or removed by a compared change (`--diff`).
+    pub status: Option<ChangeStatus>,
 }
 
 /// The kind of an [`Edge`].
@@ -150,22 +173,41 @@ pub enum EdgeKind {
     Traffic,
     /// A stack dependency (`--level stacks`).
     StackDependency,
+    /// Data access: an IAM principal (or a backup plan) reads or writes the target's data.
+    DataAccess,
+    /// Alerting: metrics to alarms, alarms to topics, topics to subscribers.
+    Alerting,
+    /// Another reference between two constructs of one stack (`--level constructs`).
+    Uses,
 }
 
 /// Builds the graph of `env` (of the app called `app`).
 pub fn build(app: &str, env: &EnvironmentAssembly, options: &GraphOptions) -> Graph {
     let graph = match options.level {
+        Level::Constructs => {
+            let title = format!("{app} / {}", env.environment.name());
+            architecture::to_graph(&architecture::architecture(
+                title,
+                &architecture::sources(env),
+            ))
+        }
         Level::Resources => build::resources(app, env),
         Level::Stacks => stacks::stacks(app, env),
     };
-    if options.stacks.is_empty() {
+    let names: Vec<&str> = env.stacks.iter().map(|s| s.name.as_str()).collect();
+    select_stacks(graph, &names, &options.stacks)
+}
+
+/// Keeps the nodes of the stacks named in `wanted` (all when empty), and the nodes of other
+/// stacks connected to them. `names` are the graph's stacks, by index.
+pub fn select_stacks(graph: Graph, names: &[&str], wanted: &[String]) -> Graph {
+    if wanted.is_empty() {
         return graph;
     }
-    let selected: BTreeSet<usize> = env
-        .stacks
+    let selected: BTreeSet<usize> = names
         .iter()
         .enumerate()
-        .filter(|(_, s)| options.stacks.contains(&s.name))
+        .filter(|(_, s)| wanted.iter().any(|w| w == *s))
         .map(|(i, _)| i)
         .collect();
     select(graph, &selected)
@@ -304,5 +346,6 @@ pub(crate) fn add_edge(
         to: to.to_owned(),
         kind,
         labels: label.into_iter().collect(),
+        status: None,
     });
 }

@@ -23,6 +23,7 @@ pub(super) fn stacks(app: &str, env: &EnvironmentAssembly) -> Graph {
             ],
             kind: NodeKind::Stack,
             stack: Some(i),
+            status: None,
         });
     }
     let exports = env.exports();
@@ -57,5 +58,7 @@ pub(super) fn stacks(app: &str, env: &EnvironmentAssembly) -> Graph {
         clusters: Vec::new(),
         nodes,
         edges,
+        legend: false,
+        rows: Vec::new(),
     }
 }

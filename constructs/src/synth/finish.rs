@@ -166,6 +166,7 @@ impl App {
             .collect();
         artifact.tags = tags;
         artifact.accepted_replacements = stack.accepted_replacements.clone();
+        artifact.constructs = stack.constructs.clone();
         Ok(artifact)
     }
 }

@@ -110,7 +110,7 @@ impl BackupPlan {
         I: IntoIterator<Item = R>,
         R: Into<Expr>,
     {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "BackupPlan")?;
         let resources: Vec<Expr> = resources.into_iter().map(Into::into).collect();
         validate(&scope, &resources, &props)?;
 

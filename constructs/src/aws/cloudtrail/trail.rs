@@ -101,7 +101,7 @@ impl Trail {
     /// Adds the trail, its key (unless given), buckets, log group and role under
     /// `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: TrailProps) -> Result<Trail> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "Trail")?;
         validate(&scope, &props)?;
 
         let key = KmsKey::given_or_new(

@@ -387,7 +387,7 @@ pub struct AlarmSet {
 impl AlarmSet {
     /// Adds the alarms (and the topic, unless one is given) under `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: AlarmSetProps) -> Result<AlarmSet> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "AlarmSet")?;
         for (i, a) in props.alarms.iter().enumerate() {
             check_alarm(&scope, i, a)?;
             if props.alarms[..i].iter().any(|b| b.name == a.name) {

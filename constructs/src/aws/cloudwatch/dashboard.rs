@@ -90,7 +90,7 @@ pub struct Dashboard {
 impl Dashboard {
     /// Adds the dashboard under `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: DashboardProps) -> Result<Dashboard> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "Dashboard")?;
         if let Some(name) = &props.name {
             check_name(&scope, name)?;
         }

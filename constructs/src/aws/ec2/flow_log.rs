@@ -47,7 +47,7 @@ impl FlowLog {
     ) -> Result<FlowLog> {
         let vpc_path = scope.path().to_owned();
         let vpc_id = vpc;
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "FlowLog")?;
         if !RETENTION_DAYS.contains(&props.retention_days) {
             return Err(scope.invalid(
                 "retention_days",

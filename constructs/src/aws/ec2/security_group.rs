@@ -73,7 +73,7 @@ impl SecurityGroup {
         vpc: &VpcId,
         props: SecurityGroupProps,
     ) -> Result<SecurityGroup> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "SecurityGroup")?;
         for rule in &props.egress {
             check_port(&scope, rule.port)?;
             rule.cidr.parse::<ipnet::IpNet>().map_err(|e| {

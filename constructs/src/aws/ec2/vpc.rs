@@ -109,7 +109,7 @@ impl Vpc {
     /// assert!(template["Resources"]["Vpc8378EB38"]["Properties"]["EnableDnsSupport"] == true);
     /// ```
     pub fn new(scope: &mut Scope<'_>, id: &str, props: VpcProps) -> Result<Vpc> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "Vpc")?;
         let plan = plan(&scope, &props)?;
         let path = scope.path().to_owned();
         let name = |p: &str| Some(vec![Tag::new("Name", p)]);

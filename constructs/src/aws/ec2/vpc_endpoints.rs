@@ -102,7 +102,7 @@ impl VpcEndpoints {
             }
         }
         let attrs = &vpc.attrs;
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "VpcEndpoints")?;
         let path = scope.path().to_owned();
         let service_name = |s: VpcEndpointService| {
             Str::from(Expr::concat([

@@ -80,7 +80,7 @@ pub struct Repository {
 impl Repository {
     /// Adds the repository (and its key, when none is given) under `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: RepositoryProps) -> Result<Repository> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "Repository")?;
         props.check(&scope, "")?;
         let key = KmsKey::given_or_new(
             &mut scope,

@@ -46,6 +46,7 @@ pub struct Cluster {
 impl Cluster {
     /// Adds the cluster at `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: ClusterProps) -> Result<Cluster> {
+        scope.record_construct(id, "Cluster");
         let handle = scope.add(
             id,
             cfn::Cluster {

@@ -128,7 +128,7 @@ impl ServiceScaling {
         service: &FargateService,
         props: ServiceScalingProps,
     ) -> Result<ServiceScaling> {
-        let mut scaling = scope.child(id)?;
+        let mut scaling = scope.construct(id, "ServiceScaling")?;
         check(scaling.path(), service, &props)?;
         // Omitting RoleARN makes Application Auto Scaling use its service-linked role.
         let target = scaling.add(

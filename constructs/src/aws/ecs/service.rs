@@ -183,7 +183,7 @@ impl FargateService {
         vpc: &Vpc,
         props: FargateServiceProps,
     ) -> Result<FargateService> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "FargateService")?;
         props.check(scope.path(), vpc, task_definition)?;
         let security_group = SecurityGroup::new(
             &mut scope,

@@ -244,7 +244,7 @@ impl FargateTaskDefinition {
         id: &str,
         props: FargateTaskDefinitionProps,
     ) -> Result<FargateTaskDefinition> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "FargateTaskDefinition")?;
         props.check(scope.path())?;
         let roles = TaskRoles::new(&mut scope, &props)?;
         Self::with_roles(&mut scope, "Resource", props, &roles)

@@ -106,7 +106,7 @@ impl LoadBalancedFargateService {
         vpc: &Vpc,
         props: LoadBalancedFargateServiceProps,
     ) -> Result<LoadBalancedFargateService> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "LoadBalancedFargateService")?;
         let size = check(&scope, vpc, &props)?;
         let port = props.container_port;
         let certificate_arn = certificate_parameter(
@@ -377,7 +377,7 @@ fn load_balancer(
     certificate_arn: &Expr,
 ) -> Result<(ApplicationLoadBalancer, TargetGroup, HttpsListener)> {
     let port = props.container_port;
-    let mut lb = scope.child("LoadBalancer")?;
+    let mut lb = scope.construct("LoadBalancer", "ApplicationLoadBalancer")?;
     let lb_props = load_balancer_props(props);
     let lb_group = ApplicationLoadBalancer::security_group_in(&mut lb, vpc, &lb_props)?;
     lb_group.allow_to(&mut lb, "ToService", tasks, port, TO_TASKS)?;

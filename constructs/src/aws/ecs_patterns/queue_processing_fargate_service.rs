@@ -129,7 +129,7 @@ impl QueueProcessingFargateService {
         image: ContainerImage,
         props: QueueProcessingFargateServiceProps,
     ) -> Result<QueueProcessingFargateService> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "QueueProcessingFargateService")?;
         let prefix = props
             .alarm_name_prefix
             .clone()

@@ -219,6 +219,7 @@ impl HttpsListener {
             None => vec![default],
             Some(oidc) => oidc.listener_actions(default),
         };
+        scope.record_construct(id, "HttpsListener");
         let handle = scope.add(
             id,
             cfn::Listener {

@@ -108,6 +108,7 @@ impl ListenerRule {
                 ..Default::default()
             });
         }
+        scope.record_construct(id, "ListenerRule");
         let handle = scope.add(
             id,
             cfn::ListenerRule {

@@ -211,7 +211,7 @@ impl ApplicationLoadBalancer {
         vpc: &Vpc,
         props: ApplicationLoadBalancerProps,
     ) -> Result<ApplicationLoadBalancer> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "ApplicationLoadBalancer")?;
         props.check(scope.path(), vpc)?;
         if !props.internal() {
             props.waf.check(&scope, "waf.")?;

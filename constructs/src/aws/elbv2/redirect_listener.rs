@@ -30,6 +30,7 @@ impl HttpRedirectListener {
                 "set `http_redirect: true` on the load balancer, or leave the redirect out",
             ));
         }
+        scope.record_construct(id, "HttpRedirectListener");
         let handle = scope.add(
             id,
             cfn::Listener {

@@ -95,6 +95,7 @@ impl TargetGroup {
         props: TargetGroupProps,
     ) -> Result<TargetGroup> {
         props.check(&format!("{}/{id}", scope.path()))?;
+        scope.record_construct(id, "TargetGroup");
         let handle = scope.add(
             id,
             cfn::TargetGroup {

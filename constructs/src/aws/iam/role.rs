@@ -43,7 +43,7 @@ pub struct ServiceRole {
 impl ServiceRole {
     /// Adds the role under `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: ServiceRoleProps) -> Result<ServiceRole> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "ServiceRole")?;
         if props.service.trim().is_empty() {
             return Err(scope.invalid(
                 "service",

@@ -65,7 +65,7 @@ pub struct KmsKey {
 impl KmsKey {
     /// Adds the key (and its alias) under `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: KmsKeyProps) -> Result<KmsKey> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "KmsKey")?;
         if !(7..=30).contains(&props.pending_window_days) {
             return Err(scope.invalid(
                 "pending_window_days",

@@ -49,7 +49,7 @@ pub struct LogGroup {
 impl LogGroup {
     /// Adds the log group (and its key, when none is given) under `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: LogGroupProps) -> Result<LogGroup> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "LogGroup")?;
         if !RETENTION_DAYS.contains(&props.retention_days) {
             return Err(scope.invalid(
                 "retention_days",

@@ -233,7 +233,7 @@ impl RdsEncrypted {
         vpc: &Vpc,
         props: RdsEncryptedProps,
     ) -> Result<RdsEncrypted> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "RdsEncrypted")?;
         let spec = props.engine.spec().map_err(|p| {
             scope.invalid(
                 "engine",

@@ -89,7 +89,7 @@ impl Bucket {
         props: BucketProps,
         statements_for: impl FnOnce(&BucketArn) -> Vec<Statement>,
     ) -> Result<Bucket> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "Bucket")?;
         if let (Some(t), Some(e)) = (props.glacier_transition_days, props.expiration_days) {
             if t >= e {
                 return Err(scope.invalid(

@@ -116,7 +116,7 @@ impl Secret {
     /// assert!(secret["KmsKeyId"]["Fn::GetAtt"][1] == "Arn");
     /// ```
     pub fn new(scope: &mut Scope<'_>, id: &str, props: SecretProps) -> Result<Secret> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "Secret")?;
         let generate = match &props.value {
             SecretValue::SetAfterDeploy => None,
             SecretValue::Generated(g) => Some(check_generated(&scope, g)?),

@@ -59,7 +59,7 @@ pub struct Topic {
 impl Topic {
     /// Adds the topic, its policy and (unless one is given) its key under `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: TopicProps) -> Result<Topic> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "Topic")?;
         if let Some(name) = props.name.as_ref().and_then(|n| n.expr().as_str()) {
             let valid = !name.is_empty()
                 && name.len() <= 256

@@ -124,7 +124,7 @@ impl Queue {
     /// Adds the queue under `scope/id`: its key (`Key`, unless given), the dead-letter queue
     /// (`DeadLetterQueue`), the queue (`Resource`) and the policy of both (`Policy`).
     pub fn new(scope: &mut Scope<'_>, id: &str, props: QueueProps) -> Result<Queue> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "Queue")?;
         check(scope.path(), &props)?;
         let mut services: Vec<KeyService> = Vec::new();
         for s in &props.senders {

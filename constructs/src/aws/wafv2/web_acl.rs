@@ -91,7 +91,7 @@ pub struct WebAcl {
 impl WebAcl {
     /// Adds the web ACL under `scope/id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: WebAclProps) -> Result<WebAcl> {
-        let mut scope = scope.child(id)?;
+        let mut scope = scope.construct(id, "WebAcl")?;
         props.check(&scope, "")?;
         // Metric names only have to be readable and stable; the path-derived ID is both.
         let components: Vec<&str> = scope.path().split('/').skip(1).collect();

@@ -1,0 +1,314 @@
+// stackforge graph --format html: lays out and draws the construct-level model embedded in
+// #model, with zoom and pan, search, a stack filter and a side panel. Hand-written, no
+// library: the page works offline and stays byte-deterministic.
+"use strict";
+(function () {
+  const model = JSON.parse(document.getElementById("model").textContent);
+  const SVG = "http://www.w3.org/2000/svg";
+  const NODE_W = 200, NODE_H = 50, GAP_X = 36, GAP_Y = 46, COLS = 4, PAD = 18, HEAD = 44;
+  const EXT_X = 0, STACK_X = NODE_W + 140;
+  const EDGE = {
+    traffic: { color: "#c53030", dash: "", width: 2.5, text: "traffic (security groups, listeners)" },
+    data_access: { color: "#2b6cb0", dash: "7 4", width: 1.6, text: "data access (IAM grants, backups)" },
+    alerting: { color: "#c05621", dash: "2 4", width: 2.2, text: "alerting (metrics, alarms, topics)" },
+    uses: { color: "#a0aec0", dash: "", width: 1, text: "uses (other references)" },
+  };
+  const STATUS = {
+    added: { fill: "#c6f6d5", border: "#2f855a", text: "added" },
+    updated: { fill: "#bee3f8", border: "#2b6cb0", text: "updated" },
+    replaced: { fill: "#fed7d7", border: "#c53030", text: "replaced" },
+    may_replace: { fill: "#feebc8", border: "#c05621", text: "may be replaced" },
+    removed: { fill: "#e2e8f0", border: "#718096", text: "removed" },
+    affected: { fill: "#e9d8fd", border: "#6b46c1", text: "affected by a replacement" },
+  };
+
+  const svg = document.getElementById("picture");
+  const canvas = document.getElementById("canvas");
+  const panel = document.getElementById("panel");
+  const el = (name, attrs, parent) => {
+    const e = document.createElementNS(SVG, name);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  };
+  const html = (name, text, parent, cls) => {
+    const e = document.createElement(name);
+    if (text !== undefined && text !== null) e.textContent = text;
+    if (cls) e.className = cls;
+    if (parent) parent.appendChild(e);
+    return e;
+  };
+
+  // Layout: stacks top to bottom in deploy order, nodes in rows of COLS; externals on the
+  // left, level with the first node they link to.
+  const pos = new Array(model.nodes.length);
+  const boxes = [];
+  let y = 0;
+  model.stacks.forEach((s, si) => {
+    const members = model.nodes.map((n, i) => i).filter((i) => model.nodes[i].stack === si);
+    if (members.length === 0) return;
+    // At least two columns wide, so the stack's name and change fit above one node.
+    const cols = Math.max(2, Math.min(COLS, members.length));
+    const rows = Math.ceil(members.length / COLS);
+    const w = cols * NODE_W + (cols - 1) * GAP_X + 2 * PAD;
+    const h = HEAD + rows * NODE_H + (rows - 1) * GAP_Y + PAD;
+    members.forEach((i, k) => {
+      pos[i] = {
+        x: STACK_X + PAD + (k % COLS) * (NODE_W + GAP_X),
+        y: y + HEAD + Math.floor(k / COLS) * (NODE_H + GAP_Y),
+      };
+    });
+    boxes.push({ si, x: STACK_X, y, w, h });
+    y += h + GAP_Y;
+  });
+  let extY = 0;
+  model.nodes.forEach((n, i) => {
+    if (n.stack !== null) return;
+    const peer = model.links.find((l) => l.from === i || l.to === i);
+    const other = peer ? (peer.from === i ? peer.to : peer.from) : null;
+    const want = other !== null && pos[other] ? pos[other].y : extY;
+    const at = Math.max(want, extY);
+    pos[i] = { x: EXT_X, y: at };
+    extY = at + NODE_H + GAP_Y / 2;
+  });
+
+  // Drawing.
+  const defs = el("defs", {}, svg);
+  for (const kind in EDGE) {
+    const m = el("marker", { id: "arrow-" + kind, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" }, defs);
+    el("path", { d: "M0,0 L10,5 L0,10 z", fill: EDGE[kind].color }, m);
+  }
+  const viewport = el("g", { id: "viewport" }, svg);
+  const stackLayer = el("g", {}, viewport);
+  const linkLayer = el("g", {}, viewport);
+  const nodeLayer = el("g", {}, viewport);
+  const stackEls = [];
+  boxes.forEach((b) => {
+    const s = model.stacks[b.si];
+    const g = el("g", { class: "stackbox", "data-stack": s.name }, stackLayer);
+    const r = el("rect", { x: b.x, y: b.y, width: b.w, height: b.h, rx: 8 }, g);
+    if (s.change && s.change.status === "added") r.setAttribute("style", "stroke:#2f855a;stroke-width:3");
+    if (s.change && s.change.status === "removed") r.setAttribute("style", "stroke:#718096;stroke-dasharray:6 4");
+    el("text", { x: b.x + 10, y: b.y + 18, class: "name" }, g).textContent = (b.si + 1) + ". " + s.name;
+    let sub = s.stack_name;
+    if (s.change && s.change.status !== "unchanged") sub += " (stack " + s.change.status + ")";
+    el("text", { x: b.x + 10, y: b.y + 34 }, g).textContent = sub;
+    stackEls[b.si] = g;
+  });
+  const center = (i) => ({ x: pos[i].x + NODE_W / 2, y: pos[i].y + NODE_H / 2 });
+  // Where the segment from the centre of node i towards p leaves the node's box.
+  const border = (i, p) => {
+    const c = center(i), dx = p.x - c.x, dy = p.y - c.y;
+    if (dx === 0 && dy === 0) return c;
+    const t = Math.min(dx ? NODE_W / 2 / Math.abs(dx) : Infinity, dy ? NODE_H / 2 / Math.abs(dy) : Infinity);
+    return { x: c.x + dx * t, y: c.y + dy * t };
+  };
+  const pairCount = {};
+  const linkEls = model.links.map((l) => {
+    const key = Math.min(l.from, l.to) + "-" + Math.max(l.from, l.to);
+    const nth = (pairCount[key] = (pairCount[key] || 0) + 1) - 1;
+    const a = center(l.from), b = center(l.to);
+    const dx = b.x - a.x, dy = b.y - a.y, len = Math.hypot(dx, dy) || 1;
+    const bend = 30 + nth * 28;
+    const mid = { x: (a.x + b.x) / 2 - (dy / len) * bend, y: (a.y + b.y) / 2 + (dx / len) * bend };
+    const p = border(l.from, mid), q = border(l.to, mid);
+    const st = EDGE[l.kind] || EDGE.uses;
+    const g = el("g", { class: "link", "data-kind": l.kind }, linkLayer);
+    let color = st.color, dash = st.dash, width = st.width;
+    if (l.status === "added") { color = "#2f855a"; width = 3; }
+    if (l.status === "removed") { color = "#a0aec0"; dash = "5 5"; }
+    el("path", { d: `M${p.x},${p.y} Q${mid.x},${mid.y} ${q.x},${q.y}`, stroke: color, "stroke-width": width, "stroke-dasharray": dash, "marker-end": `url(#arrow-${l.kind})` }, g);
+    if (l.labels.length) {
+      const t = el("text", { x: (p.x + 2 * mid.x + q.x) / 4, y: (p.y + 2 * mid.y + q.y) / 4, fill: color, "text-anchor": "middle" }, g);
+      t.textContent = l.labels.join(", ");
+    }
+    return g;
+  });
+  const nodeEls = model.nodes.map((n, i) => {
+    const cls = ["node", n.role];
+    const g = el("g", { class: cls.join(" "), "data-index": i, "data-name": n.name, "data-kind": n.kind, "data-path": n.path || "", "data-status": n.status || "" }, nodeLayer);
+    const { x, y } = pos[i];
+    const shape = n.role === "external"
+      ? el("ellipse", { cx: x + NODE_W / 2, cy: y + NODE_H / 2, rx: NODE_W / 2, ry: NODE_H / 2 }, g)
+      : el("rect", { x, y, width: NODE_W, height: NODE_H, rx: 8 }, g);
+    if (n.status && STATUS[n.status]) {
+      const s = STATUS[n.status];
+      shape.setAttribute("style", `fill:${s.fill};stroke:${s.border};stroke-width:3${n.status === "removed" ? ";stroke-dasharray:6 3" : ""}`);
+    }
+    el("text", { x: x + NODE_W / 2, y: y + 21, "text-anchor": "middle" }, g).textContent = n.name;
+    const kind = n.status ? `${n.kind} · ${STATUS[n.status].text}` : n.kind;
+    el("text", { x: x + NODE_W / 2, y: y + 38, "text-anchor": "middle", class: "kind" }, g).textContent = kind;
+    el("title", {}, g).textContent = n.path || n.name;
+    g.addEventListener("click", (ev) => { if (!moved) select(i); ev.stopPropagation(); });
+    return g;
+  });
+
+  // Legend: the edge kinds drawn, and the change colours present.
+  const legend = document.getElementById("legend");
+  html("b", "Legend", legend);
+  for (const kind in EDGE) {
+    if (!model.links.some((l) => l.kind === kind)) continue;
+    const row = html("div", null, legend);
+    const s = document.createElementNS(SVG, "svg");
+    s.setAttribute("width", "34"); s.setAttribute("height", "8");
+    el("line", { x1: 0, y1: 4, x2: 34, y2: 4, stroke: EDGE[kind].color, "stroke-width": EDGE[kind].width, "stroke-dasharray": EDGE[kind].dash }, s);
+    row.appendChild(s);
+    html("span", EDGE[kind].text, row);
+  }
+  for (const st in STATUS) {
+    if (!model.nodes.some((n) => n.status === st)) continue;
+    const row = html("div", null, legend);
+    const sw = html("span", null, row, "swatch");
+    sw.style.background = STATUS[st].fill; sw.style.borderColor = STATUS[st].border;
+    html("span", STATUS[st].text, row);
+  }
+
+  // Zoom and pan.
+  let view = { x: 20, y: 20, k: 1 };
+  const apply = () => viewport.setAttribute("transform", `translate(${view.x},${view.y}) scale(${view.k})`);
+  const fit = () => {
+    const w = Math.max(...boxes.map((b) => b.x + b.w), NODE_W) + 40;
+    const h = Math.max(...boxes.map((b) => b.y + b.h), extY) + 40;
+    const cw = canvas.clientWidth || 1000, ch = canvas.clientHeight || 700;
+    const k = Math.min(cw / w, ch / h, 1.5);
+    view = { x: (cw - w * k) / 2 + 20 * k, y: 20 * k, k };
+    apply();
+  };
+  canvas.addEventListener("wheel", (ev) => {
+    ev.preventDefault();
+    const r = canvas.getBoundingClientRect();
+    const px = ev.clientX - r.left, py = ev.clientY - r.top;
+    const k = Math.min(4, Math.max(0.1, view.k * Math.exp(-ev.deltaY * 0.0015)));
+    view = { x: px - ((px - view.x) * k) / view.k, y: py - ((py - view.y) * k) / view.k, k };
+    apply();
+  }, { passive: false });
+  let drag = null, moved = false;
+  canvas.addEventListener("mousedown", (ev) => { drag = { x: ev.clientX, y: ev.clientY, vx: view.x, vy: view.y }; moved = false; });
+  window.addEventListener("mousemove", (ev) => {
+    if (!drag) return;
+    const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 3) { moved = true; canvas.classList.add("dragging"); }
+    view.x = drag.vx + dx; view.y = drag.vy + dy; apply();
+  });
+  window.addEventListener("mouseup", () => { drag = null; canvas.classList.remove("dragging"); });
+  document.getElementById("fit").addEventListener("click", fit);
+  const focus = (i) => {
+    const c = center(i), cw = canvas.clientWidth || 1000, ch = canvas.clientHeight || 700;
+    view.x = cw / 2 - c.x * view.k; view.y = ch / 2 - c.y * view.k; apply();
+  };
+
+  // Search.
+  const search = document.getElementById("search");
+  const found = document.getElementById("found");
+  const matches = (n, q) => [n.name, n.kind, n.path || ""].concat(n.resources.flatMap((r) => [r.logical_id, r.type]))
+    .some((s) => s.toLowerCase().includes(q));
+  let hits = [];
+  const runSearch = () => {
+    const q = search.value.trim().toLowerCase();
+    hits = q ? model.nodes.map((n, i) => i).filter((i) => matches(model.nodes[i], q)) : [];
+    nodeEls.forEach((g, i) => {
+      g.classList.toggle("match", hits.includes(i));
+      g.classList.toggle("dim", q !== "" && !hits.includes(i));
+    });
+    found.textContent = q ? `${hits.length} found` : "";
+  };
+  search.addEventListener("input", runSearch);
+  search.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && hits.length) { select(hits[0]); focus(hits[0]); } });
+
+  // Stack filter.
+  const stackSelect = document.getElementById("stack");
+  model.stacks.forEach((s, si) => {
+    const o = html("option", `${si + 1}. ${s.name}`, stackSelect);
+    o.value = String(si);
+  });
+  const filter = () => {
+    const v = stackSelect.value;
+    const shown = (i) => v === "" || model.nodes[i].stack === null || String(model.nodes[i].stack) === v;
+    nodeEls.forEach((g, i) => g.classList.toggle("hidden", !shown(i)));
+    stackEls.forEach((g, si) => g && g.classList.toggle("hidden", v !== "" && String(si) !== v));
+    linkEls.forEach((g, k) => g.classList.toggle("hidden", !(shown(model.links[k].from) && shown(model.links[k].to))));
+  };
+  stackSelect.addEventListener("change", filter);
+
+  // Side panel.
+  const badge = (status, parent) => {
+    if (!status || !STATUS[status]) return;
+    const b = html("span", STATUS[status].text, parent, "badge");
+    b.style.background = STATUS[status].fill; b.style.borderColor = STATUS[status].border;
+  };
+  const select = (i) => {
+    nodeEls.forEach((g, k) => g.classList.toggle("selected", k === i));
+    const n = model.nodes[i];
+    panel.textContent = "";
+    const h = html("h2", n.name, panel);
+    badge(n.status, h);
+    const facts = html("table", null, panel);
+    const fact = (k, v) => { if (!v) return; const tr = html("tr", null, facts); html("td", k, tr); html("td", v, tr); };
+    fact("kind", n.kind);
+    fact("construct path", n.path);
+    if (n.stack !== null) {
+      const s = model.stacks[n.stack];
+      fact("stack", `${n.stack + 1}. ${s.name} (${s.stack_name})`);
+      if (s.dependencies.length) fact("depends on", s.dependencies.join(", "));
+      if (s.change) {
+        fact("stack change", `${s.change.status}: ${s.change.summary}`);
+        s.change.entries.forEach((e) => fact("", e));
+      }
+    }
+    if (n.outbound.length) fact("to internet", n.outbound.join(", "));
+    if (n.nested.length) {
+      html("h3", "Constructs inside", panel);
+      const ul = html("ul", null, panel);
+      n.nested.forEach((c) => html("li", `${c.path} (${c.kind})`, ul));
+    }
+    const links = model.links.map((l, k) => [l, k]).filter(([l]) => l.from === i || l.to === i);
+    if (links.length) {
+      html("h3", "Connected to", panel);
+      const ul = html("ul", null, panel);
+      links.forEach(([l]) => {
+        const out = l.from === i, other = out ? l.to : l.from;
+        const li = html("li", `${EDGE[l.kind].text.split(" (")[0]} ${out ? "to" : "from"} `, ul);
+        const a = html("a", model.nodes[other].name, li);
+        a.addEventListener("click", () => { select(other); focus(other); });
+        if (l.labels.length) html("span", `: ${l.labels.join(", ")}`, li);
+        if (l.status) badge(l.status, li);
+      });
+    }
+    if (n.resources.length) {
+      html("h3", `Resources (${n.resources.length})`, panel);
+      n.resources.forEach((r) => {
+        const d = html("div", null, panel, "res");
+        const head = html("div", null, d);
+        html("span", r.logical_id, head, "lid");
+        html("span", " " + r.type, head, "type");
+        badge(r.status, head);
+        if (r.path) html("div", r.path, d, "type");
+        if (r.changes.length || r.notes.length) {
+          const ul = html("ul", null, d);
+          r.changes.forEach((c) => html("li", c, ul));
+          r.notes.forEach((c) => html("li", c, ul));
+        }
+        if (r.properties.length) {
+          const t = html("table", null, d);
+          r.properties.forEach(([k, v]) => { const tr = html("tr", null, t); html("td", k, tr); html("td", v, tr); });
+        }
+      });
+    }
+    panel.dataset.node = n.path || n.name;
+  };
+
+  // Start: fitted, then what the URL asks (#search=TEXT, #node=PATH, #stack=NAME).
+  fit();
+  window.addEventListener("resize", fit);
+  const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+  if (params.get("stack")) {
+    const si = model.stacks.findIndex((s) => s.name === params.get("stack"));
+    if (si >= 0) { stackSelect.value = String(si); filter(); }
+  }
+  if (params.get("search")) { search.value = params.get("search"); runSearch(); }
+  if (params.get("node")) {
+    const i = model.nodes.findIndex((n) => n.path === params.get("node") || n.name === params.get("node"));
+    if (i >= 0) select(i);
+  }
+  document.body.dataset.ready = "true";
+})();

@@ -1,0 +1,482 @@
+//! The construct-level picture of the migration-api (`graph --level constructs`, the
+//! default): the links it must show, DOT and Mermaid snapshots, the HTML page (self-contained,
+//! byte-deterministic), `--diff` against a committed folder where the database is replaced,
+//! and the page in headless Chromium (DOM after the scripts ran, search, diff colours, a
+//! screenshot under `target/`).
+//!
+//! The test command sets `STACKFORGE_REQUIRE_CHROMIUM=1` (and installs Debian's `chromium`)
+//! so a missing browser fails there instead of being skipped.
+
+mod common;
+
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::run_cli;
+use stackforge::graph::architecture::{architecture, sources};
+use stackforge::graph::{Architecture, LinkKind};
+
+/// `stackforge graph ARGS...` on the migration-api; its standard output.
+fn graph(args: &[&str]) -> String {
+    let mut all = vec!["graph"];
+    all.extend_from_slice(args);
+    let r = run_cli(stackforge_stacks::app, &all);
+    assert_eq!(r.code, 0, "graph {}: {}", args.join(" "), r.err);
+    r.out
+}
+
+/// The construct-level model of the migration-api's prod environment.
+fn prod_model() -> Architecture {
+    let assembly = stackforge_stacks::app().unwrap().synth().unwrap();
+    let env = assembly.environment("prod").unwrap();
+    architecture("migration-api / prod".to_owned(), &sources(env))
+}
+
+/// The model embedded in an HTML page.
+fn page_model(html: &str) -> serde_json::Value {
+    let start = html
+        .find(r#"<script type="application/json" id="model">"#)
+        .unwrap();
+    let rest = &html[start..];
+    let body = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
+    serde_json::from_str(body).unwrap()
+}
+
+/// The node of `model` (JSON) at construct path `path`.
+fn page_node<'m>(model: &'m serde_json::Value, path: &str) -> &'m serde_json::Value {
+    model["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["path"] == path)
+        .unwrap_or_else(|| panic!("no node {path}"))
+}
+
+#[test]
+fn one_node_per_construct_the_app_wrote_grouped_by_stack() {
+    let m = prod_model();
+    let constructs: Vec<(String, String)> = m
+        .nodes
+        .iter()
+        .filter(|n| n.stack.is_some())
+        .map(|n| (n.path.clone().unwrap(), n.kind.clone()))
+        .collect();
+    let want = [
+        ("network/Vpc", "Vpc"),
+        ("data/Database", "RdsEncrypted"),
+        ("data/ApiKeys", "Secret"),
+        ("service/Api", "LoadBalancedFargateService"),
+        ("monitoring/Alarms", "AlarmSet"),
+        ("monitoring/Dashboard", "Dashboard"),
+        ("audit/Trail", "Trail"),
+        ("audit/Backup", "BackupPlan"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(p, k)| ((*p).to_owned(), (*k).to_owned()))
+        .collect();
+    assert_eq!(constructs, want);
+    let assembly = stackforge_stacks::app().unwrap().synth().unwrap();
+    let env = assembly.environment("prod").unwrap();
+    // Every resource is in exactly one node, or is a rule or grant a link was read from:
+    // nothing is lost by folding.
+    for (si, s) in env.stacks.iter().enumerate() {
+        for id in s.template().resources.keys() {
+            let holders = m
+                .nodes
+                .iter()
+                .filter(|n| n.stack == Some(si) && n.resources.iter().any(|r| &r.logical_id == id))
+                .count();
+            let drawn = m.links.iter().any(|l| {
+                l.sources
+                    .iter()
+                    .any(|src| src.stack == si && &src.logical_id == id)
+            });
+            assert!(
+                holders == 1 || (holders == 0 && drawn),
+                "{}/{id} is in {holders} nodes (drawn as a link: {drawn})",
+                s.name
+            );
+        }
+    }
+}
+
+#[test]
+fn links_explain_traffic_data_access_and_alerting() {
+    let m = prod_model();
+    let labels = |from: &str, to: &str, kind: LinkKind| -> Vec<String> {
+        m.link_labels(from, to, kind)
+            .unwrap_or_else(|| panic!("no {kind:?} link {from} -> {to}"))
+            .to_vec()
+    };
+    let cases: [(&str, &str, LinkKind, &[&str]); 6] = [
+        (
+            "Internet",
+            "service/Api",
+            LinkKind::Traffic,
+            &["tcp/443", "tcp/80", "through WAF"],
+        ),
+        (
+            "service/Api",
+            "data/Database",
+            LinkKind::Traffic,
+            &["tcp/5432"],
+        ),
+        (
+            "service/Api",
+            "data/ApiKeys",
+            LinkKind::DataAccess,
+            &["reads secret", "decrypts"],
+        ),
+        (
+            "audit/Backup",
+            "data/Database",
+            LinkKind::DataAccess,
+            &["backs up"],
+        ),
+        (
+            "data/Database",
+            "monitoring/Alarms",
+            LinkKind::Alerting,
+            &["3 alarms"],
+        ),
+        (
+            "monitoring/Alarms",
+            "AlertEmail",
+            LinkKind::Alerting,
+            &["email"],
+        ),
+    ];
+    for (from, to, kind, want) in cases {
+        assert_eq!(labels(from, to, kind), want, "{from} -> {to}");
+    }
+    // Stack dependencies are the grouping, not edges: no link is a bare import.
+    assert!(m
+        .links
+        .iter()
+        .all(|l| !l.labels.is_empty() || l.kind == LinkKind::Uses));
+}
+
+#[test]
+fn construct_level_is_the_default() {
+    assert_eq!(
+        graph(&["--env", "prod"]),
+        graph(&["--env", "prod", "--level", "constructs"])
+    );
+}
+
+#[test]
+fn html_page_is_self_contained_and_deterministic() {
+    let a = graph(&["--env", "prod", "--format", "html"]);
+    let b = graph(&["--env", "prod", "--format", "html"]);
+    assert_eq!(a, b);
+    assert!(a.starts_with("<!DOCTYPE html>"));
+    // No network: nothing loaded from elsewhere (the SVG namespace is a name, not a fetch).
+    let without_ns = a.replace("http://www.w3.org/2000/svg", "");
+    for needle in ["http://", "https://", " src=", "<link", "@import"] {
+        assert!(!without_ns.contains(needle), "the page holds {needle:?}");
+    }
+    let model = page_model(&a);
+    assert_eq!(model["title"], "migration-api / prod");
+    let api = page_node(&model, "service/Api");
+    assert_eq!(api["kind"], "LoadBalancedFargateService");
+    assert!(api["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["type"] == "AWS::ECS::Service"
+            && r["logical_id"].as_str().unwrap().starts_with("Api")));
+    assert!(model["compared"].is_null());
+}
+
+#[test]
+fn html_refuses_other_levels_and_stack_selection() {
+    for args in [
+        vec!["graph", "--format", "html", "--level", "resources"],
+        vec!["graph", "--diff", "--level", "stacks"],
+        vec!["graph", "--format", "html", "--stack", "data"],
+    ] {
+        let r = run_cli(stackforge_stacks::app, &args);
+        assert_eq!(r.code, 2, "{}", args.join(" "));
+        assert!(r.err.contains("Fix:"), "{}", r.err);
+    }
+}
+
+/// A copy of the committed prod templates in which the database has another master user
+/// name (a create-only property): against it, the app replaces the database.
+fn folder_replacing_the_database() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = tmp.path().join("prod");
+    std::fs::create_dir(&env).unwrap();
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/prod");
+    for f in std::fs::read_dir(&committed).unwrap() {
+        let f = f.unwrap().path();
+        let mut text = std::fs::read_to_string(&f).unwrap();
+        if f.file_name().unwrap() == "data.template.json" {
+            assert!(text.contains(r#""MasterUsername": "app_admin""#));
+            text = text.replace(
+                r#""MasterUsername": "app_admin""#,
+                r#""MasterUsername": "old_admin""#,
+            );
+        }
+        std::fs::write(env.join(f.file_name().unwrap()), text).unwrap();
+    }
+    tmp
+}
+
+#[test]
+fn diff_marks_the_replaced_database_and_what_it_affects() {
+    let folder = folder_replacing_the_database();
+    let dir = folder.path().to_str().unwrap();
+    let html = graph(&[
+        "--env",
+        "prod",
+        "--format",
+        "html",
+        "--diff",
+        "--against",
+        dir,
+    ]);
+    let model = page_model(&html);
+    assert_eq!(model["compared"], dir);
+    let db = page_node(&model, "data/Database");
+    assert_eq!(db["status"], "replaced");
+    let instance = db["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "AWS::RDS::DBInstance")
+        .unwrap();
+    assert_eq!(instance["status"], "replaced");
+    let facts = instance["changes"].to_string();
+    assert!(
+        facts.contains("MasterUsername") && facts.contains("old_admin"),
+        "{facts}"
+    );
+    // The blast radius, as `diff` says it: the task definition holds the endpoint in a
+    // create-only property (replaced too); the alarms watch the instance (affected).
+    let api = page_node(&model, "service/Api");
+    assert_eq!(api["status"], "replaced");
+    let task = api["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "AWS::ECS::TaskDefinition")
+        .unwrap();
+    assert!(
+        task["notes"]
+            .to_string()
+            .contains("because it uses data/Database"),
+        "{task}"
+    );
+    assert_eq!(page_node(&model, "monitoring/Alarms")["status"], "affected");
+    // Unchanged constructs stay uncoloured.
+    assert!(page_node(&model, "network/Vpc")["status"].is_null());
+    let data = model["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "data")
+        .unwrap();
+    assert_eq!(data["change"]["status"], "changed");
+    assert!(data["change"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("1 to replace"));
+
+    // DOT carries the same colours and a legend entry.
+    let dot = graph(&["--env", "prod", "--diff", "--against", dir]);
+    assert!(dot.contains(r##"n_data__Database [label="Database\nRdsEncrypted", style="rounded,filled", fillcolor="#fed7d7""##), "{dot}");
+    assert!(dot.contains(">replaced</td>"));
+}
+
+#[test]
+fn diff_against_the_committed_templates_colours_nothing() {
+    let html = graph(&["--env", "prod", "--format", "html", "--diff"]);
+    let model = page_model(&html);
+    assert_eq!(model["compared"], "templates");
+    for n in model["nodes"].as_array().unwrap() {
+        assert!(n["status"].is_null(), "{} is {}", n["path"], n["status"]);
+    }
+}
+
+#[test]
+fn snapshots_with_a_replaced_database() {
+    let folder = folder_replacing_the_database();
+    let dir = folder.path().to_str().unwrap();
+    let dot = graph(&["--env", "prod", "--diff", "--against", dir]);
+    insta::assert_snapshot!("migration_api_prod_diff_dot", dot);
+}
+
+// ---- headless Chromium ----
+
+/// The Chromium binary, if installed.
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser"]
+        .into_iter()
+        .find_map(|name| {
+            let ok = Command::new(name)
+                .arg("--version")
+                .stderr(Stdio::null())
+                .output()
+                .is_ok_and(|o| o.status.success());
+            ok.then(|| PathBuf::from(name))
+        })
+}
+
+/// Runs headless Chromium on `url` with `args`, stopped (by its process group) after two
+/// minutes; its standard output.
+fn headless(browser: &Path, profile: &Path, url: &str, args: &[&str]) -> String {
+    // Standard output goes to a file: a dumped DOM is larger than a pipe's buffer.
+    let out_file = profile.with_extension("out");
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--window-size=1400,900")
+        .args(args)
+        .arg(url)
+        .stdout(std::fs::File::create(&out_file).unwrap())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(120) {
+            // The browser's helpers are in its process group: stop them all, by that id.
+            let _ = Command::new("kill")
+                .arg("--")
+                .arg(format!("-{}", child.id()))
+                .status();
+            let _ = child.wait();
+            panic!("chromium did not finish within two minutes on {url}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::read_to_string(&out_file).unwrap()
+}
+
+/// The `<g class="node ...">` elements of a dumped DOM: their attributes.
+fn dom_nodes(dom: &str) -> Vec<&str> {
+    dom.split("<g class=\"node ")
+        .skip(1)
+        .map(|s| &s[..s.find('>').unwrap_or(s.len())])
+        .collect()
+}
+
+#[test]
+fn the_page_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        let required = std::env::var("STACKFORGE_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "Chromium is not installed (apt-get install -y chromium)"
+        );
+        eprintln!("skipped: Chromium is not installed (apt-get install -y chromium)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = tmp.path().join("profile");
+    let page = tmp.path().join("migration-api.html");
+    std::fs::write(&page, graph(&["--env", "prod", "--format", "html"])).unwrap();
+    let url = format!("file://{}", page.display());
+
+    // The DOM after the scripts ran: one drawn node per construct and external, and the
+    // search given in the URL found the database.
+    let dom = headless(
+        &browser,
+        &profile,
+        &format!("{url}#search=rdsencrypted"),
+        &["--dump-dom"],
+    );
+    assert!(
+        dom.contains(r#"data-ready="true""#),
+        "the page script did not finish"
+    );
+    let nodes = dom_nodes(&dom);
+    assert_eq!(nodes.len(), prod_model().nodes.len());
+    for path in [
+        "network/Vpc",
+        "data/Database",
+        "service/Api",
+        "audit/Backup",
+    ] {
+        assert!(
+            dom.contains(&format!(r#"data-path="{path}""#)),
+            "no node {path}"
+        );
+    }
+    let matched: Vec<&&str> = nodes
+        .iter()
+        .filter(|n| n.starts_with("construct match"))
+        .collect();
+    assert_eq!(matched.len(), 1, "{matched:?}");
+    assert!(matched[0].contains(r#"data-path="data/Database""#));
+    assert!(dom.contains("1 found"));
+
+    // The side panel of a node opened from the URL lists its resources with logical IDs.
+    let dom = headless(
+        &browser,
+        &profile,
+        &format!("{url}#node=data/Database"),
+        &["--dump-dom"],
+    );
+    assert!(dom.contains(r#"data-node="data/Database""#));
+    assert!(dom.contains("AWS::RDS::DBInstance"));
+
+    // A diff page marks the replaced database as replaced.
+    let folder = folder_replacing_the_database();
+    let diff_page = tmp.path().join("diff.html");
+    let dir = folder.path().to_str().unwrap();
+    std::fs::write(
+        &diff_page,
+        graph(&[
+            "--env",
+            "prod",
+            "--format",
+            "html",
+            "--diff",
+            "--against",
+            dir,
+        ]),
+    )
+    .unwrap();
+    let dom = headless(
+        &browser,
+        &profile,
+        &format!("file://{}", diff_page.display()),
+        &["--dump-dom"],
+    );
+    let db = dom_nodes(&dom)
+        .into_iter()
+        .find(|n| n.contains(r#"data-path="data/Database""#))
+        .unwrap();
+    assert!(db.contains(r#"data-status="replaced""#), "{db}");
+    assert!(dom.contains("may be replaced") || dom.contains(">replaced<"));
+
+    // Screenshots under target/: a page that drew nothing compresses to a few kilobytes.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("graph-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for (name, page) in [
+        ("migration-api.png", &page),
+        ("migration-api-diff.png", &diff_page),
+    ] {
+        let shot = shots.join(name);
+        let _ = std::fs::remove_file(&shot);
+        headless(
+            &browser,
+            &profile,
+            &format!("file://{}#node=data/Database", page.display()),
+            &[&format!("--screenshot={}", shot.display())],
+        );
+        let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 40_000, "{} is {size} bytes: blank?", shot.display());
+    }
+}
