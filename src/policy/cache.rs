@@ -66,11 +66,14 @@ pub fn default_dir() -> Option<PathBuf> {
         .map(|target| target.join("stackforge-cache"))
 }
 
+/// A stored finding: rule, resource key, message.
+type StoredFinding = (String, Option<String>, Option<String>);
+
 #[derive(Serialize, Deserialize)]
 struct Stored {
     engine: String,
     /// Hex key -> findings as `[rule, resource key, message]`.
-    entries: HashMap<String, Vec<(String, Option<String>, Option<String>)>>,
+    entries: HashMap<String, Vec<StoredFinding>>,
 }
 
 /// The results of one run: those loaded from the folder, and those found by this run.

@@ -40,6 +40,9 @@ struct Located<'a> {
 
 type UnitResult = Result<Vec<RawFinding>, String>;
 
+/// A finding already reported: rule file, scope, template, logical ID, rule.
+type SeenFinding = (usize, usize, Option<usize>, Option<String>, String);
+
 /// The findings of every unit of `plan`, from the cache when the rule set has one.
 fn results(plan: &Plan, rules: &RuleSet) -> Vec<UnitResult> {
     let texts: Vec<&str> = rules.files.iter().map(|f| f.text.as_ref()).collect();
@@ -194,7 +197,7 @@ pub(crate) fn evaluate(scopes: &[ScopeRef<'_>], rules: &RuleSet) -> Report {
         ..Report::default()
     };
     let mut located: Vec<Located<'_>> = Vec::new();
-    let mut seen: HashSet<(usize, usize, Option<usize>, Option<String>, String)> = HashSet::new();
+    let mut seen: HashSet<SeenFinding> = HashSet::new();
     for (unit, result) in plan.units.iter().zip(results) {
         let findings = match result {
             Ok(findings) => findings,
