@@ -15,7 +15,7 @@
 //!
 //! Speed: cfn-guard deep-copies every value a query walks through, so its cost grows with
 //! (queries x document size), and its public API parses the rules on every call. So
-//! ([`plan`]): the built-in template files, whose rules read one resource at a time, are
+//! (`plan`): the built-in template files, whose rules read one resource at a time, are
 //! evaluated on each resource of the types they name, projected to what they read
 //! ([`catalog::reads`]), and equal documents are evaluated once; custom files see templates
 //! reduced to the types they name. Each file's documents go to cfn-guard in one call (a few
