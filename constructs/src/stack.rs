@@ -88,6 +88,11 @@ pub struct StackProps {
     /// Tags for every taggable resource of this stack, after `app`, `env` and `stack`.
     /// Default: none.
     pub tags: IndexMap<String, String>,
+    /// The template-level `Metadata` section (`AWS::CloudFormation::Interface`, ...).
+    /// Default: none.
+    pub metadata: IndexMap<String, serde_json::Value>,
+    /// The template's `Rules` section (parameter assertions), as written. Default: none.
+    pub rules: Option<serde_json::Value>,
 }
 
 /// A resource declared in a stack, before synthesis.
