@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     check::CheckCommand, deploy::DeployCommand, diff::DiffCommand, graph::GraphCommand,
-    list::ListCommand, new::NewCommand, synth::SynthCommand,
+    list::ListCommand, migrate::MigrateCommand, new::NewCommand, synth::SynthCommand,
 };
 use crate::error::CliError;
 use crate::pipeline::Io;
@@ -55,6 +55,8 @@ pub enum Command {
     /// Create a new app repository that synthesizes, passes the gate and tests out of the box.
     #[command(visible_alias = "init")]
     New(NewCommand),
+    /// Turn CloudFormation templates into a new app whose synth gives them back.
+    Migrate(MigrateCommand),
 }
 
 /// Parses `args`, runs the command on the app `factory` builds, prints errors as paragraphs
@@ -84,6 +86,7 @@ where
         Command::Graph(c) => c.execute(factory, io),
         Command::Deploy(c) => c.execute(factory, io),
         Command::New(c) => c.execute(io),
+        Command::Migrate(c) => c.execute(io),
     };
     match result {
         Ok(code) => code,

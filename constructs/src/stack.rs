@@ -517,6 +517,12 @@ impl Stack {
                 "the name must be 1 to 255 ASCII letters and digits",
                 "rename it",
             ))
+        } else if section == "Outputs" {
+            // CloudFormation keeps outputs apart: an output may share its resource's name.
+            self.outputs.contains_key(name).then_some((
+                "the name is already used by another output",
+                "output names must be unique",
+            ))
         } else if self.parameters.contains_key(name)
             || self.resources.contains_key(name)
             || self.outputs.contains_key(name)

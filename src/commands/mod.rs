@@ -5,5 +5,6 @@ pub mod deploy;
 pub mod diff;
 pub mod graph;
 pub mod list;
+pub mod migrate;
 pub mod new;
 pub mod synth;
