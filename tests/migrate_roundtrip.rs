@@ -16,6 +16,7 @@ use stackforge_constructs::document;
 /// One template to migrate, and the app it goes into.
 struct Case {
     source: PathBuf,
+    text: String,
     app: &'static str,
     env: String,
     stack: String,
@@ -61,6 +62,7 @@ fn cases() -> Vec<Case> {
             n += 1;
         }
         cases.push(Case {
+            text: fs::read_to_string(&source).unwrap(),
             source,
             app: "corpus",
             env: "test".into(),
@@ -77,6 +79,7 @@ fn cases() -> Vec<Case> {
                 continue;
             };
             cases.push(Case {
+                text: fs::read_to_string(&source).unwrap(),
                 module: format!("{env}_{}", migrate::module_name(stack)),
                 stack: stack.to_owned(),
                 source,
@@ -85,6 +88,22 @@ fn cases() -> Vec<Case> {
             });
         }
     }
+    // The README's example template (its ```yaml block).
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Migrating an existing stack")
+        .nth(1)
+        .expect("README has the migration section");
+    let start = section.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+    let len = section[start..].find("\n```").unwrap() + 1;
+    cases.push(Case {
+        source: root().join("README.md"),
+        text: section[start..start + len].to_owned(),
+        app: "shop",
+        env: "dev".into(),
+        stack: "queue".into(),
+        module: "readme_queue".into(),
+    });
     cases
 }
 
@@ -102,14 +121,9 @@ fn migrated_templates_synthesize_back_to_the_originals() {
     let mut migrated = Vec::new();
     let mut refused = Vec::new();
     for c in &cases {
-        let text = fs::read_to_string(&c.source).unwrap();
-        let label = c
-            .source
-            .strip_prefix(root())
-            .unwrap()
-            .display()
-            .to_string();
-        match migrate::migrate_template(&label, &text, &c.stack, c.app, &c.env) {
+        let text = &c.text;
+        let label = c.source.strip_prefix(root()).unwrap().display().to_string();
+        match migrate::migrate_template(&label, text, &c.stack, c.app, &c.env) {
             Ok(mut m) => {
                 m.module = c.module.clone();
                 migrated.push((c, m));
@@ -158,7 +172,8 @@ fn migrated_templates_synthesize_back_to_the_originals() {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, text).unwrap();
     }
-    migrate::rustfmt(&staging, &files).expect("the generated code is valid Rust that rustfmt formats");
+    migrate::rustfmt(&staging, &files)
+        .expect("the generated code is valid Rust that rustfmt formats");
     for (p, _) in &files {
         sync(
             &krate.join(p),
@@ -186,22 +201,25 @@ fn migrated_templates_synthesize_back_to_the_originals() {
     let run = Command::new(base.join("target/debug/roundtrip"))
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let results: BTreeMap<(String, bool), serde_json::Value> =
-        String::from_utf8(run.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let results: BTreeMap<(String, bool), serde_json::Value> = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
                 (
-                    (
-                        v["module"].as_str().unwrap().to_owned(),
-                        v["exact"].as_bool().unwrap(),
-                    ),
-                    v,
-                )
-            })
-            .collect();
+                    v["module"].as_str().unwrap().to_owned(),
+                    v["exact"].as_bool().unwrap(),
+                ),
+                v,
+            )
+        })
+        .collect();
 
     let mut failures = Vec::new();
     let mut round_trips = 0;
@@ -220,12 +238,8 @@ fn migrated_templates_synthesize_back_to_the_originals() {
                 continue;
             };
             let synthesized = document::parse(body).unwrap();
-            let diff = migrate::compare(
-                &m.template,
-                &synthesized,
-                exact,
-                (c.app, &c.env, &c.stack),
-            );
+            let diff =
+                migrate::compare(&m.template, &synthesized, exact, (c.app, &c.env, &c.stack));
             if !diff.is_empty() {
                 failures.push(format!("{} ({mode}):\n  {}", m.source, diff.join("\n  ")));
                 ok = false;
@@ -261,10 +275,14 @@ fn main_rs(migrated: &[(&Case, migrate::MigratedStack)]) -> String {
         out.push_str(&format!("mod {};\n", m.module));
     }
     out.push_str(
-        "\nuse stackforge_constructs::{App, Environment, Error, OutputFormat, Stack};\n\ntype Build = fn(&App, &Environment) -> Result<Stack, Error>;\n\nconst CASES: &[(&str, &str, &str, &str, Build, &[&str])] = &[\n",
+        "\nuse stackforge_constructs::{App, Environment, Error, OutputFormat, Stack};\n\ntype Build = fn(&App, &Environment) -> Result<Stack, Error>;\n\n/// Module, app, environment, stack, builder, resources `ExactTemplates` leaves alone.\ntype Case = (&'static str, &'static str, &'static str, &'static str, Build, &'static [&'static str]);\n\nconst CASES: &[Case] = &[\n",
     );
     for (c, m) in migrated {
-        let leave: Vec<String> = m.already_stackforge.iter().map(|i| format!("{i:?}")).collect();
+        let leave: Vec<String> = m
+            .already_stackforge
+            .iter()
+            .map(|i| format!("{i:?}"))
+            .collect();
         out.push_str(&format!(
             "({:?}, {:?}, {:?}, {:?}, {}::stack, &[{}]),\n",
             m.module,

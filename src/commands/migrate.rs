@@ -121,7 +121,7 @@ impl MigrateCommand {
         }
         let _ = writeln!(
             io.out,
-            "next:\n  cd {}\n  cargo run -- synth\n  cargo run -- diff --env {} --against ORIGINALS",
+            "next:\n  cd {}\n  cargo run -- synth\n  cargo run -- diff --env {} --against original",
             dir.display(),
             self.env
         );

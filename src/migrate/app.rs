@@ -51,6 +51,16 @@ pub fn app_files(spec: &AppSpec, stacks: &[MigratedStack]) -> Vec<(PathBuf, Stri
     ];
     for s in stacks {
         out.push((format!("src/{}.rs", s.module).into(), s.code.clone()));
+        // The original, where `diff --against original` finds it.
+        let ext = if s.text.trim_start().starts_with('{') {
+            "json"
+        } else {
+            "yaml"
+        };
+        out.push((
+            format!("original/{}/{}.template.{ext}", spec.env, s.name).into(),
+            s.text.clone(),
+        ));
     }
     out
 }
@@ -69,7 +79,10 @@ pub(super) fn lib_rs(spec: &AppSpec, stacks: &[MigratedStack]) -> String {
         spec.name
     );
     for s in stacks {
-        out.push_str(&format!("/// Migrated from `{}`.\npub mod {};\n", s.source, s.module));
+        out.push_str(&format!(
+            "/// Migrated from `{}`.\npub mod {};\n",
+            s.source, s.module
+        ));
     }
     out.push_str(&format!(
         "\nuse stackforge_constructs::{{App, Environment, Error}};\n\n/// The app name: stack names are `{name}-<env>-<stack>`.\npub const APP_NAME: &str = \"{name}\";\n\n/// The environment the migrated stacks deploy to.\npub const ENV: &str = \"{env}\";\n\n",
@@ -80,7 +93,11 @@ pub(super) fn lib_rs(spec: &AppSpec, stacks: &[MigratedStack]) -> String {
     if spec.exact {
         out.push_str("let mut app = App::new(APP_NAME);\n// `--exact`: synth gives the migrated templates back without stackforge's construct-path\n// metadata and default tags. Remove this to adopt them.\napp.add_aspect(support::ExactTemplates::new(APP_NAME)");
         for s in stacks.iter().filter(|s| !s.already_stackforge.is_empty()) {
-            let ids: Vec<String> = s.already_stackforge.iter().map(|i| format!("{i:?}")).collect();
+            let ids: Vec<String> = s
+                .already_stackforge
+                .iter()
+                .map(|i| format!("{i:?}"))
+                .collect();
             out.push_str(&format!("\n.leave({:?}, &[{}])", s.name, ids.join(", ")));
         }
         out.push_str(");\n");
@@ -89,7 +106,10 @@ pub(super) fn lib_rs(spec: &AppSpec, stacks: &[MigratedStack]) -> String {
     }
     out.push_str("let env = Environment::new(ENV);\n");
     for s in stacks {
-        out.push_str(&format!("let stack = {}::stack(&app, &env)?;\napp.add_stack(stack)?;\n", s.module));
+        out.push_str(&format!(
+            "let stack = {}::stack(&app, &env)?;\napp.add_stack(stack)?;\n",
+            s.module
+        ));
     }
     out.push_str("Ok(app)\n}\n");
     out
@@ -98,10 +118,13 @@ pub(super) fn lib_rs(spec: &AppSpec, stacks: &[MigratedStack]) -> String {
 fn readme(spec: &AppSpec, stacks: &[MigratedStack]) -> String {
     let mut list = String::new();
     for s in stacks {
-        list.push_str(&format!("- `src/{}.rs`: stack `{}`, from `{}`\n", s.module, s.name, s.source));
+        list.push_str(&format!(
+            "- `src/{}.rs`: stack `{}`, from `{}`\n",
+            s.module, s.name, s.source
+        ));
     }
     format!(
-        "# {name}\n\nMigrated from CloudFormation by `stackforge migrate`: each template is a Rust module that\nbuilds the same stack, and `cargo run -- synth` writes the templates back to\n`templates/{env}/`. Every resource keeps its deployed logical ID, so deploying the\nsynthesized templates replaces nothing.\n\n{list}\n## Check the round trip\n\n```sh\ncargo run -- synth\ncargo run -- diff --env {env} --against ORIGINALS   # a folder of the original templates\n```\n\nSynth adds what stackforge adds to every resource: `Metadata.stackforge:path` (the\nconstruct path, which change safety uses) and the `app`, `env` and `stack` tags. An app\nmigrated with `--exact` leaves both out (see `src/lib.rs`).\n\nThen run `./ci.sh` (formatting, lints, tests, `synth --check`, cfn-lint).\n",
+        "# {name}\n\nMigrated from CloudFormation by `stackforge migrate`: each template is a Rust module that\nbuilds the same stack, and `cargo run -- synth` writes the templates back to\n`templates/{env}/`. Every resource keeps its deployed logical ID, so deploying the\nsynthesized templates replaces nothing.\n\n{list}\n## Check the round trip\n\n```sh\ncargo run -- synth\ncargo run -- diff --env {env} --against original   # the templates migrated from\n```\n\nSynth adds what stackforge adds to every resource: `Metadata.stackforge:path` (the\nconstruct path, which change safety uses) and the `app`, `env` and `stack` tags. An app\nmigrated with `--exact` leaves both out (see `src/lib.rs`).\n\nThen run `./ci.sh` (formatting, lints, tests, `synth --check`, cfn-lint).\n",
         name = spec.name,
         env = spec.env
     )
@@ -123,7 +146,9 @@ pub fn rustfmt(dir: &Path, files: &[(PathBuf, String)]) -> Result<(), String> {
         .args(["--edition", "2021"])
         .args(&paths)
         .output()
-        .map_err(|e| format!("cannot run rustfmt ({e}); install it with `rustup component add rustfmt`"))?;
+        .map_err(|e| {
+            format!("cannot run rustfmt ({e}); install it with `rustup component add rustfmt`")
+        })?;
     if output.status.success() {
         Ok(())
     } else {

@@ -90,12 +90,20 @@ pub fn compare(
                 serde_json::json!(r),
                 serde_json::json!(s),
             ),
-            None => check(&format!("Resources.{id}"), serde_json::json!(r), Value::Null),
+            None => check(
+                &format!("Resources.{id}"),
+                serde_json::json!(r),
+                Value::Null,
+            ),
         }
     }
     for (id, s) in &synthesized.resources {
         if !original.resources.contains_key(id) {
-            check(&format!("Resources.{id}"), Value::Null, serde_json::json!(s));
+            check(
+                &format!("Resources.{id}"),
+                Value::Null,
+                serde_json::json!(s),
+            );
         }
     }
     if original.outputs != synthesized.outputs {
@@ -130,7 +138,9 @@ fn undo_additions(original: &ResourceDef, synthesized: &mut ResourceDef, tags: [
     };
     let added = |k: &str, v: &Expr| {
         !original_keys.iter().any(|o| o == k)
-            && tags.iter().any(|(tk, tv)| *tk == k && v.as_str() == Some(*tv))
+            && tags
+                .iter()
+                .any(|(tk, tv)| *tk == k && v.as_str() == Some(*tv))
     };
     match synthesized.properties.get_mut(property) {
         Some(Expr::List(items)) => items.retain(|t| match t {
@@ -230,6 +240,10 @@ mod tests {
         .unwrap();
         let d = compare(&original, &synthesized, false, ("a", "dev", "s"));
         assert_eq!(d.len(), 1, "{d:?}");
-        assert!(d[0].contains("\"DelaySeconds\":6") && d[0].contains("other"), "{}", d[0]);
+        assert!(
+            d[0].contains("\"DelaySeconds\":6") && d[0].contains("other"),
+            "{}",
+            d[0]
+        );
     }
 }

@@ -13,12 +13,18 @@ enum State {
     Raw(usize),
 }
 
-/// Re-indents `code` by 4 spaces per open bracket.
+/// Re-indents `code` by 4 spaces per line holding open brackets (`f([` opens one level).
 pub fn indent(code: &str) -> String {
     let mut out = String::with_capacity(code.len() + code.len() / 4);
-    let mut depth: usize = 0;
+    // The line each open bracket was opened on.
+    let mut open: Vec<usize> = Vec::new();
+    let levels = |open: &[usize]| {
+        let mut lines = open.to_vec();
+        lines.dedup();
+        lines.len()
+    };
     let mut state = State::Code;
-    for line in code.lines() {
+    for (n, line) in code.lines().enumerate() {
         if state != State::Code {
             out.push_str(line);
         } else {
@@ -28,7 +34,10 @@ pub fn indent(code: &str) -> String {
                 .take_while(|c| matches!(c, ')' | ']' | '}'))
                 .count();
             if !trimmed.is_empty() {
-                out.push_str(&"    ".repeat(depth.saturating_sub(closers)));
+                let still_open = &open[..open.len().saturating_sub(closers)];
+                // A method-chain line (`.prop(..)`) continues the line above it.
+                let chained = usize::from(trimmed.starts_with('.'));
+                out.push_str(&"    ".repeat(levels(still_open) + chained));
             }
             out.push_str(trimmed);
         }
@@ -50,8 +59,10 @@ pub fn indent(code: &str) -> String {
                             i += hashes + 1;
                         }
                     }
-                    '(' | '[' | '{' => depth += 1,
-                    ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                    '(' | '[' | '{' => open.push(n),
+                    ')' | ']' | '}' => {
+                        open.pop();
+                    }
                     _ => {}
                 },
                 State::Str => match c {
@@ -79,10 +90,10 @@ mod tests {
 
     #[test]
     fn brackets_indent_and_strings_are_left_alone() {
-        let code = "f(\na,\ng(r#\"x\n  (keep\n\"#),\n\"(\",\n)\n";
+        let code = "f([\na,\ng(r#\"x\n  (keep\n\"#),\n\"(\",\n])\n";
         assert_eq!(
             indent(code),
-            "f(\n    a,\n    g(r#\"x\n  (keep\n\"#),\n    \"(\",\n)\n"
+            "f([\n    a,\n    g(r#\"x\n  (keep\n\"#),\n    \"(\",\n])\n"
         );
     }
 }

@@ -46,6 +46,8 @@ pub struct MigratedStack {
     pub source: String,
     /// The template as read (what synth of the module must give back).
     pub template: Template,
+    /// The template text as given.
+    pub text: String,
     /// The module source, rustfmt-formatted once written with [`rustfmt`].
     pub code: String,
     /// Logical IDs of resources that already carry what stackforge adds (its construct-path
@@ -67,7 +69,12 @@ pub struct NotMigrated {
 
 impl fmt::Display for NotMigrated {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: not migrated: {}", self.source, self.reasons.join("; "))
+        write!(
+            f,
+            "{}: not migrated: {}",
+            self.source,
+            self.reasons.join("; ")
+        )
     }
 }
 
@@ -105,6 +112,7 @@ pub fn migrate_template(
         module,
         source: source.to_owned(),
         template,
+        text: text.to_owned(),
         code,
         already_stackforge,
     })

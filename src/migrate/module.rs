@@ -42,7 +42,10 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
     let props = if props.is_empty() {
         "StackProps::default()".to_owned()
     } else {
-        format!("StackProps {{\n{},\n..Default::default()\n}}", props.join(",\n"))
+        format!(
+            "StackProps {{\n{},\n..Default::default()\n}}",
+            props.join(",\n")
+        )
     };
     // Written with line breaks: rustfmt leaves a statement with an over-long string as is.
     body.push_str(&format!(
@@ -59,7 +62,8 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
         let call = format!("stack.add_parameter(\n{},\n{value},\n)?;", string_lit(name));
         if used.contains(name) {
             let var = names.fresh(name, "param");
-            ctx.refs.insert(name.clone(), Binding::Parameter(var.clone()));
+            ctx.refs
+                .insert(name.clone(), Binding::Parameter(var.clone()));
             body.push_str(&format!("let {var} = {call}\n"));
         } else {
             body.push_str(&format!("{call}\n"));
@@ -157,7 +161,10 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
             out.push_str(&format!("\n.export({})", ctx.into_expr(e)));
         }
         if let Some(c) = &o.condition {
-            out = format!("Output {{\ncondition: Some({}.into()),\n..{out}\n}}", string_lit(c));
+            out = format!(
+                "Output {{\ncondition: Some({}.into()),\n..{out}\n}}",
+                string_lit(c)
+            );
         }
         body.push_str(&format!(
             "stack.add_output(\n{},\n{out},\n)?;\n",
@@ -166,6 +173,9 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
     }
     body.push_str("Ok(stack)\n");
 
+    if body.contains("Expr::") {
+        ctx.imports.insert("Expr");
+    }
     let text = header(spec, &ctx) + &format!(
         "\n/// Builds the `{stack}` stack in `env`.\npub fn stack(app: &App, env: &Environment) -> Result<Stack, Error> {{\n{body}}}\n",
         stack = spec.stack
@@ -174,7 +184,7 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
 }
 
 fn header(spec: &ModuleSpec<'_>, ctx: &Ctx) -> String {
-    let mut imports: Vec<&str> = ["App", "Environment", "Error", "Expr", "Stack", "StackProps"]
+    let mut imports: Vec<&str> = ["App", "Environment", "Error", "Stack", "StackProps"]
         .into_iter()
         .chain(ctx.imports.iter().copied())
         .collect();
@@ -198,7 +208,10 @@ fn header(spec: &ModuleSpec<'_>, ctx: &Ctx) -> String {
     if ctx.uses_sub {
         support.push("sub");
     }
-    out.push_str(&format!("\nuse crate::support::{{{}}};\n", support.join(", ")));
+    out.push_str(&format!(
+        "\nuse crate::support::{{{}}};\n",
+        support.join(", ")
+    ));
     out
 }
 
@@ -274,7 +287,10 @@ fn parameter(p: &Parameter, ctx: &mut Ctx) -> String {
         }
         ParameterType::Aws(name) => {
             ctx.imports.insert("ParameterType");
-            format!("Parameter::new(ParameterType::Aws({}.into()))", string_lit(name))
+            format!(
+                "Parameter::new(ParameterType::Aws({}.into()))",
+                string_lit(name)
+            )
         }
     };
     if let Some(d) = &p.description {
@@ -295,7 +311,10 @@ fn parameter(p: &Parameter, ctx: &mut Ctx) -> String {
         fields.push(format!("allowed_pattern: Some({}.into())", string_lit(v)));
     }
     if let Some(v) = &p.constraint_description {
-        fields.push(format!("constraint_description: Some({}.into())", string_lit(v)));
+        fields.push(format!(
+            "constraint_description: Some({}.into())",
+            string_lit(v)
+        ));
     }
     for (field, v) in [("min_length", p.min_length), ("max_length", p.max_length)] {
         if let Some(v) = v {
@@ -339,7 +358,12 @@ fn used_names(t: &Template) -> HashSet<String> {
     for c in t.conditions.values() {
         add(c);
     }
-    for m in t.mappings.values().flat_map(|m| m.values()).flat_map(|s| s.values()) {
+    for m in t
+        .mappings
+        .values()
+        .flat_map(|m| m.values())
+        .flat_map(|s| s.values())
+    {
         add(m);
     }
     for r in t.resources.values() {
@@ -382,7 +406,10 @@ fn condition_deps(e: &Expr) -> Vec<String> {
 
 /// The keys of `items` in dependency order: each item after the items it depends on,
 /// otherwise in template order (a cycle, which CloudFormation rejects, keeps template order).
-fn order<'a, T>(items: &'a IndexMap<String, T>, deps: impl Fn(&T) -> Vec<String>) -> Vec<&'a String> {
+fn order<'a, T>(
+    items: &'a IndexMap<String, T>,
+    deps: impl Fn(&T) -> Vec<String>,
+) -> Vec<&'a String> {
     let deps: Vec<Vec<usize>> = items
         .values()
         .map(|v| {

@@ -39,7 +39,10 @@ pub struct Ctx {
 /// A Rust string literal for `s`: a raw string with real line breaks when `s` spans lines
 /// (scripts, policies), else an escaped one.
 pub fn string_lit(s: &str) -> String {
-    if s.contains('\n') && !s.contains('\r') && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control()) {
+    if s.contains('\n')
+        && !s.contains('\r')
+        && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+    {
         let mut hashes = String::from("#");
         while s.contains(&format!("\"{hashes}")) {
             hashes.push('#');
@@ -116,7 +119,10 @@ impl Ctx {
                 format!("Expr::from({})", self.into_expr(e))
             }
             _ if e.is_literal() => {
-                format!("Expr::from({})", self.json(&serde_json::to_value(e).unwrap_or(Value::Null)))
+                format!(
+                    "Expr::from({})",
+                    self.json(&serde_json::to_value(e).unwrap_or(Value::Null))
+                )
             }
             Expr::List(items) => format!("Expr::list([{}])", self.list(items)),
             Expr::Map(m) => {
@@ -160,12 +166,20 @@ impl Ctx {
                     .iter()
                     .map(|(k, v)| format!("({}, {})", string_lit(k), self.expr(v)))
                     .collect();
-                format!("Expr::sub({}, [{}])", string_lit(template), entries.join(", "))
+                format!(
+                    "Expr::sub({}, [{}])",
+                    string_lit(template),
+                    entries.join(", ")
+                )
             }
             Expr::Concat(parts) => format!("Expr::concat([{}])", self.list(parts)),
             Expr::Join { delimiter, list } => match &**list {
                 Expr::List(items) if !items.iter().all(|i| matches!(i, Expr::String(_))) => {
-                    format!("Expr::join({}, [{}])", string_lit(delimiter), self.list(items))
+                    format!(
+                        "Expr::join({}, [{}])",
+                        string_lit(delimiter),
+                        self.list(items)
+                    )
                 }
                 other => format!(
                     "Expr::Join {{ delimiter: {}.into(), list: Box::new({}) }}",
@@ -184,7 +198,11 @@ impl Ctx {
                 ),
             },
             Expr::Split { delimiter, source } => {
-                format!("Expr::split({}, {})", string_lit(delimiter), self.expr(source))
+                format!(
+                    "Expr::split({}, {})",
+                    string_lit(delimiter),
+                    self.expr(source)
+                )
             }
             Expr::GetAzs { region } => match &**region {
                 Expr::String(s) if s.is_empty() => "Expr::get_azs()".into(),
@@ -197,7 +215,11 @@ impl Ctx {
                 otherwise,
             } => {
                 let c = self.condition_ref(condition.name());
-                format!("Expr::if_({c}, {}, {})", self.expr(then), self.expr(otherwise))
+                format!(
+                    "Expr::if_({c}, {}, {})",
+                    self.expr(then),
+                    self.expr(otherwise)
+                )
             }
             Expr::Equals(a, b) => format!("Expr::equals({}, {})", self.expr(a), self.expr(b)),
             Expr::And(items) => format!("Expr::And(vec![{}])", self.list(items)),
@@ -307,7 +329,10 @@ mod tests {
             "bucket.get_att(\"Arn\")"
         );
         assert_eq!(
-            code(json!({"Fn::If": ["IsProd", {"Ref": "Env"}, {"Ref": "Later"}]}), &mut ctx),
+            code(
+                json!({"Fn::If": ["IsProd", {"Ref": "Env"}, {"Ref": "Later"}]}),
+                &mut ctx
+            ),
             "Expr::if_(&is_prod, env_name.clone(), Expr::local_ref(\"Later\"))"
         );
     }
@@ -317,7 +342,10 @@ mod tests {
         let mut ctx = Ctx::default();
         assert_eq!(code(json!(5), &mut ctx), "Expr::from(5)");
         assert_eq!(code(json!(1.0), &mut ctx), "Expr::from(1.0_f64)");
-        assert_eq!(code(json!(5_000_000_000_i64), &mut ctx), "Expr::from(5000000000_i64)");
+        assert_eq!(
+            code(json!(5_000_000_000_i64), &mut ctx),
+            "Expr::from(5000000000_i64)"
+        );
         assert_eq!(
             code(json!({"A": [1, "b"]}), &mut ctx),
             "Expr::from(json!({\"A\": [1, \"b\"]}))"

@@ -106,7 +106,11 @@ mod tests {
         .unwrap();
         let s = suggestions(&t);
         assert_eq!(s.len(), 1, "{s:?}");
-        assert!(s[0].starts_with("these 3 resources (VPC, Subnet, RouteTable)"), "{}", s[0]);
+        assert!(
+            s[0].starts_with("these 3 resources (VPC, Subnet, RouteTable)"),
+            "{}",
+            s[0]
+        );
         assert!(s[0].contains("aws::ec2::Vpc"));
     }
 }
