@@ -27,7 +27,7 @@ impl ResourceEmitter for RawEmitter {
             raw.push_str(&format!(
                 "\n.prop({}, {})",
                 string_lit(name),
-                ctx.into_expr(value)
+                ctx.convertible(value)
             ));
         }
         format!("root.add_raw(\n{},\n{raw},\n{options},\n)", string_lit(id))

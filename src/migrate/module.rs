@@ -104,7 +104,7 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
     if !t.conditions.is_empty() {
         body.push_str("\n// Conditions\n");
     }
-    let condition_order = order(&t.conditions, |c| condition_deps(c));
+    let condition_order = order(&t.conditions, condition_deps);
     for name in condition_order {
         let value = ctx.expr(&t.conditions[name]);
         let call = format!("stack.add_condition({}, {value})?;", string_lit(name));
@@ -153,12 +153,12 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
         ctx.imports.insert("Output");
     }
     for (name, o) in &t.outputs {
-        let mut out = format!("Output::new({})", ctx.into_expr(&o.value));
+        let mut out = format!("Output::new({})", ctx.convertible(&o.value));
         if let Some(d) = &o.description {
             out.push_str(&format!("\n.description({})", string_lit(d)));
         }
         if let Some(e) = &o.export_name {
-            out.push_str(&format!("\n.export({})", ctx.into_expr(e)));
+            out.push_str(&format!("\n.export({})", ctx.convertible(e)));
         }
         if let Some(c) = &o.condition {
             out = format!(
@@ -406,10 +406,7 @@ fn condition_deps(e: &Expr) -> Vec<String> {
 
 /// The keys of `items` in dependency order: each item after the items it depends on,
 /// otherwise in template order (a cycle, which CloudFormation rejects, keeps template order).
-fn order<'a, T>(
-    items: &'a IndexMap<String, T>,
-    deps: impl Fn(&T) -> Vec<String>,
-) -> Vec<&'a String> {
+fn order<T>(items: &IndexMap<String, T>, deps: impl Fn(&T) -> Vec<String>) -> Vec<&String> {
     let deps: Vec<Vec<usize>> = items
         .values()
         .map(|v| {

@@ -116,7 +116,7 @@ impl Ctx {
     pub fn expr(&mut self, e: &Expr) -> String {
         match e {
             Expr::String(_) | Expr::Number(_) | Expr::Bool(_) => {
-                format!("Expr::from({})", self.into_expr(e))
+                format!("Expr::from({})", self.convertible(e))
             }
             _ if e.is_literal() => {
                 format!(
@@ -261,7 +261,7 @@ impl Ctx {
 
     /// Code of a type that converts into `Expr` (a bare literal where possible), for
     /// `RawResource::prop` and `Output::new`.
-    pub fn into_expr(&mut self, e: &Expr) -> String {
+    pub fn convertible(&mut self, e: &Expr) -> String {
         match e {
             Expr::String(s) => string_lit(s),
             Expr::Number(n) => number_lit(n),
