@@ -125,6 +125,6 @@ mod tests {
     #[test]
     fn file_stems_become_stack_names() {
         assert_eq!(stack_name("VPC_With_Managed_NAT"), "vpc-with-managed-nat");
-        assert_eq!(stack_name("3tier"), "s3tier");
+        assert_eq!(stack_name("3tier"), "v3tier");
     }
 }
