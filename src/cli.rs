@@ -6,8 +6,8 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     check::CheckCommand, deploy::DeployCommand, destroy::DestroyCommand, diff::DiffCommand,
-    drift::DriftCommand, graph::GraphCommand, list::ListCommand, new::NewCommand,
-    synth::SynthCommand,
+    drift::DriftCommand, graph::GraphCommand, list::ListCommand, migrate::MigrateCommand,
+    new::NewCommand, synth::SynthCommand,
 };
 use crate::error::CliError;
 use crate::pipeline::Io;
@@ -60,6 +60,8 @@ pub enum Command {
     /// Create a new app repository that synthesizes, passes the gate and tests out of the box.
     #[command(visible_alias = "init")]
     New(NewCommand),
+    /// Turn CloudFormation templates into a new app whose synth gives them back.
+    Migrate(MigrateCommand),
 }
 
 /// Parses `args`, runs the command on the app `factory` builds, prints errors as paragraphs
@@ -91,6 +93,7 @@ where
         Command::Destroy(c) => c.execute(factory, io),
         Command::Drift(c) => c.execute(factory, io),
         Command::New(c) => c.execute(io),
+        Command::Migrate(c) => c.execute(io),
     };
     match result {
         Ok(code) => code,

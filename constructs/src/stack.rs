@@ -88,6 +88,11 @@ pub struct StackProps {
     /// Tags for every taggable resource of this stack, after `app`, `env` and `stack`.
     /// Default: none.
     pub tags: IndexMap<String, String>,
+    /// The template-level `Metadata` section (`AWS::CloudFormation::Interface`, ...).
+    /// Default: none.
+    pub metadata: IndexMap<String, serde_json::Value>,
+    /// The template's `Rules` section (parameter assertions), as written. Default: none.
+    pub rules: Option<serde_json::Value>,
 }
 
 /// A resource declared in a stack, before synthesis.
@@ -556,6 +561,12 @@ impl Stack {
             Some((
                 "the name must be 1 to 255 ASCII letters and digits",
                 "rename it",
+            ))
+        } else if section == "Outputs" {
+            // CloudFormation keeps outputs apart: an output may share its resource's name.
+            self.outputs.contains_key(name).then_some((
+                "the name is already used by another output",
+                "output names must be unique",
             ))
         } else if self.parameters.contains_key(name)
             || self.resources.contains_key(name)

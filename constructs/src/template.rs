@@ -25,9 +25,9 @@ pub const SUPPRESSIONS_METADATA_KEY: &str = "stackforge:suppressions";
 pub struct Template {
     /// `Description`.
     pub description: Option<String>,
-    /// The template-level `Metadata` section (kept as read; synthesis writes none).
+    /// The template-level `Metadata` section (`StackProps::metadata` when synthesized).
     pub metadata: IndexMap<String, Value>,
-    /// The `Rules` section (parameter assertions), kept as read; synthesis writes none.
+    /// The `Rules` section (parameter assertions; `StackProps::rules` when synthesized).
     pub rules: Option<Value>,
     /// `Parameters`.
     pub parameters: IndexMap<String, Parameter>,
@@ -58,9 +58,9 @@ pub struct ResourceDef {
     pub update_replace_policy: Option<RemovalPolicy>,
     /// `Metadata` (synthesis always records [`PATH_METADATA_KEY`]).
     pub metadata: IndexMap<String, Value>,
-    /// `CreationPolicy` (read from templates; synthesis writes none).
+    /// `CreationPolicy` (`ResourceOptions::creation_policy` when synthesized).
     pub creation_policy: Option<Expr>,
-    /// `UpdatePolicy` (read from templates; synthesis writes none).
+    /// `UpdatePolicy` (`ResourceOptions::update_policy` when synthesized).
     pub update_policy: Option<Expr>,
 }
 

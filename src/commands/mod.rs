@@ -7,5 +7,6 @@ pub mod diff;
 pub mod drift;
 pub mod graph;
 pub mod list;
+pub mod migrate;
 pub mod new;
 pub mod synth;

@@ -158,7 +158,7 @@ fn example_parameters(stack: &stackforge_constructs::StackArtifact) -> Result<Op
 }
 
 /// The `[dependencies]` lines, and how the README names the dependency.
-fn dependency_lines(dependency: &Dependency, app_dir: &Path) -> (String, String) {
+pub(crate) fn dependency_lines(dependency: &Dependency, app_dir: &Path) -> (String, String) {
     match dependency {
         Dependency::Path(dir) => {
             let shown = relative_if_sibling(dir, app_dir);

@@ -67,8 +67,8 @@ impl App {
 
         let template = Template {
             description: stack.props.description.clone(),
-            metadata: IndexMap::new(),
-            rules: None,
+            metadata: stack.props.metadata.clone(),
+            rules: stack.props.rules.clone(),
             parameters: stack.parameters.clone(),
             mappings: stack.mappings.clone(),
             conditions: draft.conditions,
