@@ -343,7 +343,8 @@ fn parameters(t: &Template, out: &mut Vec<Problem>) {
             }
         }
         if let Some(pattern) = &p.allowed_pattern {
-            if let Err(e) = regex::Regex::new(pattern) {
+            // Java syntax (what CloudFormation uses) has look-around, which `regex` lacks.
+            if let Err(e) = fancy_regex::Regex::new(pattern) {
                 let first = e.to_string();
                 let first = first.lines().last().unwrap_or_default().trim().to_owned();
                 push(format!(

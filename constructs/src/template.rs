@@ -432,8 +432,10 @@ impl Parameter {
         if let Some(pattern) = &self.allowed_pattern {
             // CloudFormation matches the whole value against AllowedPattern.
             let anchored = format!("^(?:{pattern})$");
-            match regex::Regex::new(&anchored) {
-                Ok(re) if !re.is_match(value) => {
+            // Java regex syntax (look-around included), as CloudFormation reads it.
+            let matched = fancy_regex::Regex::new(&anchored).and_then(|re| re.is_match(value));
+            match matched {
+                Ok(false) => {
                     return Err(format!(
                         "`{value}` does not match AllowedPattern `{pattern}`{}",
                         self.constraint_description
@@ -673,5 +675,24 @@ mod tests {
         assert!(s.check_value("").unwrap_err().contains("below MinLength 1"));
         let e = Parameter::string().allowed_values(["a", "b"]);
         assert!(e.check_value("c").unwrap_err().contains("not one of"));
+    }
+
+    /// CloudFormation reads AllowedPattern as a Java regex: look-ahead is valid there (the AWS
+    /// solution templates' S3 bucket-name patterns use it).
+    #[test]
+    fn allowed_patterns_with_look_ahead_are_checked_not_refused() {
+        let bucket = Parameter::string().allowed_pattern(
+            r"^(?=^.{3,63}$)(?!.*[.-]{2})[a-z0-9][a-z0-9.-]*[a-z0-9]$",
+            "an S3 bucket name",
+        );
+        assert!(bucket.check_value("my-logs.bucket").is_ok());
+        assert!(bucket
+            .check_value("my--logs")
+            .unwrap_err()
+            .contains("does not match AllowedPattern"));
+        assert!(bucket
+            .check_value("ab")
+            .unwrap_err()
+            .contains("does not match AllowedPattern"));
     }
 }
