@@ -433,17 +433,16 @@ impl Parameter {
             // CloudFormation matches the whole value against AllowedPattern.
             let anchored = format!("^(?:{pattern})$");
             // Java regex syntax (look-around included), as CloudFormation reads it.
-            let matched = fancy_regex::Regex::new(&anchored).and_then(|re| re.is_match(value));
-            match matched {
-                Ok(false) => {
-                    return Err(format!(
-                        "`{value}` does not match AllowedPattern `{pattern}`{}",
-                        self.constraint_description
-                            .as_ref()
-                            .map_or(String::new(), |c| format!(" ({c})"))
-                    ))
-                }
-                _ => {}
+            let matched = fancy_regex::Regex::new(&anchored)
+                .ok()
+                .and_then(|re| re.is_match(value).ok());
+            if matched == Some(false) {
+                return Err(format!(
+                    "`{value}` does not match AllowedPattern `{pattern}`{}",
+                    self.constraint_description
+                        .as_ref()
+                        .map_or(String::new(), |c| format!(" ({c})"))
+                ));
             }
         }
         Ok(())
