@@ -342,16 +342,9 @@ fn parameters(t: &Template, out: &mut Vec<Problem>) {
                 ));
             }
         }
-        if let Some(pattern) = &p.allowed_pattern {
-            // Java syntax (what CloudFormation uses) has look-around, which `regex` lacks.
-            if let Err(e) = fancy_regex::Regex::new(pattern) {
-                let first = e.to_string();
-                let first = first.lines().last().unwrap_or_default().trim().to_owned();
-                push(format!(
-                    "AllowedPattern `{pattern}` is not a regular expression ({first}). Fix: correct the pattern"
-                ));
-            }
-        }
+        // AllowedPattern is not checked for syntax: CloudFormation reads it as a Java regex,
+        // which accepts patterns no Rust engine does (`[\w-\+]`, look-around); a pattern our
+        // engine cannot read is not evidence that CloudFormation refuses it.
         if let (Some(min), Some(max)) = (p.min_length, p.max_length) {
             if min > max {
                 push(format!(
