@@ -8,6 +8,7 @@ use clap::Args;
 use stackforge_constructs::{Assembly, EnvironmentAssembly};
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
+use crate::commands::AwsArgs;
 use crate::deploy::aws::AwsCli;
 use crate::deploy::destroy::{self, Doomed};
 use crate::deploy::plan::AwsOptions;
@@ -40,15 +41,9 @@ pub struct DestroyCommand {
     /// Delete without asking.
     #[arg(long)]
     pub yes: bool,
-    /// AWS region (passed to every `aws` call).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// AWS CLI profile (passed to every `aws` call).
-    #[arg(long, value_name = "PROFILE")]
-    pub profile: Option<String>,
-    /// Endpoint URL (passed to every `aws` call; for emulators).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    /// Where the `aws` calls go (region, profile, endpoint).
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Folder with the committed templates (`<DIR>/<env>/`), read as `synth` reads them.
     #[arg(long, value_name = "DIR", default_value = "templates")]
     pub templates: PathBuf,
@@ -65,9 +60,9 @@ impl DestroyCommand {
         let env = self.environment(&assembly)?;
         let stacks = destroy::select(env, &self.select.stacks, self.exclusively);
         let aws = AwsCli::from_env(&AwsOptions {
-            region: self.region.clone(),
-            profile: self.profile.clone(),
-            endpoint_url: self.endpoint_url.clone(),
+            region: self.aws.region.clone(),
+            profile: self.aws.profile.clone(),
+            endpoint_url: self.aws.endpoint_url.clone(),
         });
         let identity = aws.check_identity()?;
         let name = env.environment.name();

@@ -6,6 +6,7 @@ use clap::Args;
 use stackforge_constructs::{Assembly, EnvironmentAssembly};
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
+use crate::commands::AwsArgs;
 use crate::deploy::aws::AwsCli;
 use crate::deploy::drift::{self, StackDrift};
 use crate::deploy::plan::{self, AwsOptions};
@@ -31,15 +32,9 @@ pub struct DriftCommand {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// AWS region (passed to every `aws` call).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// AWS CLI profile (passed to every `aws` call).
-    #[arg(long, value_name = "PROFILE")]
-    pub profile: Option<String>,
-    /// Endpoint URL (passed to every `aws` call; for emulators).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    /// Where the `aws` calls go (region, profile, endpoint).
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Folder with the committed templates (`<DIR>/<env>/`), read as `synth` reads them.
     #[arg(long, value_name = "DIR", default_value = "templates")]
     pub templates: PathBuf,
@@ -56,9 +51,9 @@ impl DriftCommand {
         let env = self.environment(&assembly)?;
         let stacks = plan::select_stacks(env, &self.select.stacks, true);
         let aws = AwsCli::from_env(&AwsOptions {
-            region: self.region.clone(),
-            profile: self.profile.clone(),
-            endpoint_url: self.endpoint_url.clone(),
+            region: self.aws.region.clone(),
+            profile: self.aws.profile.clone(),
+            endpoint_url: self.aws.endpoint_url.clone(),
         });
         aws.check_identity()?;
         let poll = run::poll_interval();
