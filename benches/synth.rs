@@ -1,18 +1,20 @@
 //! Synthesis benchmark: builds, synthesizes and serializes apps of N stacks x 200 resources
-//! with same-stack and cross-stack references (release build), and prints wall time,
-//! resources per second and peak memory for each size.
+//! with same-stack and cross-stack references, then runs the policy gate on them (release
+//! build), and prints wall time, resources per second and peak memory for each size.
 //!
 //! Run: `cargo bench --bench synth`. Each size runs in its own process, so the peak memory
-//! printed is that size's alone.
+//! printed is that size's alone. The gate runs cold (no result cache), then once more with
+//! a cache filled by the first run (`warm`: what the next `synth` of an unchanged app pays).
 
 use std::process::Command;
 use std::time::Instant;
 
+use stackforge::policy::{self, RuleSet};
 use stackforge_constructs::resources::{ec2, logs, sns};
 use stackforge_constructs::{App, Environment, Expr, Stack, StackProps};
 
 const RESOURCES_PER_STACK: usize = 200;
-const SIZES: &[usize] = &[2_000, 20_000, 100_000];
+const SIZES: &[usize] = &[2_000, 20_000, 50_000, 100_000];
 
 /// An app of `stacks` stacks; each stack's resources reference each other and the first
 /// resource of the previous stack (a cross-stack import per stack and per resource kind).
@@ -104,26 +106,50 @@ fn peak_rss_mib() -> f64 {
 
 /// Measures one size in this process and prints one result line.
 fn measure(resources: usize) {
+    let baseline = peak_rss_mib();
     let stacks = resources / RESOURCES_PER_STACK;
     let start = Instant::now();
     let app = build(stacks);
     let built = start.elapsed();
     let assembly = app.synth().expect("synth");
+    drop(app);
     let bytes: usize = assembly
         .environments
         .iter()
         .flat_map(|e| &e.stacks)
         .map(|s| s.body().len())
         .sum();
+    let synthesized = start.elapsed();
+    let synth_rss = peak_rss_mib();
+    let envs: Vec<_> = assembly.environments.iter().collect();
+    // The bench app is not hardened (unencrypted topics and log groups): the gate finds and
+    // reports violations, as it would on a real app under review.
+    let report = policy::gate(&envs, &RuleSet::builtin()).expect("gate");
+    assert!(report.input_errors.is_empty(), "{}", report.render_text());
     let total = start.elapsed();
+    let gate = total - synthesized;
+    let cache = tempfile::tempdir().expect("temp dir");
+    let cached = RuleSet::builtin().cached_in(Some(cache.path().to_path_buf()));
+    policy::gate(&envs, &cached).expect("gate");
+    let warm_start = Instant::now();
+    policy::gate(&envs, &cached).expect("gate");
+    let warm = warm_start.elapsed();
+    let peak = peak_rss_mib();
+    let json_mib = bytes as f64 / (1024.0 * 1024.0);
     println!(
-        "{resources:>7} resources ({stacks:>3} stacks): build {:>7.1} ms, synth+serialize {:>7.1} ms, total {:>7.1} ms, {:>9.0} resources/s, {:>6.1} MB of JSON, peak RSS {:>6.1} MiB",
+        "{resources:>7} resources ({stacks:>3} stacks): build {:>6.0} ms, synth {:>6.0} ms, gate {:>6.0} ms ({} findings; warm {:>4.0} ms), total {:>6.0} ms, {:>7.0} resources/s; {:>5.1} MiB of JSON, peak RSS {:>6.1} MiB after synth, {:>6.1} MiB with the gate ({:.1}x the JSON; {:.1} MiB at start)",
         built.as_secs_f64() * 1e3,
-        (total - built).as_secs_f64() * 1e3,
+        (synthesized - built).as_secs_f64() * 1e3,
+        gate.as_secs_f64() * 1e3,
+        report.violations.len(),
+        warm.as_secs_f64() * 1e3,
         total.as_secs_f64() * 1e3,
         resources as f64 / total.as_secs_f64(),
-        bytes as f64 / 1e6,
-        peak_rss_mib(),
+        json_mib,
+        synth_rss,
+        peak,
+        peak / json_mib,
+        baseline,
     );
 }
 
@@ -138,8 +164,15 @@ fn main() {
         return;
     }
     let exe = std::env::current_exe().expect("current exe");
-    println!("stackforge synth benchmark ({RESOURCES_PER_STACK} resources per stack, cross-stack references between neighbours)");
-    for size in SIZES {
+    println!("stackforge synth + gate benchmark ({RESOURCES_PER_STACK} resources per stack, cross-stack references between neighbours; load average {})", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split(' ').take(3).collect::<Vec<_>>().join(" "));
+    let sizes: Vec<usize> = match args.iter().position(|a| a == "--sizes") {
+        Some(i) => args[i + 1..]
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect(),
+        None => SIZES.to_vec(),
+    };
+    for size in &sizes {
         for _ in 0..3 {
             let status = Command::new(&exe)
                 .args(["--size", &size.to_string()])

@@ -420,6 +420,25 @@ def _ecr_generated_name():
 
 
 @patch(
+    "sub-dotted-attributes",
+    "Fn::Sub ${Resource.Attr.Sub} names the attribute Attr.Sub (the logical ID has no dot), as "
+    "CloudFormation reads it (moto split at every dot and looked up Attr)",
+)
+def _sub_dotted_attributes():
+    original = parsing.clean_json
+
+    def clean_json(resource_json, resources_map):
+        if isinstance(resource_json, dict):
+            getatt = resource_json.get("Fn::GetAtt")
+            if isinstance(getatt, list) and len(getatt) > 2 and all(isinstance(p, str) for p in getatt):
+                resource_json = {**resource_json, "Fn::GetAtt": [getatt[0], ".".join(getatt[1:])]}
+        return original(resource_json, resources_map)
+
+    # clean_json calls itself through the module name, so nested values pass here too.
+    parsing.clean_json = clean_json
+
+
+@patch(
     "secretsmanager-secret",
     "AWS::SecretsManager::Secret is created in moto's Secrets Manager (SecretString or "
     "GenerateSecretString, KmsKeyId, Tags); Ref and Fn::GetAtt Id give its ARN (moto skipped the "

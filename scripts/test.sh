@@ -65,6 +65,9 @@ step "Deploy end to end: the real AWS CLI against moto_server on 127.0.0.1 (docs
 # Ignored in plain `cargo test`; needs .venv/bin (moto_server, aws) on PATH, as exported above.
 # Runs the deploy_e2e of every default member: the migration-api's and the orders app's.
 cargo test --test deploy_e2e -- --ignored
+# Reviewed deploys on a small app: --concurrency, --plan/--apply (refused after a parameter
+# change), destroy with a retained resource.
+cargo test --test deploy_review_e2e -- --ignored
 
 step "An app of its own from \`new\`: built offline, synthesized, tested and linted"
 # A fixed place inside target/: the app's builds of stackforge's crates are reused next time.

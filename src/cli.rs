@@ -5,8 +5,9 @@ use std::ffi::OsString;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    check::CheckCommand, deploy::DeployCommand, diff::DiffCommand, graph::GraphCommand,
-    list::ListCommand, new::NewCommand, synth::SynthCommand,
+    check::CheckCommand, deploy::DeployCommand, destroy::DestroyCommand, diff::DiffCommand,
+    drift::DriftCommand, graph::GraphCommand, list::ListCommand, migrate::MigrateCommand,
+    new::NewCommand, synth::SynthCommand,
 };
 use crate::error::CliError;
 use crate::pipeline::Io;
@@ -51,10 +52,16 @@ pub enum Command {
     /// Print one environment as a Graphviz DOT or Mermaid graph.
     Graph(GraphCommand),
     /// Deploy one environment's stacks with the AWS CLI, in order, with progress.
-    Deploy(DeployCommand),
+    Deploy(Box<DeployCommand>),
+    /// Delete one environment's stacks, dependents first, after listing what is retained.
+    Destroy(DestroyCommand),
+    /// Detect drift (changes made outside CloudFormation) in one environment's stacks.
+    Drift(DriftCommand),
     /// Create a new app repository that synthesizes, passes the gate and tests out of the box.
     #[command(visible_alias = "init")]
     New(NewCommand),
+    /// Turn CloudFormation templates into a new app whose synth gives them back.
+    Migrate(MigrateCommand),
 }
 
 /// Parses `args`, runs the command on the app `factory` builds, prints errors as paragraphs
@@ -83,7 +90,10 @@ where
         Command::Diff(c) => c.execute(factory, io),
         Command::Graph(c) => c.execute(factory, io),
         Command::Deploy(c) => c.execute(factory, io),
+        Command::Destroy(c) => c.execute(factory, io),
+        Command::Drift(c) => c.execute(factory, io),
         Command::New(c) => c.execute(io),
+        Command::Migrate(c) => c.execute(io),
     };
     match result {
         Ok(code) => code,

@@ -41,7 +41,7 @@ pub enum CliError {
     Several(Vec<CliError>),
 
     /// Writing output failed.
-    #[error("writing {path}: {source}")]
+    #[error("writing {path}: {}", describe_io(source))]
     Io {
         /// The file or folder.
         path: PathBuf,
@@ -80,6 +80,35 @@ impl CliError {
         CliError::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+/// An I/O error in words, with the fix when there is an obvious one (no `os error N`).
+pub(crate) fn describe_io(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "no such file or folder".into(),
+        ErrorKind::PermissionDenied => {
+            "permission denied. Fix: make it writable by this user, or pass another path".into()
+        }
+        ErrorKind::AlreadyExists => {
+            "something is already there. Fix: move it away, or pass another path".into()
+        }
+        ErrorKind::NotADirectory => {
+            "a part of the path is a file, not a folder. Fix: move the file away, or pass another path".into()
+        }
+        ErrorKind::IsADirectory => "it is a folder, not a file. Fix: pass a file".into(),
+        ErrorKind::ReadOnlyFilesystem => {
+            "the file system is read-only. Fix: pass a path on a writable file system".into()
+        }
+        ErrorKind::StorageFull => "no space left on the device. Fix: free some space".into(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_owned(),
+                None => text,
+            }
         }
     }
 }

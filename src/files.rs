@@ -54,16 +54,24 @@ fn walk_into(
             "folders nest deeper than {MAX_FOLDER_DEPTH} levels. Fix: pass a shallower folder"
         )));
     }
-    let real = dir
-        .canonicalize()
-        .map_err(|e| input(format!("cannot read the folder: {e}")))?;
+    let real = dir.canonicalize().map_err(|e| {
+        input(format!(
+            "cannot read the folder: {}",
+            crate::error::describe_io(&e)
+        ))
+    })?;
     if !seen.insert(real) {
         return Err(input(
             "this folder was reached twice: a symbolic link loops back to a folder above it. Fix: remove the link or pass a folder without loops".into(),
         ));
     }
     let mut paths: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|e| input(format!("cannot read the folder: {e}")))?
+        .map_err(|e| {
+            input(format!(
+                "cannot read the folder: {}",
+                crate::error::describe_io(&e)
+            ))
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     paths.sort();
@@ -93,7 +101,7 @@ pub(crate) fn stack_files(env_dir: &Path) -> Result<IndexMap<String, PathBuf>> {
         Err(e) => {
             return Err(FileError {
                 path: env_dir.to_path_buf(),
-                problem: format!("cannot read the folder: {e}"),
+                problem: format!("cannot read the folder: {}", crate::error::describe_io(&e)),
             })
         }
     };
@@ -117,7 +125,7 @@ pub(crate) fn stack_files(env_dir: &Path) -> Result<IndexMap<String, PathBuf>> {
 /// Reads a template file through the one reader; a problem is an input error naming the
 /// file.
 pub(crate) fn load_template(path: &Path) -> Result<Template> {
-    document::load(path).map_err(|e| FileError {
+    document::load_checked(path).map_err(|e| FileError {
         path: path.to_path_buf(),
         problem: if e.is_unsupported() {
             e.to_string()
@@ -154,7 +162,10 @@ pub(crate) fn read_committed(env_dir: &Path) -> Result<CommittedFolder> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => out.problems.push(FileError {
             path: manifest_path,
-            problem: format!("cannot read the manifest: {e}"),
+            problem: format!(
+                "cannot read the manifest: {}",
+                crate::error::describe_io(&e)
+            ),
         }),
     }
     for (stack, path) in &files {

@@ -23,6 +23,7 @@ mod error;
 mod files;
 pub mod graph;
 mod lock;
+pub mod migrate;
 mod output;
 mod params;
 mod pipeline;

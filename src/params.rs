@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
+use stackforge_constructs::aws::ecs::image_parameters;
 use stackforge_constructs::{EnvironmentAssembly, ParameterType, StackArtifact};
 
 use crate::error::{CliError, Result};
@@ -55,7 +56,10 @@ fn load_stack(dir: &Path, stack: &StackArtifact, legacy: Option<&Path>) -> Resul
         Err(e) => {
             return Err(CliError::Input {
                 path,
-                problem: format!("cannot read the parameter file: {e}"),
+                problem: format!(
+                    "cannot read the parameter file: {}",
+                    crate::error::describe_io(&e)
+                ),
             })
         }
     };
@@ -112,11 +116,12 @@ pub fn load_all(
 /// unless the file exists or the stack needs no value.
 fn write_placeholders(dir: &Path, stack: &StackArtifact) -> Result<()> {
     let path = dir.join(file_name(stack));
+    let from_deploy = deploy_set(stack);
     let needed: Map<String, Value> = stack
         .template()
         .parameters
         .iter()
-        .filter(|(_, p)| p.default.is_none())
+        .filter(|(name, p)| p.default.is_none() && !from_deploy.contains(*name))
         .map(|(name, _)| (name.clone(), Value::Null))
         .collect();
     if needed.is_empty() || path.exists() {
@@ -225,6 +230,8 @@ fn check(
             ));
         }
     }
+    // Image digests are set by `deploy` after it pushes the image, never in a file.
+    let from_deploy = deploy_set(stack);
     let described = |p: &stackforge_constructs::template::Parameter| {
         p.description
             .as_ref()
@@ -248,7 +255,7 @@ fn check(
                 "`{name}` is a placeholder (null). Fix: set its value{}",
                 described(p)
             )),
-            None if p.default.is_none() => {
+            None if p.default.is_none() && !from_deploy.contains(name) => {
                 missing = true;
                 problems.push(format!(
                     "`{name}` has no default and no value. Fix: add \"{name}\": \"...\" under \"Parameters\"{}",
@@ -279,6 +286,26 @@ fn check(
         stack.stack_name,
         problems.join("\n  - ")
     )))
+}
+
+/// The parameters `deploy` sets itself (image digests, after it pushes the image), never a
+/// parameter file.
+fn deploy_set(stack: &StackArtifact) -> Vec<String> {
+    image_parameters(stack.template())
+        .into_iter()
+        .map(|i| i.parameter)
+        .collect()
+}
+
+/// Whether any parameter of `stack` takes its value from a parameter file (or a default):
+/// a stack whose only parameters `deploy` sets gets no output copy.
+pub fn has_file_values(stack: &StackArtifact) -> bool {
+    let from_deploy = deploy_set(stack);
+    stack
+        .template()
+        .parameters
+        .keys()
+        .any(|name| !from_deploy.contains(name))
 }
 
 /// The output copy of a stack's values: every value the input sets, in the template's

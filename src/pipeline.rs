@@ -154,9 +154,9 @@ pub struct GateOptions {
 }
 
 impl GateOptions {
-    /// The built-in rules plus the `--rules` files.
+    /// The built-in rules plus the `--rules` files, with results cached between runs.
     pub fn rule_set(&self) -> Result<RuleSet> {
-        Ok(RuleSet::with_custom(self.rules.as_deref())?)
+        Ok(RuleSet::with_custom(self.rules.as_deref())?.cached_in(policy::cache::default_dir()))
     }
 }
 

@@ -64,7 +64,7 @@ fn secure_resources(scope: &mut Scope<'_>) -> Result<(), Error> {
             "Bucket": {"Ref": "Bucket"},
             "PolicyDocument": {"Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
                 "Resource": {"Fn::Sub": "${Bucket.Arn}/*"},
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+                "Condition": {"Bool": {"aws:SecureTransport": false}}}]}
         }),
     )?;
     add(
@@ -158,7 +158,7 @@ fn check_passes_a_secure_app() {
     assert!(r.exit(0), "{} {}", r.out, r.err);
     assert!(
         r.out
-            .contains("policy gate passed: 0 violations; 45 rules on 1 template (4 resources)"),
+            .contains("policy gate passed: 0 violations; 49 rules on 1 template (4 resources)"),
         "{}",
         r.out
     );
@@ -389,7 +389,7 @@ fn check_rules_adds_custom_rules() {
         "the fixture is versioned: {}",
         r.out
     );
-    assert!(r.out.contains("46 rules"), "{}", r.out);
+    assert!(r.out.contains("50 rules"), "{}", r.out);
 
     let r = run(&["check", "--rules", &rules], insecure_app);
     assert!(r.exit(1));
@@ -466,7 +466,7 @@ fn synth_runs_the_gate_and_writes_when_clean() {
     );
     assert!(r.exit(0), "{} {}", r.out, r.err);
     assert!(out.join("dev/data.template.json").is_file());
-    assert!(r.err.contains("policy gate passed: 0 violations, 1 suppressed; 45 rules on 1 template (5 resources) (`check` lists the suppressed findings)"), "{}", r.err);
+    assert!(r.err.contains("policy gate passed: 0 violations, 1 suppressed; 49 rules on 1 template (5 resources) (`check` lists the suppressed findings)"), "{}", r.err);
 }
 
 #[test]

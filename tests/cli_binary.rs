@@ -89,7 +89,7 @@ fn yaml_output_is_written_with_yaml_extensions() {
 fn list_shows_both_environments_in_deploy_order() {
     stackforge().arg("list").assert().success().stdout(
         predicate::str::contains("migration-api-dev-network")
-            .and(predicate::str::is_match(r"(?s)1\. migration-api-prod-network.*2\. migration-api-prod-data.*3\. migration-api-prod-service").unwrap()),
+            .and(predicate::str::is_match(r"(?s)1\. migration-api-prod-network.*2\. migration-api-prod-data.*3\. migration-api-prod-registry.*4\. migration-api-prod-service").unwrap()),
     );
 }
 

@@ -1,7 +1,10 @@
 //! End to end: the real `stackforge` binary deploys the migration-api's `dev` stacks with the
 //! real AWS CLI to a local moto_server (started through `scripts/moto_patched.py`, see
-//! docs/deploy-testing.md), then checks the result with the AWS CLI, re-deploys (no changes)
-//! and deploys a change that fails.
+//! docs/deploy-testing.md), from nothing: it builds the image with a fake container tool,
+//! pushes it into the emulator's ECR after the registry stack and pins the digest ECR reports.
+//! Then it checks the result with the AWS CLI, re-deploys by digest (no changes) and deploys
+//! a change that fails. The setup task (`psql` in a container) is skipped: the emulator runs
+//! no containers.
 //!
 //! Ignored by default (it needs the test venv); `scripts/test.sh` runs it with the venv's
 //! `bin` on PATH: `cargo test --test deploy_e2e -- --ignored`.
@@ -12,12 +15,31 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;
 
-use moto::{count, imports, physical_id, Env};
+use moto::{count, imports, physical_id, physical_id_of, Env};
+
+/// A stand-in for docker: `build` and `tag` succeed, `image inspect` gives a fixed image ID,
+/// `login` reads the password, and `push URI:TAG` puts a manifest under that tag into the
+/// emulator's ECR with the AWS CLI (moto derives the digest from the layers, as a registry
+/// does from the content).
+const FAKE_TOOL: &str = r#"#!/bin/sh
+dir=$(cd "$(dirname "$0")" && pwd)
+echo "$*" >> "$dir/tool.log"
+case "$1" in
+build|tag) ;;
+image) echo "sha256:1111111111111111111111111111111111111111111111111111111111111111" ;;
+login) cat > /dev/null ;;
+push)
+  path=${2#*/}
+  manifest='{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha256:2222222222222222222222222222222222222222222222222222222222222222"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":2,"digest":"sha256:3333333333333333333333333333333333333333333333333333333333333333"}]}'
+  aws ecr put-image --repository-name "${path%%:*}" --image-tag "${path##*:}" --image-manifest "$manifest" > /dev/null ;;
+*) echo "fake container tool: unexpected call: $*" >&2; exit 2 ;;
+esac
+"#;
 
 /// Resource types of the migration-api that moto 5.2.5 (even patched) does not model: it
 /// creates nothing for them and lists them without a logical ID. When this list changes,
 /// moto's support changed: update it and docs/deploy-testing.md.
-const SKIPPED_BY_EMULATOR: [&str; 12] = [
+const SKIPPED_BY_EMULATOR: [&str; 14] = [
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",
     "AWS::Backup::BackupPlan",
@@ -28,11 +50,24 @@ const SKIPPED_BY_EMULATOR: [&str; 12] = [
     "AWS::EC2::SecurityGroupEgress",
     "AWS::S3::BucketPolicy",
     "AWS::SNS::TopicPolicy",
+    "AWS::SecretsManager::SecretTargetAttachment",
+    "AWS::WAFv2::LoggingConfiguration",
     "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation",
 ];
 
-const STACKS: [&str; 5] = ["network", "data", "service", "monitoring", "audit"];
+const STACKS: [&str; 6] = [
+    "network",
+    "data",
+    "registry",
+    "service",
+    "monitoring",
+    "audit",
+];
+
+fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
 
 #[test]
 #[ignore = "needs the test venv (moto_server, aws): run by scripts/test.sh"]
@@ -42,15 +77,38 @@ fn deploy_dev_to_moto_end_to_end() {
     let env = Env::start(root);
     let certificate = env.import_certificate();
     let binary = assert_cmd::cargo::cargo_bin("stackforge");
-    let deploy = |extra: &[&str]| env.deploy(&binary, root, extra);
+    let tool_dir = tempfile::tempdir().unwrap();
+    let tool = tool_dir.path().join("docker");
+    std::fs::write(&tool, FAKE_TOOL).unwrap();
+    std::fs::write(tool_dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let vars = [("STACKFORGE_CONTAINER_TOOL", tool.as_path())];
+    let deploy = |extra: &[&str]| env.deploy_with(&binary, root, extra, &vars);
     const PREFIX: &str = "migration-api-dev-";
     let cert_param = format!("service:CertificateArn={certificate}");
+    // The committed address is an example.com placeholder, which deploy refuses.
+    let common = [
+        "--parameter",
+        cert_param.as_str(),
+        "--parameter",
+        "monitoring:AlertEmail=oncall@stackforge.dev",
+        "--skip-setup-tasks",
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        common.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
 
-    // 1. Deploy every stack.
-    let (out, stdout, stderr) = deploy(&["--parameter", &cert_param]);
+    // 1. Deploy every stack from nothing, building and pushing the image.
+    let context = tool_dir.path().display().to_string();
+    let first = with(&["--image-context", &context]);
+    let (out, stdout, stderr) = deploy(&args(&first));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     for (i, s) in STACKS.iter().enumerate() {
-        let label = format!("[{}/5] migration-api-dev-{s}", i + 1);
+        let label = format!("[{}/6] migration-api-dev-{s}", i + 1);
         assert!(stdout.contains(&format!("{label}: started")), "{stdout}");
         assert!(
             stdout.contains(&format!("{label}: CREATE_COMPLETE in ")),
@@ -199,7 +257,41 @@ fn deploy_dev_to_moto_end_to_end() {
         .unwrap()
         .to_owned();
     assert_eq!(named("environment", "DB_HOST", "value"), endpoint);
-    let api_keys = physical_id(&resources["data"], "AWS::SecretsManager::Secret");
+    assert_eq!(
+        named("environment", "DB_IAM_USER", "value"),
+        "migration_api"
+    );
+
+    // The image was pushed into the emulator's ECR after the registry stack, and the task
+    // runs it by the digest ECR reports.
+    let repository = physical_id(&resources["registry"], "AWS::ECR::Repository");
+    let images = env.aws(&["ecr", "describe-images", "--repository-name", &repository])
+        ["imageDetails"]
+        .clone();
+    assert_eq!(images.as_array().map(Vec::len), Some(1), "{images}");
+    let digest = images[0]["imageDigest"].as_str().unwrap().to_owned();
+    assert_eq!(images[0]["imageTags"][0], "sha256-111111111111", "{images}");
+    let uri = env.aws(&[
+        "ecr",
+        "describe-repositories",
+        "--repository-names",
+        &repository,
+    ])["repositories"][0]["repositoryUri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(container["image"], format!("{uri}@{digest}").as_str());
+    let tool_calls = std::fs::read_to_string(tool_dir.path().join("tool.log")).unwrap();
+    assert!(
+        tool_calls.starts_with("build --platform linux/amd64 "),
+        "{tool_calls}"
+    );
+    let pushed = stdout
+        .find("image service:ImageDigest")
+        .or(stderr.find("image service:ImageDigest"));
+    assert!(pushed.is_some(), "the push is reported: {stdout}\n{stderr}");
+
+    let api_keys = physical_id_of(&resources["data"], "ApiKeys");
     assert_eq!(named("secrets", "API_KEYS", "valueFrom"), api_keys);
     let secret = env.aws(&[
         "secretsmanager",
@@ -224,24 +316,33 @@ fn deploy_dev_to_moto_end_to_end() {
         "the emulator's support changed: update SKIPPED_BY_EMULATOR and docs/deploy-testing.md"
     );
 
-    // 2. The same deploy again: no changes anywhere.
-    let (out, stdout, stderr) = deploy(&["--parameter", &cert_param]);
+    // 2. The same image again, by digest (nothing built or pushed): no changes anywhere.
+    let again = with(&["--image-digest", &digest]);
+    let (out, stdout, stderr) = deploy(&args(&again));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert_eq!(count(&stdout, ": no changes ("), 5, "{stdout}");
+    assert_eq!(count(&stdout, ": no changes ("), 6, "{stdout}");
     assert!(
-        stdout.contains("0 stack(s) changed, 5 without changes"),
+        stdout.contains("0 stack(s) changed, 6 without changes"),
         "{stdout}"
     );
 
-    // 3. A change that fails in the third stack: reported, and the stacks after it untouched.
+    // 3. A change that fails in the fourth stack: reported, and the stacks after it untouched.
     let before = env.stacks(PREFIX);
     let missing =
         "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
-    let (out, stdout, stderr) =
-        deploy(&["--parameter", &format!("service:CertificateArn={missing}")]);
+    let broken = [
+        "--parameter".to_owned(),
+        format!("service:CertificateArn={missing}"),
+        "--parameter".to_owned(),
+        "monitoring:AlertEmail=oncall@stackforge.dev".to_owned(),
+        "--skip-setup-tasks".to_owned(),
+        "--image-digest".to_owned(),
+        digest.clone(),
+    ];
+    let (out, stdout, stderr) = deploy(&args(&broken));
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("[3/5] migration-api-dev-service: FAILED (UPDATE_ROLLBACK_COMPLETE)"),
+        stdout.contains("[4/6] migration-api-dev-service: FAILED (UPDATE_ROLLBACK_COMPLETE)"),
         "{stdout}"
     );
     assert!(

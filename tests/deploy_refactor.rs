@@ -105,6 +105,13 @@ fn deploy(aws: &FakeAws, factory: stackforge::AppFactory, templates: &Path, extr
         templates.to_str().unwrap(),
         "--params",
         params.to_str().unwrap(),
+        // An image already in the repository, no setup tasks (tests/deploy_time.rs covers
+        // both) and a real-looking alert address (the committed one is a placeholder).
+        "--image-digest",
+        "sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+        "--skip-setup-tasks",
+        "--parameter",
+        "monitoring:AlertEmail=oncall@stackforge.dev",
     ];
     args.extend_from_slice(extra);
     run_cli(factory, &args)
@@ -164,7 +171,7 @@ fn declared_renames_are_refactored_before_any_stack_is_deployed() {
             && *describes.last().unwrap() < first_deploy,
         "waits for CREATE_COMPLETE, then for EXECUTE_COMPLETE: {calls:#?}"
     );
-    assert_eq!(aws.deployed().len(), 5, "then every stack");
+    assert_eq!(aws.deployed().len(), 6, "then every stack");
 
     // The mappings: 12 resources renamed inside audit (the selection kept its ID).
     let mappings = json(&aws.path("refactor-resource-mappings.json"));
@@ -371,6 +378,11 @@ fn the_production_preview_shows_the_refactor_and_nothing_runs_unconfirmed() {
             dir.path().to_str().unwrap(),
             "--params",
             params.to_str().unwrap(),
+            "--image-digest",
+            "sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            "--skip-setup-tasks",
+            "--parameter",
+            "monitoring:AlertEmail=oncall@stackforge.dev",
         ],
     );
     assert_eq!(r.code, 2, "not confirmed: {}", r.err);

@@ -66,9 +66,13 @@ fn one_node_per_construct_the_app_wrote_grouped_by_stack() {
     let want = [
         ("network/Vpc", "Vpc"),
         ("data/Database", "RdsEncrypted"),
+        ("data/UserSetup", "DatabaseUserSetup"),
         ("data/ApiKeys", "Secret"),
+        ("registry/Api/Repository", "Repository"),
         ("service/Api", "LoadBalancedFargateService"),
         ("monitoring/Alarms", "AlarmSet"),
+        // A raw resource the stack adds itself is shown with its type.
+        ("monitoring/ImageScanFindings", "AWS::Events::Rule"),
         ("monitoring/Dashboard", "Dashboard"),
         ("audit/Trail", "Trail"),
         ("audit/Backup", "BackupPlan"),
@@ -284,7 +288,9 @@ fn diff_marks_the_replaced_database_and_what_it_affects() {
     assert!(data["change"]["summary"]
         .as_str()
         .unwrap()
-        .contains("1 to replace"));
+        .contains("2 to replace"));
+    // The database and the task that creates its users (its task definition names the endpoint).
+    assert_eq!(page_node(&model, "data/UserSetup")["status"], "replaced");
 
     // DOT carries the same colours and a legend entry.
     let dot = graph(&["--env", "prod", "--diff", "--against", dir]);

@@ -298,6 +298,8 @@ fn deploy_reads_the_params_folder() {
     let t = Tree::new();
     t.valid_params();
     let params = t.path("params");
+    // deploy compares with the committed folder, which must exist (it names a missing one).
+    std::fs::create_dir_all(t.path("out")).unwrap();
     let r = run_cli(
         test_app,
         &[

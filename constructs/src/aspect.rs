@@ -73,6 +73,11 @@ impl Aspect for Tags {
                         items.push(Expr::map([("Key", Expr::str(k)), ("Value", Expr::str(v))]));
                     }
                 }
+                let pairs = items.iter().filter_map(|t| match t {
+                    Expr::Map(m) => Some((m.get("Key")?.as_str(), m.get("Value")?.as_str())),
+                    _ => None,
+                });
+                check_tags(property, items.len(), pairs)?;
             }
             TagShape::Map(property) => {
                 let entry = resource
@@ -88,6 +93,8 @@ impl Aspect for Tags {
                 for (k, v) in &self.tags {
                     map.entry(k.clone()).or_insert_with(|| Expr::str(v));
                 }
+                let pairs = map.iter().map(|(k, v)| (Some(k.as_str()), v.as_str()));
+                check_tags(property, map.len(), pairs)?;
             }
         }
         Ok(())
@@ -101,4 +108,69 @@ fn is_intrinsic_map(map: &IndexMap<String, Expr>) -> bool {
         && map
             .keys()
             .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
+}
+
+/// Tags CloudFormation accepts on a resource.
+pub mod tag_limits {
+    /// Tags per resource.
+    pub const COUNT: usize = 50;
+    /// Characters of a key.
+    pub const KEY: usize = 128;
+    /// Characters of a value.
+    pub const VALUE: usize = 256;
+}
+
+/// The tags of a resource (literal keys and values; computed ones are not checked) against
+/// what AWS accepts: at most 50, keys of 1 to 128 characters not starting with the reserved
+/// `aws:`, values of at most 256 characters, no control characters.
+fn check_tags<'a>(
+    property: &str,
+    count: usize,
+    pairs: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> Result<(), String> {
+    let fix = "Fix: correct the tag where it is set (App::add_tag, StackProps::tags or the resource's own tags)";
+    if count > tag_limits::COUNT {
+        return Err(format!(
+            "`{property}`: {count} tags, over the {} AWS accepts on a resource. {fix}",
+            tag_limits::COUNT
+        ));
+    }
+    for (key, value) in pairs {
+        if let Some(k) = key {
+            let problem = if k.is_empty() {
+                Some("the key is empty".to_owned())
+            } else if k.chars().count() > tag_limits::KEY {
+                Some(format!("the key is over {} characters", tag_limits::KEY))
+            } else if k.to_ascii_lowercase().starts_with("aws:") {
+                Some("keys starting with `aws:` are reserved for AWS".to_owned())
+            } else if k.chars().any(char::is_control) {
+                Some("the key holds a control character".to_owned())
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(format!(
+                    "`{property}`: tag `{}`: {problem}. {fix}",
+                    k.escape_default()
+                ));
+            }
+        }
+        if let Some(v) = value {
+            let problem = if v.chars().count() > tag_limits::VALUE {
+                Some(format!(
+                    "the value is over {} characters",
+                    tag_limits::VALUE
+                ))
+            } else if v.chars().any(char::is_control) {
+                Some("the value holds a control character".to_owned())
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                let k = key.unwrap_or("?").escape_default();
+                return Err(format!("`{property}`: tag `{k}`: {problem}. {fix}"));
+            }
+        }
+    }
+    Ok(())
 }

@@ -76,12 +76,77 @@ pub fn parse_value(text: &str) -> Result<Value, DocumentError> {
         return Err(DocumentError::Empty);
     }
     if text.trim_start().starts_with('{') {
-        serde_json::from_str(text)
-            .map_err(|e| DocumentError::Malformed(format!("not valid JSON: {e}")))
+        serde_json::from_str(text).map_err(|e| {
+            DocumentError::Malformed(format!("not valid JSON: {}", too_deep(e.to_string())))
+        })
     } else {
-        let yaml: serde_norway::Value = serde_norway::from_str(text)
-            .map_err(|e| DocumentError::Malformed(format!("not valid YAML: {e}")))?;
+        if flow_depth_exceeds(text, MAX_DEPTH) {
+            return Err(DocumentError::Malformed(format!(
+                "not valid YAML: the document nests too deep (over {MAX_DEPTH} levels of `[` and `{{`). Fix: flatten it"
+            )));
+        }
+        let yaml: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
+            DocumentError::Malformed(format!("not valid YAML: {}", too_deep(e.to_string())))
+        })?;
         from_yaml(yaml, 0)
+    }
+}
+
+/// Whether YAML flow collections (`[..]`, `{..}`) nest deeper than `max`, by one pass over
+/// the text (quoted strings and comments skipped). The YAML parser takes minutes on a
+/// document nested a hundred thousand levels deep before its own limit answers; this
+/// answers in milliseconds.
+fn flow_depth_exceeds(text: &str, max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut prev = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        let at_token_start = prev.is_whitespace() || matches!(prev, '[' | '{' | ',' | ':');
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            '#' if prev.is_whitespace() => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' if at_token_start => {
+                let mut escaped = false;
+                for n in chars.by_ref() {
+                    match n {
+                        '\\' if !escaped => escaped = true,
+                        '"' if !escaped => break,
+                        _ => escaped = false,
+                    }
+                }
+            }
+            '\'' if at_token_start => {
+                for n in chars.by_ref() {
+                    if n == '\'' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    false
+}
+
+/// The parsers' "recursion limit exceeded", said for people.
+fn too_deep(message: String) -> String {
+    if message.contains("recursion limit exceeded") {
+        format!("{message}: the document nests too deep (over {MAX_DEPTH} levels). Fix: flatten it")
+    } else {
+        message
     }
 }
 
@@ -259,6 +324,16 @@ pub fn from_json(value: &Value) -> Result<Template, DocumentError> {
     Ok(t)
 }
 
+/// [`load`], then what CloudFormation would refuse at create time ([`crate::integrity`]):
+/// for templates that must be complete (committed and compared folders, deploy inputs).
+pub fn load_checked(path: &Path) -> Result<Template, DocumentError> {
+    let t = load(path)?;
+    match crate::integrity::check(&t).into_iter().next() {
+        Some(p) => Err(invalid(p.location, p.problem)),
+        None => Ok(t),
+    }
+}
+
 fn string_field(base: &str, key: &str, v: &Value) -> Result<String, DocumentError> {
     match v {
         Value::String(s) => Ok(s.clone()),
@@ -291,10 +366,10 @@ fn resource(base: &str, r: &Value) -> Result<ResourceDef, DocumentError> {
             ))
         }
         None => {
-            return Err(DocumentError::NotATemplate(format!(
-                "resource `{}` has no `Type`",
-                base.trim_start_matches("Resources.")
-            )))
+            return Err(invalid(
+                base,
+                "the resource has no `Type`. Fix: add one, e.g. `Type: AWS::SQS::Queue`",
+            ))
         }
     };
     let mut res = ResourceDef::new(&type_name);
@@ -453,6 +528,17 @@ fn parameter(base: &str, p: &Value) -> Result<Parameter, DocumentError> {
             ))
         }
     };
+    let known = matches!(
+        kind_text,
+        "String" | "Number" | "List<Number>" | "CommaDelimitedList"
+    ) || kind_text.starts_with("AWS::")
+        || kind_text.starts_with("List<AWS::");
+    if !known {
+        return Err(invalid(
+            format!("{base}.Type"),
+            format!("`{kind_text}` is not a parameter type. Fix: use String, Number, List<Number>, CommaDelimitedList, an AWS-specific type (AWS::EC2::VPC::Id, ...) or an SSM type (AWS::SSM::Parameter::Value<String>)"),
+        ));
+    }
     let mut out = Parameter::new(ParameterType::from_name(kind_text));
     for (key, v) in p {
         match key.as_str() {
@@ -592,7 +678,7 @@ mod tests {
     #[test]
     fn yaml_short_form_tags_become_long_form() {
         let t = parse(
-            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      A: !Ref X\n      B: !GetAtt Db.Endpoint.Address\n      C: !Sub '${AWS::Region}-x'\n      D: !Join [',', [a, !ImportValue n]]\n      E: !If [C, 1, !Ref AWS::NoValue]\n",
+            "Parameters:\n  X:\n    Type: String\nConditions:\n  C: !Equals [a, b]\nResources:\n  Db:\n    Type: AWS::RDS::DBInstance\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      A: !Ref X\n      B: !GetAtt Db.Endpoint.Address\n      C: !Sub '${AWS::Region}-x'\n      D: !Join [',', [a, !ImportValue n]]\n      E: !If [C, 1, !Ref AWS::NoValue]\n",
         )
         .unwrap();
         let p = serde_json::to_value(&t.resources["Q"].properties).unwrap();
@@ -620,7 +706,7 @@ mod tests {
             ),
             ("[1, 2]", "the document is not an object"),
             ("Resources: 3", "`Resources` is not a map"),
-            ("{\"Resources\": {\"A\": {}}}", "resource `A` has no `Type`"),
+            ("{\"Resources\": {\"A\": {}}}", "`Resources.A`: the resource has no `Type`"),
             (
                 "{\"Resources\": {\"A\": {\"Type\": 7}}}",
                 "`Resources.A.Type`: must be a resource type name",
@@ -638,8 +724,26 @@ mod tests {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.contains(want), "{text:?}: {e}");
         }
-        assert!(parse("Resources:\n  A:\n    Type: X\n").is_ok());
+        assert!(parse("Resources:\n  A:\n    Type: AWS::SQS::Queue\n").is_ok());
         assert!(parse("{\"Resources\": {}}").is_ok());
+    }
+
+    #[test]
+    fn deeply_nested_yaml_is_refused_before_parsing() {
+        let deep = format!(
+            "Resources: {}x{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let e = parse(&deep).unwrap_err().to_string();
+        assert!(e.contains("nests too deep"), "{e}");
+        // Brackets inside quoted strings and comments do not count.
+        let quoted = format!(
+            "# {}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: '{}'\n",
+            "[".repeat(200),
+            "{".repeat(200)
+        );
+        assert!(parse(&quoted).is_ok());
     }
 
     #[test]

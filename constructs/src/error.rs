@@ -18,7 +18,7 @@ pub enum Error {
 
     /// A construct id is empty or contains `/`.
     #[error(
-        "`{scope}`: invalid construct id `{id}`: {problem}. Fix: use a non-empty id without `/`."
+        "`{scope}`: invalid construct id `{id}`: {problem}. Fix: use a non-empty id without `/` or control characters."
     )]
     InvalidId {
         /// The scope the id was used in.
@@ -40,6 +40,14 @@ pub enum Error {
         problem: String,
         /// How to fix it.
         fix: String,
+    },
+
+    /// A resource's path yields no logical ID: its id directly in the stack has no ASCII
+    /// letter or digit, or is the hidden id `Default`.
+    #[error("`{path}`: no logical ID can be computed for this resource: a resource directly in the stack is named by the ASCII letters and digits of its id, and this id has none (or is `Default`, which logical IDs leave out). Fix: give it an id with letters or digits (e.g. `Queue`), or add it inside a named scope")]
+    NoLogicalId {
+        /// The construct path.
+        path: String,
     },
 
     /// Two paths produce the same logical ID.
@@ -283,6 +291,19 @@ pub enum Error {
         /// The stack.
         stack: String,
         /// What the reader found.
+        problem: String,
+    },
+
+    /// Something CloudFormation refuses when it creates the stack (a cycle among resources,
+    /// an attribute the type lacks, an undeclared condition, a parameter default outside
+    /// its own constraints), found in the synthesized template.
+    #[error("`{path}`: `{location}`: {problem}")]
+    Template {
+        /// The construct path of the resource concerned, or the stack.
+        path: String,
+        /// Where in the template (`Resources.Queue.DependsOn`, `Parameters.Size`).
+        location: String,
+        /// What is wrong, and how to fix it.
         problem: String,
     },
 

@@ -28,6 +28,7 @@ pub mod committed;
 pub mod document;
 pub mod error;
 pub mod export;
+pub mod integrity;
 pub mod layout;
 pub mod logical_id;
 pub mod resource;

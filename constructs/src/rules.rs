@@ -204,7 +204,7 @@ pub static RULES: &[RuleInfo] = &[
         .fixed_by(QUEUE),
     rule("SQS_TLS_ONLY", "sqs.guard", High,
         "SQS queues have a queue policy denying requests without TLS",
-        "add an AWS::SQS::QueuePolicy for the queue with a Deny statement on Condition {Bool: {aws:SecureTransport: \"false\"}}")
+        "add an AWS::SQS::QueuePolicy for the queue with a Deny statement on Condition {Bool: {aws:SecureTransport: false}}")
         .fixed_by(QUEUE),
     rule("SQS_DEAD_LETTER_QUEUE", "sqs.guard", Medium,
         "SQS queues have a dead-letter queue (RedrivePolicy), unless they are one",
@@ -214,6 +214,22 @@ pub static RULES: &[RuleInfo] = &[
         "WAFv2 web ACLs have a rate-based rule",
         "add a rule with a RateBasedStatement (e.g. Limit: 2000, AggregateKeyType: IP) and Action: {Block: {}}")
         .fixed_by("`WebAcl` (aws::wafv2), which `ApplicationLoadBalancer` attaches when internet-facing"),
+    rule("WAF_LOGGING_ENABLED", "waf.guard", Medium,
+        "WAFv2 web ACLs have a logging configuration",
+        "add an AWS::WAFv2::LoggingConfiguration with ResourceArn = the web ACL, to a KMS-encrypted aws-waf-logs-* log group")
+        .fixed_by("`WebAcl` (aws::wafv2), which logs blocked and counted requests to an aws-waf-logs-* log group"),
+    rule("ECS_NO_DESIRED_COUNT_WITH_SCALING", "ecs.guard", Medium,
+        "ECS services managed by a scalable target set no DesiredCount",
+        "remove DesiredCount; autoscaling owns the count")
+        .fixed_by(ECS),
+    rule("ALB_ACCESS_LOG_PRINCIPAL", "s3.guard", High,
+        "bucket policies do not grant access logs only to the log delivery service (regions before August 2022 need the regional ELB account)",
+        "choose the principal per region: a mapping of the regional ELB accounts and Fn::If")
+        .fixed_by(ALB),
+    rule("SECURE_TRANSPORT_BOOLEAN", "s3.guard", Medium,
+        "aws:SecureTransport conditions of bucket, topic and queue policies compare a JSON boolean",
+        "write Condition: {Bool: {aws:SecureTransport: false}}")
+        .fixed_by("`Bucket` (aws::s3), `Topic` (aws::sns) or `Queue` (aws::sqs), whose TLS-only statements do"),
     rule("IAM_NO_ADMIN_ACTION", "iam.guard", Critical,
         "no Allow statement grants \"*\", \"*:*\" or \"iam:*\" (identity and resource policies)",
         "list the actions the principal needs")
@@ -252,7 +268,7 @@ pub static RULES: &[RuleInfo] = &[
         .fixed_by(BUCKET),
     rule("S3_TLS_ONLY", "s3.guard", High,
         "S3 buckets have a bucket policy denying requests without TLS",
-        "add an AWS::S3::BucketPolicy for the bucket with a Deny statement on Condition {Bool: {aws:SecureTransport: \"false\"}}")
+        "add an AWS::S3::BucketPolicy for the bucket with a Deny statement on Condition {Bool: {aws:SecureTransport: false}}")
         .fixed_by(BUCKET),
     rule("LOGS_ENCRYPTED", "logging.guard", Critical,
         "CloudWatch log groups are encrypted with KMS",

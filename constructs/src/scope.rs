@@ -91,6 +91,20 @@ impl<'a> Scope<'a> {
         options: ResourceOptions,
         raw: bool,
     ) -> Result<crate::Reference> {
+        if let Some((name, _)) = properties
+            .iter()
+            .find(|(_, v)| v.nests_deeper_than(crate::parse::MAX_DEPTH))
+        {
+            return Err(Error::invalid_props(
+                format!("{}/{id}", self.path),
+                name,
+                format!(
+                    "the value nests deeper than {} levels, more than any CloudFormation property",
+                    crate::parse::MAX_DEPTH
+                ),
+                "flatten the value",
+            ));
+        }
         let path = self.stack.register_node(&self.path, id)?;
         self.stack.insert_resource(StackResource {
             path,

@@ -88,6 +88,11 @@ pub struct StackProps {
     /// Tags for every taggable resource of this stack, after `app`, `env` and `stack`.
     /// Default: none.
     pub tags: IndexMap<String, String>,
+    /// The template-level `Metadata` section (`AWS::CloudFormation::Interface`, ...).
+    /// Default: none.
+    pub metadata: IndexMap<String, serde_json::Value>,
+    /// The template's `Rules` section (parameter assertions), as written. Default: none.
+    pub rules: Option<serde_json::Value>,
 }
 
 /// A resource declared in a stack, before synthesis.
@@ -242,6 +247,12 @@ impl Stack {
     /// Declares an output.
     pub fn add_output(&mut self, name: &str, output: Output) -> Result<()> {
         self.check_template_name("Outputs", name)?;
+        for value in [Some(&output.value), output.export_name.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            self.check_depth("Outputs", name, value)?;
+        }
         self.outputs.insert(name.to_owned(), output);
         Ok(())
     }
@@ -249,6 +260,7 @@ impl Stack {
     /// Declares a condition (built from `Fn::Equals`/`And`/`Or`/`Not`/`Condition`).
     pub fn add_condition(&mut self, name: &str, condition: Expr) -> Result<ConditionRef> {
         self.check_template_name("Conditions", name)?;
+        self.check_depth("Conditions", name, &condition)?;
         self.conditions.insert(name.to_owned(), condition);
         Ok(ConditionRef::new(self.key.clone(), name))
     }
@@ -395,15 +407,20 @@ impl Stack {
         scope: &ConstructPath,
         id: &str,
     ) -> Result<ConstructPath> {
-        if id.is_empty() || id.contains('/') {
+        let problem = if id.is_empty() {
+            Some("it is empty")
+        } else if id.contains('/') {
+            Some("it contains `/`")
+        } else if id.chars().any(char::is_control) {
+            Some("it contains a control character")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
             return Err(Error::InvalidId {
                 scope: scope.to_string(),
-                id: id.to_owned(),
-                problem: if id.is_empty() {
-                    "it is empty".into()
-                } else {
-                    "it contains `/`".into()
-                },
+                id: id.escape_default().to_string(),
+                problem: problem.into(),
             });
         }
         let path = scope.child(id);
@@ -420,6 +437,13 @@ impl Stack {
     pub(crate) fn insert_resource(&mut self, resource: StackResource) -> Result<Reference> {
         let computed =
             crate::logical_id::make_unique_id(&resource.path.below_stack()).unwrap_or_default();
+        let named = resource.options.logical_id.is_some()
+            || self.overrides.contains_key(resource.path.as_str());
+        if computed.is_empty() && !named {
+            return Err(Error::NoLogicalId {
+                path: resource.path.to_string(),
+            });
+        }
         let id = if let Some(explicit) = &resource.options.logical_id {
             self.check_id_target(explicit)?;
             explicit.clone()
@@ -515,11 +539,34 @@ impl Stack {
         }
     }
 
+    /// Values deeper than any template holds are refused before a recursive walk meets them.
+    fn check_depth(&self, section: &'static str, name: &str, value: &Expr) -> Result<()> {
+        if !value.nests_deeper_than(crate::parse::MAX_DEPTH) {
+            return Ok(());
+        }
+        Err(Error::InvalidTemplateName {
+            stack: self.stack_name.clone(),
+            section,
+            name: name.to_owned(),
+            problem: format!(
+                "the value nests deeper than {} levels, more than any template holds",
+                crate::parse::MAX_DEPTH
+            ),
+            fix: "flatten the value".to_owned(),
+        })
+    }
+
     fn check_template_name(&self, section: &'static str, name: &str) -> Result<()> {
         let problem = if !is_valid_logical_id(name) {
             Some((
                 "the name must be 1 to 255 ASCII letters and digits",
                 "rename it",
+            ))
+        } else if section == "Outputs" {
+            // CloudFormation keeps outputs apart: an output may share its resource's name.
+            self.outputs.contains_key(name).then_some((
+                "the name is already used by another output",
+                "output names must be unique",
             ))
         } else if self.parameters.contains_key(name)
             || self.resources.contains_key(name)

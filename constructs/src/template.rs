@@ -25,9 +25,9 @@ pub const SUPPRESSIONS_METADATA_KEY: &str = "stackforge:suppressions";
 pub struct Template {
     /// `Description`.
     pub description: Option<String>,
-    /// The template-level `Metadata` section (kept as read; synthesis writes none).
+    /// The template-level `Metadata` section (`StackProps::metadata` when synthesized).
     pub metadata: IndexMap<String, Value>,
-    /// The `Rules` section (parameter assertions), kept as read; synthesis writes none.
+    /// The `Rules` section (parameter assertions; `StackProps::rules` when synthesized).
     pub rules: Option<Value>,
     /// `Parameters`.
     pub parameters: IndexMap<String, Parameter>,
@@ -58,9 +58,9 @@ pub struct ResourceDef {
     pub update_replace_policy: Option<RemovalPolicy>,
     /// `Metadata` (synthesis always records [`PATH_METADATA_KEY`]).
     pub metadata: IndexMap<String, Value>,
-    /// `CreationPolicy` (read from templates; synthesis writes none).
+    /// `CreationPolicy` (`ResourceOptions::creation_policy` when synthesized).
     pub creation_policy: Option<Expr>,
-    /// `UpdatePolicy` (read from templates; synthesis writes none).
+    /// `UpdatePolicy` (`ResourceOptions::update_policy` when synthesized).
     pub update_policy: Option<Expr>,
 }
 
@@ -409,40 +409,40 @@ impl Parameter {
             let parsed: f64 = n
                 .parse()
                 .map_err(|_| format!("`{n}` is not a number (type {})", self.kind.as_str()))?;
-            if self.min_value.is_some_and(|min| parsed < min)
-                || self.max_value.is_some_and(|max| parsed > max)
-            {
-                return Err(format!(
-                    "{parsed} is outside {}..={}",
-                    self.min_value.map_or("".into(), |v| v.to_string()),
-                    self.max_value.map_or("".into(), |v| v.to_string())
-                ));
+            if let Some(min) = self.min_value.filter(|min| parsed < *min) {
+                return Err(format!("{parsed} is below MinValue {min}"));
+            }
+            if let Some(max) = self.max_value.filter(|max| parsed > *max) {
+                return Err(format!("{parsed} is above MaxValue {max}"));
             }
         }
         if !self.allowed_values.is_empty() && !self.allowed_values.iter().any(|a| a == value) {
-            return Err(format!("`{value}` is not one of {:?}", self.allowed_values));
-        }
-        let len = value.chars().count() as u32;
-        if self.min_length.is_some_and(|m| len < m) || self.max_length.is_some_and(|m| len > m) {
             return Err(format!(
-                "length {len} is outside {}..={}",
-                self.min_length.map_or("".into(), |v| v.to_string()),
-                self.max_length.map_or("".into(), |v| v.to_string())
+                "`{value}` is not one of the AllowedValues ({})",
+                self.allowed_values.join(", ")
             ));
+        }
+        let len = value.chars().count();
+        if let Some(min) = self.min_length.filter(|m| len < *m as usize) {
+            return Err(format!("its length {len} is below MinLength {min}"));
+        }
+        if let Some(max) = self.max_length.filter(|m| len > *m as usize) {
+            return Err(format!("its length {len} is above MaxLength {max}"));
         }
         if let Some(pattern) = &self.allowed_pattern {
             // CloudFormation matches the whole value against AllowedPattern.
             let anchored = format!("^(?:{pattern})$");
-            match regex::Regex::new(&anchored) {
-                Ok(re) if !re.is_match(value) => {
-                    return Err(format!(
-                        "`{value}` does not match AllowedPattern `{pattern}`{}",
-                        self.constraint_description
-                            .as_ref()
-                            .map_or(String::new(), |c| format!(" ({c})"))
-                    ))
-                }
-                _ => {}
+            // Java regex syntax (look-around included), as CloudFormation reads it.
+            let matched = fancy_regex::Regex::new(&anchored)
+                .ok()
+                .and_then(|re| re.is_match(value).ok());
+            if matched == Some(false) {
+                return Err(format!(
+                    "`{value}` does not match AllowedPattern `{pattern}`{}",
+                    self.constraint_description
+                        .as_ref()
+                        .map_or(String::new(), |c| format!(" ({c})"))
+                ));
             }
         }
         Ok(())
@@ -657,7 +657,10 @@ mod tests {
         let n = Parameter::number().range(1.0, 10.0);
         assert!(n.check_value("5").is_ok());
         assert!(n.check_value("x").unwrap_err().contains("not a number"));
-        assert!(n.check_value("11").unwrap_err().contains("outside"));
+        assert!(n
+            .check_value("11")
+            .unwrap_err()
+            .contains("above MaxValue 10"));
         let s = Parameter::string()
             .allowed_pattern("arn:aws:acm:.*", "an ACM certificate ARN")
             .length(1, 200);
@@ -668,8 +671,27 @@ mod tests {
             .check_value("xarn:aws:acm:")
             .unwrap_err()
             .contains("AllowedPattern"));
-        assert!(s.check_value("").unwrap_err().contains("length"));
+        assert!(s.check_value("").unwrap_err().contains("below MinLength 1"));
         let e = Parameter::string().allowed_values(["a", "b"]);
         assert!(e.check_value("c").unwrap_err().contains("not one of"));
+    }
+
+    /// CloudFormation reads AllowedPattern as a Java regex: look-ahead is valid there (the AWS
+    /// solution templates' S3 bucket-name patterns use it).
+    #[test]
+    fn allowed_patterns_with_look_ahead_are_checked_not_refused() {
+        let bucket = Parameter::string().allowed_pattern(
+            r"^(?=^.{3,63}$)(?!.*[.-]{2})[a-z0-9][a-z0-9.-]*[a-z0-9]$",
+            "an S3 bucket name",
+        );
+        assert!(bucket.check_value("my-logs.bucket").is_ok());
+        assert!(bucket
+            .check_value("my--logs")
+            .unwrap_err()
+            .contains("does not match AllowedPattern"));
+        assert!(bucket
+            .check_value("ab")
+            .unwrap_err()
+            .contains("does not match AllowedPattern"));
     }
 }

@@ -133,7 +133,7 @@ fn trail_buckets_are_private_versioned_tls_only_with_lifecycle() {
         assert_eq!(deny["Principal"], json!("*"));
         assert_eq!(
             deny["Condition"],
-            json!({"Bool": {"aws:SecureTransport": "false"}})
+            json!({"Bool": {"aws:SecureTransport": false}})
         );
     }
     let (_, bucket) = at(&t, "test/Audit/Bucket/Resource");
@@ -418,8 +418,12 @@ fn backup_vault_is_kms_encrypted_and_retained() {
     );
     assert_eq!(
         vault["Properties"]["BackupVaultName"],
-        json!({"Fn::Sub": "${AWS::StackName}-vault"}),
-        "name derived from the stack name"
+        json!({"Fn::Join": ["", [
+            {"Ref": "AWS::StackName"},
+            "-vault-",
+            {"Fn::Select": [0, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]}
+        ]]}),
+        "named after the stack and its creation: a retained vault never blocks re-creating the stack"
     );
     assert_eq!(vault["DeletionPolicy"], json!("Retain"));
     assert_eq!(vault["UpdateReplacePolicy"], json!("Retain"));
@@ -514,8 +518,9 @@ fn backup_plan_customised() {
     assert_eq!(of_type(&t, "AWS::KMS::Key").len(), 1, "the given key only");
     let (_, vault) = one(&t, "AWS::Backup::BackupVault");
     assert_eq!(
-        vault["Properties"]["BackupVaultName"],
-        json!("migration-api-prod-db-vault")
+        vault["Properties"]["BackupVaultName"]["Fn::Join"][1][0],
+        json!("migration-api-prod-db-vault-"),
+        "the prefix, then the stack creation"
     );
     let (_, plan) = one(&t, "AWS::Backup::BackupPlan");
     let rule = &plan["Properties"]["BackupPlan"]["BackupPlanRule"][0];

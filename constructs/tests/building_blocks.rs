@@ -127,7 +127,7 @@ fn bucket_is_private_encrypted_versioned_and_tls_only() {
         assert_eq!(st["Effect"], json!("Deny"));
         assert_eq!(
             st["Condition"],
-            json!({"Bool": {"aws:SecureTransport": "false"}})
+            json!({"Bool": {"aws:SecureTransport": false}})
         );
     }
     let e = err(|s| {

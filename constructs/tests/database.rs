@@ -8,7 +8,7 @@ use stackforge_constructs::aws::ec2::{
 };
 use stackforge_constructs::aws::iam::{ServiceRole, ServiceRoleProps};
 use stackforge_constructs::aws::kms::{KmsKey, KmsKeyProps};
-use stackforge_constructs::aws::rds::{Engine, RdsEncrypted, RdsEncryptedProps};
+use stackforge_constructs::aws::rds::{Engine, MasterSecret, RdsEncrypted, RdsEncryptedProps};
 use stackforge_constructs::aws::refs::{RoleName, RouteTableId, SubnetId, VpcId};
 use stackforge_constructs::aws::secretsmanager::{
     GeneratedValue, Secret, SecretProps, SecretValue,
@@ -343,6 +343,7 @@ fn rds_customised_mysql_with_a_given_key_and_windows() {
                 backup_retention_days: 35,
                 preferred_backup_window: Some("03:00-04:00".into()),
                 preferred_maintenance_window: Some("sun:04:30-sun:05:30".into()),
+                master_secret: MasterSecret::Managed,
             },
         )?;
         assert_eq!(db.port(), 3306);

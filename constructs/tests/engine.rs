@@ -468,8 +468,11 @@ fn parameters_outputs_conditions_and_mappings_render() {
             .export("shop-topic"),
     )
     .unwrap();
-    let err = message(s.add_output("Size", Output::new("x")).unwrap_err());
-    assert!(err.contains("already used"), "{err}");
+    // Outputs are a namespace of their own in CloudFormation: an output may share a
+    // parameter's or resource's name, not another output's.
+    s.add_output("Size", Output::new("x")).unwrap();
+    let err = message(s.add_output("TopicArn", Output::new("x")).unwrap_err());
+    assert!(err.contains("already used by another output"), "{err}");
     app.add_stack(s).unwrap();
     let tpl = template(&app, "dev", "a");
     assert_eq!(tpl["Description"], json!("A stack"));

@@ -218,7 +218,7 @@ fn topic_is_encrypted_tls_only_and_lets_only_this_accounts_alarms_publish() {
         statements[0],
         json!({"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
                "Action": ["sns:Publish", "sns:Subscribe"], "Resource": {"Ref": topic_id},
-               "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+               "Condition": {"Bool": {"aws:SecureTransport": false}}}),
         "TLS only"
     );
     assert_eq!(
@@ -854,7 +854,7 @@ fn check_api_performance(body: &Value, cluster: &str, service: &str, alb: &str, 
     assert_eq!(
         l["properties"]["query"],
         json!(format!(
-            "SOURCE '{logs}' | fields @timestamp, @message | stats count() by bin(5m)"
+            "SOURCE '{logs}' | fields @timestamp, @message | filter @message like /(?i)error/ | stats count() by bin(5m)"
         ))
     );
 }

@@ -151,7 +151,7 @@ fn tls_only_one_policy_denies_insecure_transport_on_both_queues() {
     assert_eq!(deny["Resource"].as_array().unwrap().len(), 2);
     assert_eq!(
         deny["Condition"],
-        json!({"Bool": {"aws:SecureTransport": "false"}})
+        json!({"Bool": {"aws:SecureTransport": false}})
     );
     assert_eq!(statements(policy).len(), 1, "no sender, no allow statement");
 }

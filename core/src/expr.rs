@@ -612,6 +612,20 @@ impl Expr {
         self.for_each_child_mut(|c| c.visit_mut(f));
     }
 
+    /// Whether values nest more than `max` levels deep below this one. Walks without
+    /// recursion, so a value too deep for the recursive walks (rendering, references) is
+    /// found before any of them runs.
+    pub fn nests_deeper_than(&self, max: usize) -> bool {
+        let mut todo: Vec<(&Expr, usize)> = vec![(self, 0)];
+        while let Some((e, depth)) = todo.pop() {
+            if depth > max {
+                return true;
+            }
+            e.for_each_child(|c| todo.push((c, depth + 1)));
+        }
+        false
+    }
+
     fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
         match self {
             Expr::String(_)

@@ -283,6 +283,17 @@ fn intrinsic(
         }
         "Fn::Select" => {
             let a = args(name, arg, &[2], "[index, [values]]", path)?;
+            let index_ok = match &a[0] {
+                Value::Number(n) => n.as_u64().is_some(),
+                Value::String(s) => s.parse::<u64>().is_ok(),
+                _ => true,
+            };
+            if !index_ok {
+                return Err(ParseError::malformed(
+                    path,
+                    format!("the index of `{name}` must be a whole number from 0, not {}", a[0]),
+                ));
+            }
             Expr::Select {
                 index: boxed(child(&a[0], 0, path, depth)?),
                 list: boxed(child(&a[1], 1, path, depth)?),

@@ -93,6 +93,10 @@ pub struct ResourceOptions {
     pub metadata: IndexMap<String, serde_json::Value>,
     /// An explicit logical ID replacing the computed one (for migrations). Default: computed.
     pub logical_id: Option<String>,
+    /// `CreationPolicy` (signals to wait for). Default: none.
+    pub creation_policy: Option<Expr>,
+    /// `UpdatePolicy` (rolling updates, replacing updates). Default: none.
+    pub update_policy: Option<Expr>,
 }
 
 impl ResourceOptions {

@@ -3,25 +3,26 @@
 //! then apply the templates of one environment with the AWS CLI, stack by stack in manifest
 //! order, stopping at the first failure.
 
-use std::fs;
+mod reviewed;
+mod stacks;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::Args;
-use stackforge_constructs::{Assembly, EnvironmentAssembly, OutputFormat, StackArtifact};
+use stackforge_constructs::{Assembly, EnvironmentAssembly};
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::deploy::aws::AwsCli;
-use crate::deploy::plan::{self, AwsOptions, ParameterOverride, MAX_INLINE_TEMPLATE_BYTES};
-use crate::deploy::preview::{self, is_production};
+use crate::deploy::deploy_plan::{DeployPlan, PlanRequest};
+use crate::deploy::images::{is_digest, ImageOption, ImageSource};
+use crate::deploy::plan::{self, AwsOptions, ParameterOverride};
+use crate::deploy::preview;
 use crate::deploy::progress::Reporter;
-use crate::deploy::refactor;
-use crate::deploy::run::{self, Outcome, StackJob};
-use crate::deploy::ScratchDir;
+use crate::deploy::steps::StepOptions;
+use crate::deploy::{recovery, refactor, run, ScratchDir};
 use crate::error::{CliError, Result};
-use crate::output::{compare_env, render_env};
-use crate::params::ParameterValues;
+use crate::output::compare_env;
 use crate::pipeline::{
     policy_gate, synthesize_against, Against, Factory, GateOptions, Io, Selection,
 };
@@ -74,29 +75,69 @@ pub struct DeployCommand {
     /// Folder with the committed templates (`<DIR>/<env>/`), compared with a fresh synth.
     #[arg(long, value_name = "DIR", default_value = "templates")]
     pub templates: PathBuf,
+    /// Build the image of the stacks' image digest parameters from DIR's Dockerfile (with
+    /// docker, podman or finch), push it after the repository's stack and pass its digest.
+    /// `STACK:PARAMETER=DIR` for one parameter (repeatable).
+    #[arg(long = "image-context", value_name = "[STACK:PARAMETER=]DIR")]
+    pub image_contexts: Vec<String>,
+    /// Push this local image instead of building one (`STACK:PARAMETER=IMAGE` for one
+    /// parameter; repeatable).
+    #[arg(long = "image", value_name = "[STACK:PARAMETER=]IMAGE")]
+    pub images: Vec<String>,
+    /// Use an image already in the repository, by digest: nothing is built or pushed
+    /// (`STACK:PARAMETER=sha256:...` for one parameter; repeatable).
+    #[arg(long = "image-digest", value_name = "[STACK:PARAMETER=]sha256:...")]
+    pub image_digests: Vec<String>,
+    /// Do not run the one-off setup tasks stacks ask for after they are deployed (such as
+    /// creating the database users of IAM authentication).
+    #[arg(long)]
+    pub skip_setup_tasks: bool,
     /// Folder of the parameter files, `<DIR>/<env>/<stack>.json` (as for `synth`).
     #[arg(long, value_name = "DIR", default_value = crate::params::DEFAULT_DIR)]
     pub params: PathBuf,
-}
-
-/// A stack with everything needed to deploy it.
-struct Planned<'a> {
-    stack: &'a StackArtifact,
-    parameters: ParameterValues,
+    /// Create a CloudFormation change set per stack (nothing is executed) and write the plan
+    /// to FILE: change set ids, template hashes, parameters, and CloudFormation's changes
+    /// beside the offline prediction (disagreements marked `!`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "apply"])]
+    pub plan: Option<PathBuf>,
+    /// Execute exactly the change sets of the plan FILE, in order; refuses when a template,
+    /// a parameter, a deployed stack or a change set changed since the plan. A plan stands
+    /// for the production confirmation.
+    #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
+    pub apply: Option<PathBuf>,
+    /// Repair stacks a deploy cannot update first: delete and re-create a stack whose first
+    /// creation failed (`ROLLBACK_COMPLETE`), continue the failed rollback of one in
+    /// `UPDATE_ROLLBACK_FAILED`. Without it such stacks stop the deploy with the fix.
+    #[arg(long)]
+    pub recover: bool,
+    /// Deploy up to N stacks at the same time: a stack starts once the stacks it depends on
+    /// are deployed (default 1: one after the other, in manifest order).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub concurrency: u8,
 }
 
 impl DeployCommand {
     /// Runs the command.
     pub fn execute(&self, factory: Factory<'_>, io: &mut Io<'_>) -> Result<u8> {
+        if !self.templates.is_dir() {
+            return Err(CliError::Usage(format!(
+                "--templates {}: no such folder (deploy compares the fresh synth with the committed templates). Fix: run `synth` first, or pass --templates DIR",
+                self.templates.display()
+            )));
+        }
+        // A committed file that cannot be read is refused, naming it: deploy never guesses
+        // past a broken input.
         let against = Against {
             drop_kept_exports: false,
-            strict: false,
+            strict: true,
         };
         let (assembly, _) = synthesize_against(factory, &self.templates, against, io)?;
         let env = self.environment(&assembly)?;
 
-        let stacks = plan::select_stacks(env, &self.select.stacks, self.exclusively);
-        let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+        let names: Vec<&str> = plan::select_stacks(env, &self.select.stacks, self.exclusively)
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
         let here = env.environment.name();
         if let Some(refusal) = assembly
             .safety
@@ -105,130 +146,191 @@ impl DeployCommand {
             let _ = writeln!(io.err, "error: {refusal}\nNothing was deployed.");
             return Ok(EXIT_FAILURE);
         }
-        let refactors = refactor::relevant(env, &names);
-        let overrides = plan::overrides_by_stack(env, &stacks, &self.parameters)?;
-        // The gate sees the whole environment: its rules follow references across stacks.
-        if !policy_gate(&[env], &self.gate, io)? {
-            let _ = writeln!(io.err, "Nothing was deployed. Fix the violations above.");
-            return Ok(EXIT_FAILURE);
-        }
-        let scratch = ScratchDir::new()?;
-        let dir = self.templates.join(env.environment.name());
-        let params = self.params.join(env.environment.name());
-        let mut planned = Vec::new();
-        for stack in &stacks {
-            let mine = overrides.get(&stack.name).cloned().unwrap_or_default();
-            planned.push(Planned {
-                stack,
-                parameters: plan::parameter_values(&params, stack, &mine, scratch.path())?,
-            });
-        }
-        self.check_sizes(&stacks)?;
-        let files = render_env(&assembly, env, OutputFormat::Json);
-        self.warn_if_stale(&files, &stacks, io);
         let options = AwsOptions {
             region: self.region.clone(),
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),
         };
+        let scratch = ScratchDir::new()?;
+        let params = self.params.join(here);
+        let mut plan = DeployPlan::build(
+            &assembly,
+            env,
+            PlanRequest {
+                stacks: &self.select.stacks,
+                exclusively: self.exclusively,
+                overrides: &self.parameters,
+                params_dir: &params,
+                s3_bucket: self.s3_bucket.as_deref(),
+                steps: self.step_options(&options)?,
+                scratch: scratch.path(),
+            },
+        )?;
+        // The gate sees the whole environment: its rules follow references across stacks.
+        if !policy_gate(&[env], &self.gate, io)? {
+            let _ = writeln!(io.err, "Nothing was deployed. Fix the violations above.");
+            return Ok(EXIT_FAILURE);
+        }
+        self.warn_if_stale(&plan, io);
         let aws = AwsCli::from_env(&options);
 
         if self.dry_run {
-            let lines = refactor::dry_run_lines(
-                env,
-                &assembly.app,
-                &refactors,
+            let committed = self.templates.join(here);
+            let lines = plan.dry_run_lines(
                 &aws.program(),
-                &options.global_args(),
+                &committed,
+                &options,
+                self.s3_bucket.as_deref(),
             );
-            for l in lines {
-                writeln!(io.out, "{l}").map_err(|e| CliError::io("stdout", e))?;
-            }
-            for p in &planned {
-                let file = dir.join(p.stack.template_file(OutputFormat::Json));
-                let args = self.args(p, &file, &options, true);
-                writeln!(io.out, "{}", plan::shell_line(&aws.program(), &args))
-                    .map_err(|e| CliError::io("stdout", e))?;
+            for line in lines {
+                writeln!(io.out, "{line}").map_err(|e| CliError::io("stdout", e))?;
             }
             return Ok(EXIT_OK);
         }
 
         let identity = aws.check_identity()?;
-        let _ = writeln!(
-            io.err,
-            "deploying {} stack(s) of `{}` to account {} as {}",
-            planned.len(),
-            env.environment.name(),
-            identity.account,
-            identity.arn
-        );
-        let prepared = self.prepare_refactor(&aws, env, &assembly.app, &refactors, &scratch, io)?;
+        if let Some(file) = &self.plan {
+            return reviewed::plan(&aws, &plan, &identity, &options, file, &scratch, io);
+        }
+        if self.apply.is_none() {
+            let _ = writeln!(
+                io.err,
+                "deploying {} stack(s) of `{here}` to account {} as {}",
+                plan.stacks.len(),
+                identity.account,
+                identity.arn
+            );
+        }
+        let with_values: Vec<_> = plan
+            .stacks
+            .iter()
+            .map(|p| (p.artifact, &p.parameters))
+            .collect();
+        let findings =
+            plan.steps
+                .before_all(&aws, &identity.account, &with_values, &params, &mut |l| {
+                    let _ = writeln!(io.err, "{l}");
+                })?;
+        if !findings.is_empty() {
+            for f in &findings {
+                let _ = writeln!(io.err, "error: {}", f.line());
+            }
+            return Err(CliError::Usage(format!(
+                "{} problem(s) found before deploying; nothing was deployed.",
+                findings.len()
+            )));
+        }
+        if let Some(file) = &self.apply {
+            return reviewed::apply(&aws, &mut plan, &identity, &options, file, io);
+        }
+        let stack_names: Vec<&str> = plan
+            .stacks
+            .iter()
+            .map(|s| s.artifact.stack_name.as_str())
+            .collect();
+        let stuck = recovery::find_stuck(&aws, &stack_names)?;
+        if let Some(code) = self.refuse_stuck(&stuck, io) {
+            return Ok(code);
+        }
+        let prepared =
+            self.prepare_refactor(&aws, env, &assembly.app, &plan.refactors, &scratch, io)?;
         let mappings = prepared.as_ref().map_or(&[][..], |p| &p.plan.mappings[..]);
-        if is_production(env.environment.name()) {
-            self.confirm_production(&aws, env, &planned, mappings, io)?;
+        if plan.production {
+            self.confirm_production(&aws, &plan, &stuck, mappings, io)?;
         }
-        if let Some(p) = &prepared {
-            refactor::run(&aws, p, run::poll_interval(), io.out)?;
-        }
-
-        let rendered = scratch.path().join("templates");
-        fs::create_dir_all(&rendered).map_err(|e| CliError::io(&rendered, e))?;
         let reporter = Reporter::new();
         let poll = run::poll_interval();
-        let started = Instant::now();
-        let (mut changed, mut unchanged) = (0, 0);
-        for (i, p) in planned.iter().enumerate() {
-            let name = p.stack.template_file(OutputFormat::Json);
-            let file = rendered.join(&name);
-            let body = files.files.get(&name).cloned().unwrap_or_default();
-            fs::write(&file, body).map_err(|e| CliError::io(&file, e))?;
-            let job = StackJob {
-                label: format!("[{}/{}] {}", i + 1, planned.len(), p.stack.stack_name),
-                stack_name: p.stack.stack_name.clone(),
-                args: self.args(p, &file, &options, false),
-            };
-            let outcome = run::deploy_stack(&aws, &job, poll, &reporter, io.out);
-            let outcome = match outcome {
-                Ok(o) => o,
-                Err(e) => {
-                    reporter.finish();
-                    return Err(e);
-                }
-            };
-            match outcome {
-                Outcome::Deployed(_) => changed += 1,
-                Outcome::NoChanges => unchanged += 1,
-                Outcome::Failed { .. } => {
-                    reporter.finish();
-                    let _ = write!(
-                        io.err,
-                        "error: {}",
-                        run::failure_report(&p.stack.stack_name, &outcome)
-                    );
-                    let later: Vec<&str> = planned[i + 1..]
-                        .iter()
-                        .map(|p| p.stack.stack_name.as_str())
-                        .collect();
-                    if !later.is_empty() {
-                        let _ = writeln!(
-                            io.err,
-                            "stopped at the first failure; not deployed: {}",
-                            later.join(", ")
-                        );
-                    }
-                    return Ok(EXIT_FAILURE);
-                }
+        for s in &stuck {
+            if let Err(e) = recovery::recover(&aws, s, poll, &reporter, io.out) {
+                reporter.finish();
+                return Err(e);
             }
         }
-        reporter.finish();
-        writeln!(
-            io.out,
-            "deployed `{}` in {:.1}s: {changed} stack(s) changed, {unchanged} without changes",
-            env.environment.name(),
-            started.elapsed().as_secs_f64()
-        )
-        .map_err(|e| CliError::io("stdout", e))?;
-        Ok(EXIT_OK)
+        if let Some(p) = &prepared {
+            refactor::run(&aws, p, poll, io.out)?;
+        }
+        let run = stacks::Run {
+            aws: &aws,
+            options: &options,
+            s3_bucket: self.s3_bucket.as_deref(),
+            concurrency: usize::from(self.concurrency),
+            rendered: scratch.path().join("templates"),
+        };
+        run.deploy(&mut plan, &reporter, io)
+    }
+
+    /// With stacks that need something before a deploy: without `--recover`, or with one
+    /// `--recover` does not repair, prints each with its fix and returns the exit code.
+    fn refuse_stuck(&self, stuck: &[recovery::Stuck], io: &mut Io<'_>) -> Option<u8> {
+        let refused: Vec<&recovery::Stuck> = stuck
+            .iter()
+            .filter(|s| !self.recover || !s.recoverable())
+            .collect();
+        if refused.is_empty() {
+            return None;
+        }
+        for s in &refused {
+            let _ = writeln!(io.err, "error: {s}");
+        }
+        let _ = writeln!(io.err, "Nothing was deployed.");
+        Some(EXIT_FAILURE)
+    }
+
+    /// The options of the deploy-time steps, from the command line.
+    fn step_options(&self, aws: &AwsOptions) -> Result<StepOptions> {
+        let mut parsed = Vec::new();
+        let usage = |flag: &str, e: String| CliError::Usage(format!("{flag}: {e}"));
+        for v in &self.image_contexts {
+            parsed.push(
+                ImageOption::parse(v, |d| {
+                    let dir = PathBuf::from(d);
+                    if dir.join("Dockerfile").is_file() {
+                        Ok(ImageSource::Build(dir))
+                    } else {
+                        Err(format!(
+                            "`{d}` has no Dockerfile. Fix: name the folder to build"
+                        ))
+                    }
+                })
+                .map_err(|e| usage("--image-context", e))?,
+            );
+        }
+        for v in &self.images {
+            parsed.push(
+                ImageOption::parse(v, |r| {
+                    if r.is_empty() || r.contains(char::is_whitespace) {
+                        Err(format!("`{r}` is not an image reference"))
+                    } else {
+                        Ok(ImageSource::Local(r.to_owned()))
+                    }
+                })
+                .map_err(|e| usage("--image", e))?,
+            );
+        }
+        for v in &self.image_digests {
+            parsed.push(
+                ImageOption::parse(v, |d| {
+                    if is_digest(d) {
+                        Ok(ImageSource::Digest(d.to_owned()))
+                    } else {
+                        Err(format!(
+                            "`{d}` is not an image digest. Fix: write sha256: and 64 lower-case hex digits"
+                        ))
+                    }
+                })
+                .map_err(|e| usage("--image-digest", e))?,
+            );
+        }
+        let global: String = aws
+            .global_args()
+            .iter()
+            .map(|a| format!(" {}", plan::shell_quote(a)))
+            .collect();
+        Ok(StepOptions {
+            images: parsed,
+            skip_setup_tasks: self.skip_setup_tasks,
+            global,
+        })
     }
 
     /// The refactor to carry out before the deploys, if the deployed stacks do not reflect
@@ -288,32 +390,9 @@ impl DeployCommand {
         }
     }
 
-    fn check_sizes(&self, stacks: &[&StackArtifact]) -> Result<()> {
-        let big = plan::oversized(stacks);
-        if big.is_empty() || self.s3_bucket.is_some() {
-            return Ok(());
-        }
-        let list: Vec<String> = big
-            .iter()
-            .map(|(s, n)| format!("{} ({n} bytes)", s.stack_name))
-            .collect();
-        Err(CliError::Usage(format!(
-            "template(s) over CloudFormation's {MAX_INLINE_TEMPLATE_BYTES}-byte inline limit: {}. They must be uploaded to S3. Fix: pass --s3-bucket BUCKET (a bucket in the target region). Nothing was deployed.",
-            list.join(", ")
-        )))
-    }
-
-    fn warn_if_stale(
-        &self,
-        files: &crate::output::EnvFiles,
-        stacks: &[&StackArtifact],
-        io: &mut Io<'_>,
-    ) {
-        let names: Vec<String> = stacks
-            .iter()
-            .map(|s| s.template_file(OutputFormat::Json))
-            .collect();
-        let stale: Vec<String> = compare_env(&self.templates, files, Some(&names))
+    fn warn_if_stale(&self, plan: &DeployPlan<'_>, io: &mut Io<'_>) {
+        let names: Vec<String> = plan.stacks.iter().map(|s| s.file_name.clone()).collect();
+        let stale: Vec<String> = compare_env(&self.templates, &plan.files, Some(&names))
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -326,27 +405,10 @@ impl DeployCommand {
             let _ = writeln!(
                 io.err,
                 "warning: {} is stale ({}); {what}. Fix: run `cargo run -- synth`, review and commit.",
-                self.templates.join(&files.env).display(),
+                self.templates.join(&plan.files.env).display(),
                 stale.join("; ")
             );
         }
-    }
-
-    fn args(
-        &self,
-        p: &Planned<'_>,
-        file: &std::path::Path,
-        options: &AwsOptions,
-        mask: bool,
-    ) -> Vec<String> {
-        plan::deploy_args(
-            p.stack,
-            file,
-            &p.parameters,
-            self.s3_bucket.as_deref(),
-            options,
-            mask,
-        )
     }
 
     /// Shows what changes and asks to go on: `--yes`, or a prompt when standard input is a
@@ -354,20 +416,33 @@ impl DeployCommand {
     fn confirm_production(
         &self,
         aws: &AwsCli,
-        env: &EnvironmentAssembly,
-        planned: &[Planned<'_>],
+        plan: &DeployPlan<'_>,
+        stuck: &[recovery::Stuck],
         refactor: &[stackforge_constructs::change::refactor::ResourceMapping],
         io: &mut Io<'_>,
     ) -> Result<()> {
-        let name = env.environment.name();
+        let name = plan.env_name();
         let _ = writeln!(
             io.err,
             "`{name}` is a production environment. Changes to deploy:"
         );
+        for s in stuck {
+            let action = s.action_args().unwrap_or_default().join(" ");
+            let _ = writeln!(io.err, "Recovery first ({}): aws {action}", s.status);
+        }
         let mut stacks = Vec::new();
-        for p in planned {
-            let live = preview::live_template(aws, &p.stack.stack_name)?;
-            stacks.push((p.stack.name.as_str(), live, p.stack.template()));
+        for p in &plan.stacks {
+            let name = &p.artifact.stack_name;
+            // A stack whose first creation failed is created again: compare with nothing.
+            let recreated = stuck
+                .iter()
+                .any(|s| &s.stack_name == name && s.blocker == recovery::Blocker::Recreate);
+            let live = if recreated {
+                None
+            } else {
+                preview::live_template(aws, name)?
+            };
+            stacks.push((p.artifact.name.as_str(), live, p.artifact.template()));
         }
         let _ = write!(io.err, "{}", preview::preview(name, &stacks, refactor));
         if self.yes {
@@ -377,7 +452,7 @@ impl DeployCommand {
             let _ = write!(
                 io.err,
                 "Deploy {} stack(s) to `{name}`? [y/N] ",
-                planned.len()
+                plan.stacks.len()
             );
             let _ = io.err.flush();
             let mut answer = String::new();

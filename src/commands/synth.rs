@@ -64,7 +64,7 @@ pub struct SynthCommand {
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub lock_timeout: u64,
     /// Synthesize in memory and compare with the output folder; exit 1 if it is stale.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "init_params")]
     pub check: bool,
     /// Skip the policy gate (prints a warning). For debugging only: never deploy the result.
     #[arg(long)]
@@ -81,6 +81,12 @@ pub struct SynthCommand {
 impl SynthCommand {
     /// Runs the command.
     pub fn execute(&self, factory: Factory<'_>, io: &mut Io<'_>) -> Result<u8> {
+        if self.out.exists() && !self.out.is_dir() {
+            return Err(CliError::Usage(format!(
+                "--out {}: is a file, not a folder. Fix: pass a folder, or move the file away",
+                self.out.display()
+            )));
+        }
         // `--check` of a folder that does not exist reads nothing and must not create it.
         let _lock = if self.check && !self.out.is_dir() {
             None
@@ -220,11 +226,7 @@ impl SynthCommand {
     ) -> Vec<CliError> {
         let mut refused = Vec::new();
         let env_name = env.environment.name();
-        for stack in env
-            .stacks
-            .iter()
-            .filter(|s| !s.template().parameters.is_empty())
-        {
+        for stack in env.stacks.iter().filter(|s| params::has_file_values(s)) {
             let Some(l) = loaded.get(&stack.name) else {
                 continue;
             };

@@ -187,8 +187,12 @@ fn merged_file_values(
         parameters.insert(o.key.clone(), serde_json::Value::String(o.value.clone()));
     }
     let text = serde_json::json!({ "Parameters": parameters }).to_string();
-    fs::write(scratch.join(params::file_name(stack)), text).ok()?;
-    params::load(scratch, stack).ok()
+    let file = scratch.join(params::file_name(stack));
+    super::write_private(&file, text.as_bytes()).ok()?;
+    let values = params::load(scratch, stack).ok();
+    // The values are read: the file (which may hold NoEcho values) goes now, not at exit.
+    let _ = fs::remove_file(&file);
+    values
 }
 
 /// The stacks whose template is too large to pass inline, with their sizes.

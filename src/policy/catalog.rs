@@ -1,6 +1,8 @@
 //! The built-in rules: the Guard files embedded in the binary and the table of rule ids with
 //! their file, severity, whether they can be suppressed, and what they require.
 
+use std::collections::{HashMap, HashSet};
+
 /// Where a rule file is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,20 +87,9 @@ pub fn declared_rules(source: &str) -> Vec<String> {
 /// with a type filter (`Resources.*[ Type == 'T'` or `Type in ['T', ...]`, not or-ed with
 /// anything): resources of other types cannot affect it, so they need not be evaluated.
 /// None when the file reads `Resources` any other way.
-pub fn resource_types(source: &str) -> Option<std::collections::HashSet<String>> {
-    let code: Vec<&str> = source
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .collect();
-    let mut code = code.join("\n");
-    // Messages are free text.
-    while let Some(start) = code.find("<<") {
-        let end = code[start..]
-            .find(">>")
-            .map_or(code.len(), |e| start + e + 2);
-        code.replace_range(start..end, " ");
-    }
-    let mut types = std::collections::HashSet::new();
+pub fn resource_types(source: &str) -> Option<HashSet<String>> {
+    let code = code_of(source);
+    let mut types = HashSet::new();
     for (i, _) in code.match_indices("Resources") {
         let before = code[..i].chars().next_back();
         // `Properties.X.Resources`, `%Resources`, `"...Resources"`: not the template root.
@@ -135,6 +126,179 @@ pub fn resource_types(source: &str) -> Option<std::collections::HashSet<String>>
         }
     }
     (!types.is_empty()).then_some(types)
+}
+
+/// The Guard code of a rule file: comment lines and custom messages (`<< >>`, free text)
+/// blanked out.
+fn code_of(source: &str) -> String {
+    let code: Vec<&str> = source
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect();
+    let mut code = code.join("\n");
+    while let Some(start) = code.find("<<") {
+        let end = code[start..]
+            .find(">>")
+            .map_or(code.len(), |e| start + e + 2);
+        code.replace_range(start..end, " ");
+    }
+    code
+}
+
+/// What a rule file can read of a resource, found by a conservative scan of its code. The
+/// built-in template files are evaluated on each resource projected to this, so resources
+/// that differ in nothing a file reads are evaluated once.
+///
+/// Names count with every spelling cfn-guard also tries when a key is missing (its seven
+/// case conversions: `KmsKeyId` also finds `kms_key_id`, `Policies` also `Policy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reads {
+    /// Resource attributes named in the code (`Type` always), each with the keys below it
+    /// that the code names (`Properties.Name`, `Metadata.guard`); None: all of them, because
+    /// the code reads the attribute another way (`Properties exists`, `Properties.*`,
+    /// `Properties[...]`).
+    pub attributes: HashMap<String, Option<HashSet<String>>>,
+    /// Whether the code names `LogicalId` (of the `References` annotation).
+    pub logical_ids: bool,
+    /// When the code reads `Metadata.guard` (suppressions, which stackforge removes and
+    /// applies itself): the spellings of `Metadata` and of `guard`. See
+    /// [`NO_SUPPRESSION`].
+    pub suppressions: Option<(HashSet<String>, HashSet<String>)>,
+}
+
+/// What a projected resource carries as `Metadata.guard` when it has none: no rule id
+/// matches it, so rules skip no resource, as without `Metadata.guard`; but cfn-guard finds
+/// the key, and a key it does not find costs it seven case conversions of the name, each
+/// running dozens of regular expressions (about 100 times the lookup).
+pub const NO_SUPPRESSION: &str = "";
+
+/// The resource attributes a [`Reads`] scan knows; the annotations stackforge adds count.
+const RESOURCE_ATTRIBUTES: [&str; 12] = [
+    "Type",
+    "Properties",
+    "Metadata",
+    "DependsOn",
+    "Condition",
+    "DeletionPolicy",
+    "UpdateReplacePolicy",
+    "CreationPolicy",
+    "UpdatePolicy",
+    "References",
+    "ReferencedBy",
+    "Unresolved",
+];
+
+/// Attributes whose keys are projected to the ones the code names.
+const PROJECTED: [&str; 2] = ["Properties", "Metadata"];
+
+/// `name` and the spellings cfn-guard tries for it when a map has no key `name`
+/// (`CONVERTERS` in its `eval_context`).
+pub fn spellings(name: &str) -> impl Iterator<Item = String> + use<'_> {
+    use cruet::case::{camel, class, kebab, pascal, snake, title, train};
+    let converters: [fn(&str) -> String; 7] = [
+        camel::to_camel_case,
+        class::to_class_case,
+        kebab::to_kebab_case,
+        pascal::to_pascal_case,
+        snake::to_snake_case,
+        title::to_title_case,
+        train::to_train_case,
+    ];
+    std::iter::once(name.to_owned()).chain(converters.into_iter().map(move |c| c(name)))
+}
+
+/// What `source` reads of a resource (see [`Reads`]). Meaningful for files whose rules read
+/// one resource at a time through type-filtered queries (the built-in template files).
+pub fn reads(source: &str) -> Reads {
+    let code = code_of(source);
+    let words = words(&code);
+    let mut attributes: HashMap<String, Option<HashSet<String>>> = HashMap::new();
+    for attribute in RESOURCE_ATTRIBUTES {
+        let at: Vec<usize> = words
+            .iter()
+            .filter(|(_, w)| *w == attribute)
+            .map(|(i, _)| *i)
+            .collect();
+        if at.is_empty() && attribute != "Type" {
+            continue;
+        }
+        let mut keys = PROJECTED.contains(&attribute).then(HashSet::new);
+        for i in at {
+            let rest = &code[i + attribute.len()..];
+            match (member(rest), keys.as_mut()) {
+                (Some(k), Some(set)) => set.extend(spellings(&k)),
+                _ => keys = None,
+            }
+        }
+        for spelling in spellings(attribute) {
+            attributes.insert(spelling, keys.clone());
+        }
+    }
+    let reads_guard =
+        matches!(attributes.get("Metadata"), Some(Some(keys)) if keys.contains("guard"));
+    Reads {
+        attributes,
+        logical_ids: words.iter().any(|(_, w)| *w == "LogicalId"),
+        suppressions: reads_guard.then(|| {
+            (
+                spellings("Metadata").collect(),
+                spellings("guard").collect(),
+            )
+        }),
+    }
+}
+
+/// The key of a leading member access: `.Name` or `.'name'`.
+fn member(rest: &str) -> Option<String> {
+    let r = rest.strip_prefix('.')?;
+    if let Some((q, _)) = quoted(r) {
+        return Some(q.to_owned());
+    }
+    let n: String = r
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!n.is_empty()).then_some(n)
+}
+
+/// The identifiers of `code` (runs of alphanumerics and `_` not inside quotes), with their
+/// byte offsets.
+fn words(code: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut start: Option<usize> = None;
+    let mut escaped = false;
+    for (i, c) in code.char_indices() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        let word = c.is_ascii_alphanumeric() || c == '_';
+        match (word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, &code[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+        if c == '\'' || c == '"' {
+            quote = Some(c);
+        } else if c == '/' && start.is_none() && code[..i].trim_end().ends_with(['=', '[', ',']) {
+            // A regex literal (`== /.../`): free text, like a quoted string.
+            quote = Some('/');
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &code[s..]));
+    }
+    out
 }
 
 /// A leading quoted string and what follows it.

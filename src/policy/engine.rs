@@ -1,9 +1,11 @@
 //! cfn-guard, in process: evaluates rule files on prepared documents and reads back which
 //! rule failed on which resource, with the rule's message.
 //!
-//! cfn-guard's public API parses the rules on every call, so documents are evaluated in
-//! batches through its `validate --payload --structured` command, whose JSON report names
-//! each failed rule and the paths of the values that failed it.
+//! cfn-guard's public API parses the rules on every call (its parsed form and evaluator are
+//! private), so documents are evaluated in batches through its `validate --payload
+//! --structured` command, whose JSON report names each failed rule and the paths of the
+//! values that failed it. Each rule file is parsed once per batch, and a file's documents
+//! are split into several batches only when they are large enough to be worth a thread.
 
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -44,27 +46,34 @@ pub(crate) fn check_syntax(text: &str, name: &str) -> Result<(), String> {
 }
 
 /// One evaluation: the rule file `rules[file]` on `doc`.
-pub(crate) struct Item {
+pub(crate) struct Item<'a> {
     /// Index of the rule file.
     pub file: usize,
     /// The document (JSON text).
-    pub doc: String,
+    pub doc: &'a str,
 }
+
+/// Documents of one rule file are split into batches of at least this many bytes: below,
+/// parsing the rules again costs more than a thread saves.
+pub(crate) const MIN_BATCH_BYTES: usize = 256 << 10;
 
 /// Evaluates every item on up to `threads` threads. One result per item: its findings, or
 /// why cfn-guard could not evaluate it.
 ///
 /// The items of one rule file are evaluated in a few large calls (cfn-guard parses the rules
 /// once per call); the calls are shared out to the threads as they become free.
-pub(crate) fn run(rules: &[&str], items: &[Item], threads: usize) -> Vec<DocResult> {
+pub(crate) fn run(rules: &[&str], items: &[Item<'_>], threads: usize) -> Vec<DocResult> {
     let threads = threads.max(1);
-    // Jobs: per rule file, its items split into `threads` groups of similar size.
+    // Jobs: per rule file, its items split into at most `threads` groups of similar size.
     let mut jobs: Vec<(usize, Vec<usize>, usize)> = Vec::new();
-    for file in 0..rules.len() {
-        let mine: Vec<usize> = (0..items.len())
-            .filter(|&i| items[i].file == file)
-            .collect();
-        for group in balance(&mine, |i| items[i].doc.len(), threads) {
+    let mut per_file: Vec<Vec<usize>> = vec![Vec::new(); rules.len()];
+    for (i, item) in items.iter().enumerate() {
+        per_file[item.file].push(i);
+    }
+    for (file, mine) in per_file.iter().enumerate() {
+        let bytes: usize = mine.iter().map(|&i| items[i].doc.len()).sum();
+        let groups = threads.min(bytes / MIN_BATCH_BYTES).max(1);
+        for group in balance(mine, |i| items[i].doc.len(), groups) {
             let size = group.iter().map(|&i| items[i].doc.len()).sum();
             jobs.push((file, group, size));
         }
@@ -78,7 +87,7 @@ pub(crate) fn run(rules: &[&str], items: &[Item], threads: usize) -> Vec<DocResu
             let Some((file, group, _)) = jobs.get(j) else {
                 return done;
             };
-            let docs: Vec<&str> = group.iter().map(|&i| items[i].doc.as_str()).collect();
+            let docs: Vec<&str> = group.iter().map(|&i| items[i].doc).collect();
             let results = run_chunk(rules[*file], &docs);
             done.extend(group.iter().copied().zip(results));
         }
@@ -123,7 +132,11 @@ pub(crate) fn run(rules: &[&str], items: &[Item], threads: usize) -> Vec<DocResu
 }
 
 /// Splits `indices` into at most `n` groups of similar total `size`.
-fn balance(indices: &[usize], size: impl Fn(usize) -> usize, n: usize) -> Vec<Vec<usize>> {
+pub(crate) fn balance(
+    indices: &[usize],
+    size: impl Fn(usize) -> usize,
+    n: usize,
+) -> Vec<Vec<usize>> {
     let n = n.min(indices.len()).max(1);
     let mut order: Vec<usize> = indices.to_vec();
     order.sort_by_key(|&i| std::cmp::Reverse(size(i)));
@@ -309,13 +322,8 @@ rule ENCRYPTED when %buckets !empty {
 }
 "#;
 
-    fn items(docs: &[&str]) -> Vec<Item> {
-        docs.iter()
-            .map(|d| Item {
-                file: 0,
-                doc: (*d).to_owned(),
-            })
-            .collect()
+    fn items<'a>(docs: &[&'a str]) -> Vec<Item<'a>> {
+        docs.iter().map(|d| Item { file: 0, doc: d }).collect()
     }
 
     #[test]

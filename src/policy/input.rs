@@ -94,7 +94,11 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Scope>, Vec<InputError>) {
 /// Reads one template; the error says why it is not a CloudFormation template stackforge
 /// can read.
 pub fn read(path: &Path) -> Result<stackforge_constructs::Template, String> {
-    stackforge_constructs::document::load(path).map_err(|e| e.to_string())
+    let t = stackforge_constructs::document::load(path).map_err(|e| e.to_string())?;
+    if t.resources.is_empty() {
+        return Err("`Resources`: CloudFormation needs at least one resource in a template. Fix: add a resource, or remove the file".into());
+    }
+    Ok(t)
 }
 
 /// Parses template text (JSON or YAML with short-form tags) into the template model.
@@ -116,13 +120,16 @@ mod tests {
             ("{\"name\": \"x\"}", "has no `Resources` section"),
             ("[1, 2]", "the document is not an object"),
             ("Resources: 3", "`Resources` is not a map"),
-            ("{\"Resources\": {\"A\": {}}}", "resource `A` has no `Type`"),
+            (
+                "{\"Resources\": {\"A\": {}}}",
+                "`Resources.A`: the resource has no `Type`",
+            ),
         ];
         for (text, want) in cases {
             let e = parse(text).unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");
         }
-        assert!(parse("Resources:\n  A:\n    Type: X\n").is_ok());
+        assert!(parse("Resources:\n  A:\n    Type: AWS::SQS::Queue\n").is_ok());
         assert!(parse("{\"Resources\": {}}").is_ok());
     }
 }

@@ -14,30 +14,38 @@
 //! behave the same under the `cfn-guard` CLI.
 //!
 //! Speed: cfn-guard deep-copies every value a query walks through, so its cost grows with
-//! (queries x document size). Each rule file is therefore evaluated on a copy of the template
-//! reduced to the resource types it names ([`catalog::resource_types`]), templates without
-//! such resources are skipped, and the calls run on a few threads.
+//! (queries x document size), and its public API parses the rules on every call. So
+//! (`plan`): the built-in template files, whose rules read one resource at a time, are
+//! evaluated on each resource of the types they name, projected to what they read
+//! ([`catalog::reads`]), and equal documents are evaluated once; custom files see templates
+//! reduced to the types they name. Each file's documents go to cfn-guard in one call (a few
+//! when large, on a few threads), and results are kept in a content-addressed cache
+//! ([`cache`]) when the rule set has one, so an unchanged resource is not evaluated again.
 
+pub mod cache;
 pub mod catalog;
 mod engine;
 mod error;
+mod evaluation;
 pub mod input;
+mod plan;
 mod refs;
 pub mod report;
 pub mod schema;
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use stackforge_constructs::template::ResourceDef;
 use stackforge_constructs::EnvironmentAssembly;
 
 pub use catalog::{rule_info, EvalScope, RuleInfo, Severity, RULES};
 pub use error::PolicyError;
 pub use report::{Finding, InputError, Outcome, Report, SuppressedFinding};
+
+use evaluation::{ScopeRef, TemplateRef};
 
 /// A rule file to evaluate.
 #[derive(Debug, Clone)]
@@ -51,6 +59,9 @@ struct RuleFile {
     /// The resource types it reads, when every query of `Resources` filters on `Type`:
     /// documents are reduced to these types. None: whole documents.
     types: Option<HashSet<String>>,
+    /// For built-in template files (their rules read one resource at a time): what they
+    /// read of a resource. Each resource is then evaluated alone, projected to this.
+    projection: Option<catalog::Reads>,
     custom: bool,
 }
 
@@ -93,10 +104,12 @@ impl RuleFile {
     }
 }
 
-/// The rules a gate runs: the built-in ones, plus custom Guard files.
+/// The rules a gate runs: the built-in ones, plus custom Guard files, and where results are
+/// cached (none by default).
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     files: Vec<RuleFile>,
+    cache: Option<PathBuf>,
 }
 
 /// What stackforge knows about a rule named in a finding.
@@ -137,10 +150,17 @@ impl RuleSet {
                 scope: f.scope,
                 rules: catalog::declared_rules(f.source),
                 types: catalog::resource_types(f.source),
+                projection: (f.scope == EvalScope::Template).then(|| catalog::reads(f.source)),
                 custom: false,
             })
             .collect();
-        Self { files }
+        Self { files, cache: None }
+    }
+
+    /// The same rules, with results cached in `dir` (see [`cache`]); None: no cache.
+    pub fn cached_in(mut self, dir: Option<PathBuf>) -> Self {
+        self.cache = dir;
+        self
     }
 
     /// The built-in rules plus the `*.guard` files under `dir` (searched recursively; a
@@ -207,6 +227,7 @@ impl RuleSet {
                 scope: EvalScope::Template,
                 rules,
                 types,
+                projection: None,
                 custom: true,
             });
         }
@@ -298,26 +319,46 @@ pub struct Scope {
 
 /// Runs the policy gate on the stacks of `envs` (each environment is one scope).
 pub fn gate(envs: &[&EnvironmentAssembly], rules: &RuleSet) -> Result<Report, PolicyError> {
-    let scopes: Vec<Scope> = envs
+    let scopes: Vec<ScopeRef<'_>> = envs
         .iter()
-        .map(|env| Scope {
-            label: env.environment.name().to_owned(),
+        .map(|env| ScopeRef {
+            label: Cow::Borrowed(env.environment.name()),
             folder: None,
             templates: env
                 .stacks
                 .iter()
-                .map(|s| Template {
-                    source: Source {
+                .map(|s| TemplateRef {
+                    source: Cow::Owned(Source {
                         label: format!("{}/{}", env.environment.name(), s.name),
                         stack_name: Some(s.stack_name.clone()),
                         file: None,
-                    },
-                    body: s.template().clone(),
+                    }),
+                    body: s.template(),
                 })
                 .collect(),
         })
         .collect();
-    evaluate(&scopes, rules)
+    Ok(evaluation::evaluate(&scopes, rules))
+}
+
+/// Evaluates `rules` on `scopes`.
+pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError> {
+    let scopes: Vec<ScopeRef<'_>> = scopes
+        .iter()
+        .map(|s| ScopeRef {
+            label: Cow::Borrowed(&s.label),
+            folder: s.folder.as_deref(),
+            templates: s
+                .templates
+                .iter()
+                .map(|t| TemplateRef {
+                    source: Cow::Borrowed(&t.source),
+                    body: &t.body,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(evaluation::evaluate(&scopes, rules))
 }
 
 /// Runs the policy gate on `paths` (see [`input::load`]), then checks their resources against
@@ -349,234 +390,22 @@ fn threads() -> usize {
         })
 }
 
-/// What an evaluated document stands for: a template of a scope, or a scope's merged
-/// document with the template and logical ID of each of its resource keys.
-enum Origin {
-    Template(usize, usize),
-    Scope(usize, HashMap<String, (usize, String)>),
-}
-
-/// A finding before it is attributed: which scope, template (None: the scope) and resource.
-struct Located<'a> {
-    scope: usize,
-    template: Option<usize>,
-    logical_id: Option<String>,
-    resource: Option<&'a ResourceDef>,
-    rule: String,
-    message: Option<String>,
-}
-
-/// Evaluates `rules` on `scopes`.
-pub fn evaluate(scopes: &[Scope], rules: &RuleSet) -> Result<Report, PolicyError> {
-    // Items: each rule file on each template (annotated, reduced to the resource types the
-    // file reads), and each per-environment file on the scope's merged document.
-    let mut items: Vec<engine::Item> = Vec::new();
-    let mut origins: Vec<Origin> = Vec::new();
-    for (s, scope) in scopes.iter().enumerate() {
-        let bodies: Vec<&stackforge_constructs::Template> =
-            scope.templates.iter().map(|t| &t.body).collect();
-        let annotated = refs::annotate(&bodies);
-        for (f, file) in rules.files.iter().enumerate() {
-            match file.scope {
-                EvalScope::Template => {
-                    for (t, doc) in annotated.iter().enumerate() {
-                        if let Some(doc) = file.document(doc) {
-                            items.push(engine::Item { file: f, doc });
-                            origins.push(Origin::Template(s, t));
-                        }
-                    }
-                }
-                EvalScope::Environment => {
-                    let (merged, keys) = refs::merge(&annotated, |r| file.reads(r));
-                    if let Some(doc) = file.document(&merged) {
-                        items.push(engine::Item { file: f, doc });
-                        origins.push(Origin::Scope(s, keys));
-                    }
-                }
-            }
-        }
-    }
-    let texts: Vec<&str> = rules.files.iter().map(|f| f.text.as_ref()).collect();
-    let results = engine::run(&texts, &items, threads());
-
-    let mut report = Report {
-        templates: scopes.iter().map(|s| s.templates.len()).sum(),
-        resources: scopes
-            .iter()
-            .flat_map(|s| &s.templates)
-            .map(|t| t.body.resources.len())
-            .sum(),
-        rules: rules.rule_count(),
-        ..Report::default()
-    };
-    let mut located: Vec<Located<'_>> = Vec::new();
-    for (origin, result) in origins.iter().zip(results) {
-        let findings = match result {
-            Ok(findings) => findings,
-            Err(e) => {
-                let error = match origin {
-                    Origin::Template(s, t) => engine_error(&scopes[*s].templates[*t].source, &e),
-                    Origin::Scope(s, _) => InputError {
-                        path: PathBuf::from(&scopes[*s].label),
-                        problem: format!("the policy engine cannot evaluate it: {e}"),
-                    },
-                };
-                if !report.input_errors.contains(&error) {
-                    report.input_errors.push(error);
-                }
-                continue;
-            }
-        };
-        for f in findings {
-            // Where the finding's resource key leads: template and logical ID.
-            let (s, target) = match origin {
-                Origin::Template(s, t) => (*s, f.key.clone().map(|k| (*t, k))),
-                Origin::Scope(s, keys) => (*s, f.key.as_ref().and_then(|k| keys.get(k).cloned())),
-            };
-            let resource = target
-                .as_ref()
-                .and_then(|(t, id)| scopes[s].templates[*t].body.resources.get(id));
-            located.push(Located {
-                scope: s,
-                template: target.as_ref().map(|(t, _)| *t),
-                logical_id: target.map(|(_, id)| id),
-                resource,
-                rule: f.rule,
-                message: f.message,
-            });
-        }
-    }
-
-    // Report order: scope, template, resource, rule.
-    let mut positions: std::collections::HashMap<
-        (usize, usize),
-        std::collections::HashMap<&str, usize>,
-    > = std::collections::HashMap::new();
-    let mut keys = Vec::with_capacity(located.len());
-    for l in &located {
-        let resource_pos = match (l.template, &l.logical_id) {
-            (Some(t), Some(id)) => positions
-                .entry((l.scope, t))
-                .or_insert_with(|| {
-                    scopes[l.scope].templates[t]
-                        .body
-                        .resources
-                        .keys()
-                        .enumerate()
-                        .map(|(i, k)| (k.as_str(), i))
-                        .collect()
-                })
-                .get(id.as_str())
-                .copied()
-                .unwrap_or(usize::MAX),
-            _ => usize::MAX,
-        };
-        keys.push((
-            l.scope,
-            l.template.unwrap_or(usize::MAX),
-            resource_pos,
-            rules.position(&l.rule),
-        ));
-    }
-    let mut order: Vec<usize> = (0..located.len()).collect();
-    order.sort_by_key(|&i| keys[i]);
-    let located: Vec<&Located<'_>> = order.iter().map(|&i| &located[i]).collect();
-
-    for l in located {
-        let meta = rules.meta(&l.rule);
-        let finding = finding(scopes, l, meta.severity, meta.message(l.message.as_deref()));
-        let suppression = l.resource.and_then(|r| suppression_of(r, &l.rule));
-        match suppression {
-            Some((reason, at)) if meta.suppressible => report.suppressed.push(SuppressedFinding {
-                finding,
-                reason,
-                suppressed_at: at,
+/// The gate on one template alone (for tests).
+#[cfg(test)]
+fn gate_scope_for_tests(t: &stackforge_constructs::Template, rules: &RuleSet) -> Report {
+    let scope = ScopeRef {
+        label: Cow::Borrowed("t"),
+        folder: None,
+        templates: vec![TemplateRef {
+            source: Cow::Owned(Source {
+                label: "t".into(),
+                stack_name: None,
+                file: None,
             }),
-            _ => report.violations.push(finding),
-        }
-    }
-    unsuppressible(scopes, &mut report);
-    Ok(report)
-}
-
-fn engine_error(source: &Source, e: &str) -> InputError {
-    InputError {
-        path: source
-            .file
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(&source.label)),
-        problem: format!("the policy engine cannot evaluate it: {e}"),
-    }
-}
-
-fn finding(scopes: &[Scope], l: &Located<'_>, severity: Severity, message: String) -> Finding {
-    let scope = &scopes[l.scope];
-    // A finding about no resource of a one-template scope is about that template.
-    let template = l
-        .template
-        .or_else(|| (scope.templates.len() == 1).then_some(0));
-    let source = template.map(|t| &scope.templates[t].source);
-    Finding {
-        rule: l.rule.clone(),
-        severity,
-        source: source.map_or_else(|| scope.label.clone(), |s| s.label.clone()),
-        stack: source.and_then(|s| s.stack_name.clone()),
-        file: source
-            .and_then(|s| s.file.clone())
-            .or_else(|| scope.folder.clone()),
-        logical_id: l.logical_id.clone(),
-        resource_type: l.resource.map(|r| r.type_name.clone()),
-        path: l.resource.and_then(|r| r.path()).map(str::to_owned),
-        message,
-    }
-}
-
-/// If `resource` suppresses `rule`: the reason and where it was declared.
-fn suppression_of(resource: &ResourceDef, rule: &str) -> Option<(String, Option<String>)> {
-    let s = resource
-        .suppressions()
-        .into_iter()
-        .find(|s| s.rule == rule)?;
-    Some((
-        s.reason.unwrap_or_else(|| {
-            "(no reason recorded in Metadata.\"stackforge:suppressions\")".to_owned()
-        }),
-        s.scope,
-    ))
-}
-
-/// Suppressions of rules that cannot be suppressed are violations of those rules.
-fn unsuppressible(scopes: &[Scope], report: &mut Report) {
-    for (s, scope) in scopes.iter().enumerate() {
-        for (t, template) in scope.templates.iter().enumerate() {
-            for (id, resource) in &template.body.resources {
-                for recorded in resource.suppressions() {
-                    let rule = recorded.rule.as_str();
-                    let Some(info) = rule_info(rule).filter(|i| !i.suppressible) else {
-                        continue;
-                    };
-                    let reason = recorded.reason.clone().unwrap_or_default();
-                    let at = recorded.scope.clone();
-                    let at = at.map(|p| format!(" at {p}")).unwrap_or_default();
-                    let located = Located {
-                        scope: s,
-                        template: Some(t),
-                        logical_id: Some(id.clone()),
-                        resource: Some(resource),
-                        rule: rule.to_owned(),
-                        message: None,
-                    };
-                    let message = format!(
-                        "rule {rule} cannot be suppressed (suppression{at}, reason: {reason}). Fix: remove the suppression and {}.",
-                        info.fix
-                    );
-                    report
-                        .violations
-                        .push(finding(scopes, &located, info.severity, message));
-                }
-            }
-        }
-    }
+            body: t,
+        }],
+    };
+    evaluation::evaluate(&[scope], rules)
 }
 
 #[cfg(test)]

@@ -82,114 +82,156 @@ fn find_exports<'a>(templates: &[&'a Template]) -> HashMap<&'a str, Option<(usiz
     exports
 }
 
-/// The annotated JSON of `templates` (in order), with `Metadata.guard` removed so that
-/// suppressions are applied by stackforge, which can then list what they waived.
-pub(crate) fn annotate(templates: &[&Template]) -> Vec<Value> {
-    let exports = find_exports(templates);
-    let found: Vec<Vec<Vec<(String, Target)>>> = (0..templates.len())
-        .map(|t| references(templates, t, &exports))
-        .collect();
-    let mut referenced_by: HashMap<(usize, &str), IndexSet<String>> = HashMap::new();
-    for (t, per_template) in found.iter().enumerate() {
-        for ((_, resource), refs) in templates[t].resources.iter().zip(per_template) {
-            for (path, target) in refs {
-                if let Target::Resource(t2, id2) = target {
-                    if let Some((key, _)) = templates[*t2].resources.get_key_value(id2.as_str()) {
-                        referenced_by
-                            .entry((*t2, key.as_str()))
-                            .or_default()
-                            .insert(format!("{}#{path}", resource.type_name));
+/// The reference index of the templates of one scope: which resource points at which.
+pub(crate) struct Index<'a> {
+    templates: &'a [&'a Template],
+    /// Per template, per resource (in order): the references it makes.
+    found: Vec<Vec<Vec<(String, Target)>>>,
+    /// `Type#Property` of the resources pointing at (template, logical ID).
+    referenced_by: HashMap<(usize, &'a str), IndexSet<String>>,
+}
+
+impl<'a> Index<'a> {
+    /// Indexes the references between `templates`.
+    pub(crate) fn new(templates: &'a [&'a Template]) -> Self {
+        let exports = find_exports(templates);
+        let found: Vec<Vec<Vec<(String, Target)>>> = (0..templates.len())
+            .map(|t| references(templates, t, &exports))
+            .collect();
+        let mut referenced_by: HashMap<(usize, &str), IndexSet<String>> = HashMap::new();
+        for (t, per_template) in found.iter().enumerate() {
+            for ((_, resource), refs) in templates[t].resources.iter().zip(per_template) {
+                for (path, target) in refs {
+                    if let Target::Resource(t2, id2) = target {
+                        if let Some((key, _)) = templates[*t2].resources.get_key_value(id2.as_str())
+                        {
+                            referenced_by
+                                .entry((*t2, key.as_str()))
+                                .or_default()
+                                .insert(format!("{}#{path}", resource.type_name));
+                        }
                     }
                 }
             }
         }
+        Self {
+            templates,
+            found,
+            referenced_by,
+        }
     }
 
-    let list = |t: usize, id: &str| -> Value {
-        referenced_by
+    fn list(&self, t: usize, id: &str) -> Value {
+        self.referenced_by
             .get(&(t, id))
             .map(|s| Value::Array(s.iter().cloned().map(Value::String).collect()))
             .unwrap_or_else(|| Value::Array(Vec::new()))
-    };
-    templates
-        .iter()
-        .enumerate()
-        .map(|(t, template)| {
-            let mut out = template.to_json();
-            let Some(res) = out.get_mut("Resources").and_then(Value::as_object_mut) else {
-                return out;
+    }
+
+    /// The annotated JSON of template `t`, with `Metadata.guard` removed so that
+    /// suppressions are applied by stackforge, which can then list what they waived.
+    pub(crate) fn annotate(&self, t: usize) -> Value {
+        let templates = self.templates;
+        let mut out = templates[t].to_json();
+        let Some(res) = out.get_mut("Resources").and_then(Value::as_object_mut) else {
+            return out;
+        };
+        for ((id, resource), refs) in res.iter_mut().zip(&self.found[t]) {
+            let Some(resource) = resource.as_object_mut() else {
+                continue;
             };
-            for ((id, resource), refs) in res.iter_mut().zip(&found[t]) {
-                let Some(resource) = resource.as_object_mut() else {
-                    continue;
-                };
-                if let Some(meta) = resource.get_mut("Metadata").and_then(Value::as_object_mut) {
-                    meta.remove("guard");
-                }
-                let mut references = IndexMap::new();
-                let mut unresolved = IndexSet::new();
-                for (path, target) in refs {
-                    match target {
-                        Target::Resource(t2, id2) => {
-                            references.entry((path, *t2, id2)).or_insert_with(|| {
-                                let type_name = templates[*t2]
-                                    .resources
-                                    .get(id2)
-                                    .map_or(Value::Null, |r| Value::String(r.type_name.clone()));
-                                let mut entry = Map::new();
-                                entry.insert("Property".into(), Value::String(path.clone()));
-                                entry.insert("Type".into(), type_name);
-                                entry.insert("LogicalId".into(), Value::String(id2.clone()));
-                                entry.insert("ReferencedBy".into(), list(*t2, id2));
-                                Value::Object(entry)
-                            });
-                        }
-                        Target::Outside => {
-                            unresolved.insert(path.clone());
-                        }
+            if let Some(meta) = resource.get_mut("Metadata").and_then(Value::as_object_mut) {
+                meta.remove("guard");
+            }
+            let mut references = IndexMap::new();
+            let mut unresolved = IndexSet::new();
+            for (path, target) in refs {
+                match target {
+                    Target::Resource(t2, id2) => {
+                        references.entry((path, *t2, id2)).or_insert_with(|| {
+                            let type_name = templates[*t2]
+                                .resources
+                                .get(id2)
+                                .map_or(Value::Null, |r| Value::String(r.type_name.clone()));
+                            let mut entry = Map::new();
+                            entry.insert("Property".into(), Value::String(path.clone()));
+                            entry.insert("Type".into(), type_name);
+                            entry.insert("LogicalId".into(), Value::String(id2.clone()));
+                            entry.insert("ReferencedBy".into(), self.list(*t2, id2));
+                            Value::Object(entry)
+                        });
+                    }
+                    Target::Outside => {
+                        unresolved.insert(path.clone());
                     }
                 }
-                resource.insert(
-                    "References".into(),
-                    Value::Array(references.into_values().collect()),
-                );
-                resource.insert("ReferencedBy".into(), list(t, id));
-                resource.insert(
-                    "Unresolved".into(),
-                    Value::Array(unresolved.into_iter().map(Value::String).collect()),
-                );
             }
-            out
-        })
-        .collect()
+            resource.insert(
+                "References".into(),
+                Value::Array(references.into_values().collect()),
+            );
+            resource.insert("ReferencedBy".into(), self.list(t, id));
+            resource.insert(
+                "Unresolved".into(),
+                Value::Array(unresolved.into_iter().map(Value::String).collect()),
+            );
+        }
+        out
+    }
 }
 
-/// One document holding the resources of all `annotated` templates that `keep` accepts (for
-/// rules evaluated per environment), and for each of its resource keys the template and
-/// logical ID it came from.
-pub(crate) fn merge(
-    annotated: &[Value],
-    keep: impl Fn(&Value) -> bool,
-) -> (Value, HashMap<String, (usize, String)>) {
-    let mut resources = Map::new();
-    let mut origin = HashMap::new();
-    for (t, template) in annotated.iter().enumerate() {
+/// The annotated JSON of `templates` (in order); see [`Index::annotate`].
+#[cfg(test)]
+pub(crate) fn annotate(templates: &[&Template]) -> Vec<Value> {
+    let index = Index::new(templates);
+    (0..templates.len()).map(|t| index.annotate(t)).collect()
+}
+
+/// One document holding the resources of several annotated templates (for rules evaluated
+/// per environment), and for each of its resource keys the template and logical ID it came
+/// from.
+#[derive(Default)]
+pub(crate) struct Merged {
+    resources: Map<String, Value>,
+    origin: HashMap<String, (usize, String)>,
+}
+
+impl Merged {
+    /// Adds the resources of annotated template `t` that `keep` accepts.
+    pub(crate) fn add(&mut self, t: usize, template: &Value, keep: impl Fn(&Value) -> bool) {
         let Some(res) = template.get("Resources").and_then(Value::as_object) else {
-            continue;
+            return;
         };
         for (id, resource) in res.iter().filter(|(_, r)| keep(r)) {
             let mut key = id.clone();
             // Logical IDs repeat across stacks; the merged key only has to be unique.
-            while resources.contains_key(&key) {
+            while self.resources.contains_key(&key) {
                 key = format!("{key}_{t}");
             }
-            resources.insert(key.clone(), resource.clone());
-            origin.insert(key, (t, id.clone()));
+            self.resources.insert(key.clone(), resource.clone());
+            self.origin.insert(key, (t, id.clone()));
         }
     }
-    let mut doc = Map::new();
-    doc.insert("Resources".into(), Value::Object(resources));
-    (Value::Object(doc), origin)
+
+    /// The document and the origin of each of its resource keys.
+    pub(crate) fn finish(self) -> (Value, HashMap<String, (usize, String)>) {
+        let mut doc = Map::new();
+        doc.insert("Resources".into(), Value::Object(self.resources));
+        (Value::Object(doc), self.origin)
+    }
+}
+
+/// [`Merged`] of all `annotated` templates.
+#[cfg(test)]
+pub(crate) fn merge(
+    annotated: &[Value],
+    keep: impl Fn(&Value) -> bool,
+) -> (Value, HashMap<String, (usize, String)>) {
+    let mut merged = Merged::default();
+    for (t, template) in annotated.iter().enumerate() {
+        merged.add(t, template, &keep);
+    }
+    merged.finish()
 }
 
 #[cfg(test)]

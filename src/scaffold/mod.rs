@@ -22,13 +22,10 @@ use crate::error::{CliError, Result};
 pub const MAX_NAME_LEN: usize = 32;
 
 /// Example values of the parameters the first stack declares without a default.
-const EXAMPLE_VALUES: [(&str, &str); 2] = [
-    (
-        "CertificateArn",
-        "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
-    ),
-    ("ImageTag", "0.1.0"),
-];
+const EXAMPLE_VALUES: [(&str, &str); 1] = [(
+    "CertificateArn",
+    "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+)];
 
 /// Where the new app gets stackforge from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,8 +135,14 @@ pub fn files(
 /// The example parameter file of `stack`: a value for each parameter without a default.
 fn example_parameters(stack: &stackforge_constructs::StackArtifact) -> Result<Option<String>> {
     let mut values = serde_json::Map::new();
+    // Image digests: `deploy` sets them after pushing the image, never a parameter file.
+    let deploy_set: Vec<String> =
+        stackforge_constructs::aws::ecs::image_parameters(stack.template())
+            .into_iter()
+            .map(|i| i.parameter)
+            .collect();
     for (name, p) in &stack.template().parameters {
-        if p.default.is_some() {
+        if p.default.is_some() || deploy_set.contains(name) {
             continue;
         }
         let Some((_, value)) = EXAMPLE_VALUES.iter().find(|(n, _)| n == name) else {
@@ -155,7 +158,7 @@ fn example_parameters(stack: &stackforge_constructs::StackArtifact) -> Result<Op
 }
 
 /// The `[dependencies]` lines, and how the README names the dependency.
-fn dependency_lines(dependency: &Dependency, app_dir: &Path) -> (String, String) {
+pub(crate) fn dependency_lines(dependency: &Dependency, app_dir: &Path) -> (String, String) {
     match dependency {
         Dependency::Path(dir) => {
             let shown = relative_if_sibling(dir, app_dir);

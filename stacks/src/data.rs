@@ -1,7 +1,10 @@
 //! `data`: the encrypted PostgreSQL database and the application's API-key secret.
 
 use stackforge_constructs::aws::ec2::Vpc;
-use stackforge_constructs::aws::rds::{Engine, RdsEncrypted, RdsEncryptedProps};
+use stackforge_constructs::aws::rds::{
+    DatabaseUserSetup, DatabaseUserSetupProps, Engine, MasterSecret, RdsEncrypted,
+    RdsEncryptedProps,
+};
 use stackforge_constructs::aws::secretsmanager::{
     GeneratedValue, Secret, SecretProps, SecretValue,
 };
@@ -9,6 +12,10 @@ use stackforge_constructs::{App, Environment, Error, Stack, StackProps};
 
 use crate::settings::Settings;
 use crate::variant::Layout;
+
+/// The database user the service connects as, with IAM authentication; created by the
+/// setup task `deploy` runs after this stack.
+pub const DB_USER: &str = "migration_api";
 
 /// What later stacks use from `data`.
 #[derive(Debug, Clone)]
@@ -65,6 +72,19 @@ pub fn build_with(
             multi_az: d.multi_az,
             database_name: Some("migration".to_owned()),
             backup_retention_days: d.backup_retention_days,
+            // The guide's `db-password`: the master credentials, for operators and the user
+            // setup task only.
+            master_secret: MasterSecret::Named(d.master_secret_name.to_owned()),
+            ..Default::default()
+        },
+    )?;
+    DatabaseUserSetup::new(
+        &mut root,
+        "UserSetup",
+        vpc,
+        &db,
+        DatabaseUserSetupProps {
+            users: vec![DB_USER.to_owned()],
             ..Default::default()
         },
     )?;
@@ -73,6 +93,8 @@ pub fn build_with(
         "ApiKeys",
         SecretProps {
             description: Some("API keys clients of the migration-api present".to_owned()),
+            // The guide's `api-keys`.
+            name: Some(d.api_keys_secret_name.to_owned()),
             value: SecretValue::Generated(GeneratedValue {
                 secret_string_template: Some(r#"{"client":"migration-api"}"#.to_owned()),
                 generate_string_key: Some("apiKey".to_owned()),

@@ -1,6 +1,8 @@
 //! The migration-api application: its stacks and per-environment settings.
 //!
-//! Deploy order per environment: `network` -> `data` -> `service` -> `monitoring`, `audit`.
+//! Deploy order per environment: `network` -> `data` -> `registry` -> `service` ->
+//! `monitoring`, `audit`. `deploy` creates the database users after `data` and pushes the
+//! image after `registry`.
 //! Each stack is a function building one `Stack` from the settings and the handles of the
 //! stacks before it; cross-stack values become exports and imports at synth.
 
@@ -8,6 +10,7 @@ pub mod audit;
 pub mod data;
 pub mod monitoring;
 pub mod network;
+pub mod registry;
 pub mod service;
 pub mod settings;
 pub mod variant;
@@ -44,10 +47,18 @@ fn add_environment(
     let env = Environment::new(s.env);
     let (network, vpc) = network::build(app, &env, s)?;
     let (data_stack, data) = data::build_with(app, &env, s, &vpc, layout)?;
-    let (service_stack, service) = service::build(app, &env, s, &vpc, &data)?;
-    let monitoring = monitoring::build(app, &env, s, &service, &data)?;
+    let (registry_stack, registry) = registry::build(app, &env, s)?;
+    let (service_stack, service) = service::build(app, &env, s, &vpc, &data, &registry)?;
+    let monitoring = monitoring::build(app, &env, s, &service, &data, &registry)?;
     let audit = audit::build_with(app, &env, s, &data, layout)?;
-    for stack in [network, data_stack, service_stack, monitoring, audit] {
+    for stack in [
+        network,
+        data_stack,
+        registry_stack,
+        service_stack,
+        monitoring,
+        audit,
+    ] {
         app.add_stack(stack)?;
     }
     if let Some(name) = layout.trail_stack {

@@ -3,11 +3,13 @@
 use stackforge_constructs::aws::cloudwatch::{
     AlarmProps, AlarmSet, AlarmSetProps, AlertingTopic, ApiMetrics, Dashboard,
 };
+use stackforge_constructs::aws::ecr::{ScanFindingsAlert, ScanFindingsAlertProps};
 use stackforge_constructs::aws::ecs::EcsService;
 use stackforge_constructs::aws::sns::TopicProps;
 use stackforge_constructs::{App, Environment, Error, Parameter, Stack, StackProps, Str};
 
 use crate::data::Data;
+use crate::registry::Registry;
 use crate::settings::Settings;
 
 /// Builds the `monitoring` stack.
@@ -17,6 +19,7 @@ pub fn build(
     s: &Settings,
     service: &EcsService,
     data: &Data,
+    registry: &Registry,
 ) -> Result<Stack, Error> {
     let m = &s.monitoring;
     let mut stack = Stack::new(
@@ -40,7 +43,7 @@ pub fn build(
     let mut root = stack.root();
     let prefix = m.alarm_prefix;
     let db = &data.db;
-    AlarmSet::new(
+    let alarms = AlarmSet::new(
         &mut root,
         "Alarms",
         AlarmSetProps {
@@ -61,10 +64,20 @@ pub fn build(
                 name: Some(Str::from(m.alerting_topic_name)),
                 display_name: Some(Str::from(format!("migration-api {} alerts", s.env))),
                 email_subscriptions: vec![email],
+                // The image scan findings rule below publishes too.
+                allow_event_rules: true,
                 ..Default::default()
             }),
             ..Default::default()
         },
+    )?;
+    // HIGH and CRITICAL findings of the image scans on push, to the alerting topic.
+    ScanFindingsAlert::new(
+        &mut root,
+        "ImageScanFindings",
+        &registry.repository,
+        &alarms.topic_arn(),
+        ScanFindingsAlertProps::default(),
     )?;
     Dashboard::api_performance(
         &mut root,

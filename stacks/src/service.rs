@@ -3,15 +3,13 @@
 
 use indexmap::IndexMap;
 use stackforge_constructs::aws::ec2::Vpc;
-use stackforge_constructs::aws::ecs::{EcsService, EcsServiceProps, SecretRef};
+use stackforge_constructs::aws::ecs::{EcsService, EcsServiceProps, ImageRepository, SecretRef};
 use stackforge_constructs::aws::wafv2::WebAclProps;
 use stackforge_constructs::{App, Environment, Error, Expr, Stack, StackProps};
 
-use crate::data::Data;
+use crate::data::{Data, DB_USER};
+use crate::registry::Registry;
 use crate::settings::Settings;
-
-/// The database user the service connects as, with IAM authentication.
-pub const DB_USER: &str = "migration_api";
 
 /// Builds the `service` stack.
 pub fn build(
@@ -20,6 +18,7 @@ pub fn build(
     s: &Settings,
     vpc: &Vpc,
     data: &Data,
+    registry: &Registry,
 ) -> Result<(Stack, EcsService), Error> {
     let c = &s.service;
     let mut stack = Stack::new(
@@ -41,15 +40,9 @@ pub fn build(
     environment.insert("DB_PORT".to_owned(), Expr::from(db.port().to_string()));
     environment.insert("DB_NAME".to_owned(), Expr::str("migration"));
     environment.insert("DB_IAM_USER".to_owned(), Expr::str(DB_USER));
+    // No master credentials: the tasks connect as DB_IAM_USER with IAM authentication
+    // (a token from `rds generate-db-auth-token`), a user `deploy` creates after `data`.
     let mut secrets = IndexMap::new();
-    secrets.insert(
-        "DB_USERNAME".to_owned(),
-        SecretRef::json_key(db.secret(), "username").with_kms_key(db.key()),
-    );
-    secrets.insert(
-        "DB_PASSWORD".to_owned(),
-        SecretRef::json_key(db.secret(), "password").with_kms_key(db.key()),
-    );
     secrets.insert(
         "API_KEYS".to_owned(),
         SecretRef::new(data.api_keys.arn()).with_kms_key(data.api_keys.key()),
@@ -60,6 +53,8 @@ pub fn build(
         vpc,
         EcsServiceProps {
             container_name: "migration-api".to_owned(),
+            // The image is pushed between `registry` and this stack; the task pins its digest.
+            repository: ImageRepository::Existing(registry.repository.clone()),
             cpu: c.cpu,
             memory_mib: c.memory_mib,
             min_tasks: c.min_tasks,

@@ -1,5 +1,5 @@
 //! Per-environment settings of the migration-api, as typed values. Stack parameters that an
-//! operator sets per deployment (certificate ARN, image tag, alert e-mail) live in the
+//! operator sets per deployment (certificate ARN, alert e-mail) live in the
 //! parameter files instead (`params/<env>/<stack>.json` in the repository root).
 
 /// Everything that differs between environments.
@@ -45,6 +45,10 @@ pub struct DatabaseSettings {
     pub backup_retention_days: u32,
     /// Connections above which the connections alarm fires.
     pub max_connections_alarm: u32,
+    /// The master credentials' secret: the guide's `db-password` (suffixed outside prod).
+    pub master_secret_name: &'static str,
+    /// The API keys' secret: the guide's `api-keys` (suffixed outside prod).
+    pub api_keys_secret_name: &'static str,
 }
 
 /// The Fargate service.
@@ -104,6 +108,8 @@ pub fn dev() -> Settings {
             multi_az: false,
             backup_retention_days: 7,
             max_connections_alarm: 60,
+            master_secret_name: "db-password-dev",
+            api_keys_secret_name: "api-keys-dev",
         },
         service: ServiceSettings {
             cpu: 512,
@@ -143,6 +149,8 @@ pub fn prod() -> Settings {
             multi_az: true,
             backup_retention_days: 30,
             max_connections_alarm: 400,
+            master_secret_name: "db-password",
+            api_keys_secret_name: "api-keys",
         },
         service: ServiceSettings {
             cpu: 1024,

@@ -192,9 +192,21 @@ impl Env {
     /// Runs `deploy --env dev` of the CLI `binary` in `dir` (where its `templates/` are)
     /// against the emulator, with `extra` arguments; prints and returns its output.
     pub fn deploy(&self, binary: &Path, dir: &Path, extra: &[&str]) -> (Output, String, String) {
+        self.deploy_with(binary, dir, extra, &[])
+    }
+
+    /// [`Env::deploy`] with environment variables `vars` set for the CLI (a container tool).
+    pub fn deploy_with(
+        &self,
+        binary: &Path,
+        dir: &Path,
+        extra: &[&str],
+        vars: &[(&str, &Path)],
+    ) -> (Output, String, String) {
         let started = Instant::now();
         let out = self
             .command(binary)
+            .envs(vars.iter().map(|(k, v)| (*k, *v)))
             .current_dir(dir)
             .args([
                 "deploy",
@@ -288,6 +300,18 @@ pub fn physical_id(resources: &BTreeMap<String, (String, String)>, resource_type
         .find(|(t, _)| t == resource_type)
         .unwrap_or_else(|| panic!("no {resource_type} in {resources:?}"))
         .1
+        .clone()
+}
+
+/// The physical ID of the resource whose logical ID starts with `prefix` (its construct
+/// path without the hash).
+pub fn physical_id_of(resources: &BTreeMap<String, (String, String)>, prefix: &str) -> String {
+    resources
+        .iter()
+        .find(|(id, _)| id.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix}* in {resources:?}"))
+        .1
+         .1
         .clone()
 }
 

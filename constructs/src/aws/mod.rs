@@ -12,6 +12,7 @@ pub mod elbv2;
 pub mod iam;
 pub mod kms;
 pub mod logs;
+pub(crate) mod naming;
 pub mod rds;
 pub mod refs;
 pub mod s3;

@@ -111,6 +111,8 @@ impl App {
                     deletion_policy: r.options.deletion_policy,
                     update_replace_policy: r.options.update_replace_policy,
                     metadata,
+                    creation_policy: r.options.creation_policy.clone(),
+                    update_policy: r.options.update_policy.clone(),
                     ..ResourceDef::new(&r.type_name)
                 },
             );

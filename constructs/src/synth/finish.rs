@@ -48,8 +48,8 @@ impl App {
 
         let template = Template {
             description: stack.props.description.clone(),
-            metadata: IndexMap::new(),
-            rules: None,
+            metadata: stack.props.metadata.clone(),
+            rules: stack.props.rules.clone(),
             parameters: stack.parameters.clone(),
             mappings: stack.mappings.clone(),
             conditions: draft.conditions,
@@ -57,6 +57,26 @@ impl App {
             outputs: draft.outputs,
         };
         let name = stack.stack_name();
+        if template.resources.is_empty() {
+            // A warning for now: test helpers synthesize empty stacks (follow-up: an error).
+            warnings.push(Warning {
+                location: name.to_owned(),
+                message: "the stack has no resources, which CloudFormation refuses to create: add a resource, or remove the stack".into(),
+            });
+        }
+        for p in crate::integrity::check(&template) {
+            let path = p
+                .resource
+                .as_ref()
+                .and_then(|id| template.resources.get(id))
+                .and_then(|r| r.path())
+                .unwrap_or(name);
+            errors.push(Error::Template {
+                path: path.to_owned(),
+                location: p.location,
+                problem: p.problem,
+            });
+        }
         let counts = [
             (
                 "resources",

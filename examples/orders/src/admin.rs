@@ -4,12 +4,11 @@
 
 use stackforge_constructs::aws::ec2::Vpc;
 use stackforge_constructs::aws::ecs::{
-    image_tag_parameter, Cluster, ClusterProps, ContainerDefinitionProps, ContainerImage,
+    image_digest_parameter, Cluster, ClusterProps, ContainerDefinitionProps, ContainerImage,
     ContainerLogging, FargateService, FargateServiceProps, FargateTaskDefinition,
     FargateTaskDefinitionProps, LoadBalancerTarget, ScalingRule, ServiceScaling,
     ServiceScalingProps,
 };
-use stackforge_constructs::aws::ecs_patterns::LoadBalancedFargateService;
 use stackforge_constructs::aws::elbv2::{
     certificate_parameter, ApplicationLoadBalancer, ApplicationLoadBalancerProps, DefaultAction,
     HttpsListener, HttpsListenerProps, LoadBalancerScheme, TargetGroup, TargetGroupProps,
@@ -18,6 +17,7 @@ use stackforge_constructs::aws::logs::{LogGroup, LogGroupProps};
 use stackforge_constructs::{App, Environment, Error, Expr, Stack, StackProps};
 
 use crate::data::Data;
+use crate::registry::Registry;
 use crate::settings::Settings;
 use crate::DB_USER;
 
@@ -42,7 +42,7 @@ pub fn build(
     s: &Settings,
     vpc: &Vpc,
     data: &Data,
-    api: &LoadBalancedFargateService,
+    registry: &Registry,
 ) -> Result<(Stack, Admin), Error> {
     let mut stack = Stack::new(
         app,
@@ -57,7 +57,7 @@ pub fn build(
         },
     )?;
     let mut root = stack.root();
-    let tag = image_tag_parameter(&mut root, "ImageTag")?;
+    let digest = image_digest_parameter(&mut root, "ImageDigest")?;
     let certificate = certificate_parameter(&mut root, "CertificateArn", None)?;
     let cluster = Cluster::new(&mut root, "Cluster", ClusterProps::default())?;
     let log_group = LogGroup::new(&mut root, "Logs", LogGroupProps::default())?;
@@ -67,7 +67,7 @@ pub fn build(
         command: vec!["/app/orders".to_owned(), "admin".to_owned()],
         ..ContainerDefinitionProps::new(
             "admin",
-            ContainerImage::ecr_tag(api.repository(), tag),
+            ContainerImage::ecr_digest_parameter(&registry.orders, digest),
             ContainerLogging::new(&log_group, "admin"),
         )
     };

@@ -4,14 +4,14 @@
 
 use indexmap::IndexMap;
 use stackforge_constructs::aws::ec2::Vpc;
-use stackforge_constructs::aws::ecs::image_tag_parameter;
-use stackforge_constructs::aws::ecs::ImageRef;
+use stackforge_constructs::aws::ecs::{ImageRef, ImageRepository};
 use stackforge_constructs::aws::ecs_patterns::{
     LoadBalancedFargateService, LoadBalancedFargateServiceProps,
 };
 use stackforge_constructs::{App, Environment, Error, Expr, Stack, StackProps};
 
 use crate::data::Data;
+use crate::registry::Registry;
 use crate::settings::Settings;
 use crate::DB_USER;
 
@@ -22,6 +22,7 @@ pub fn build(
     s: &Settings,
     vpc: &Vpc,
     data: &Data,
+    registry: &Registry,
 ) -> Result<(Stack, LoadBalancedFargateService), Error> {
     let mut stack = Stack::new(
         app,
@@ -36,7 +37,6 @@ pub fn build(
         },
     )?;
     let mut root = stack.root();
-    let tag = image_tag_parameter(&mut root, "ImageTag")?;
     let db = &data.db;
     let mut environment = IndexMap::new();
     environment.insert("DB_HOST".to_owned(), db.endpoint_address());
@@ -50,11 +50,10 @@ pub fn build(
         vpc,
         LoadBalancedFargateServiceProps {
             container_name: "orders-api".to_owned(),
-            image: ImageRef::Tag(tag),
+            repository: ImageRepository::Existing(registry.orders.clone()),
+            image: ImageRef::DigestParameter("ImageDigest".to_owned()),
             min_tasks: s.api_tasks.0,
             max_tasks: s.api_tasks.1,
-            // The count is autoscaling's; a deploy must not reset it.
-            pin_desired_count: false,
             environment,
             deletion_protection: s.deletion_protection,
             ..Default::default()

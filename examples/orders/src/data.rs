@@ -2,7 +2,9 @@
 
 use stackforge_constructs::aws::backup::{BackupPlan, BackupPlanProps};
 use stackforge_constructs::aws::ec2::Vpc;
-use stackforge_constructs::aws::rds::{RdsEncrypted, RdsEncryptedProps};
+use stackforge_constructs::aws::rds::{
+    DatabaseUserSetup, DatabaseUserSetupProps, RdsEncrypted, RdsEncryptedProps,
+};
 use stackforge_constructs::aws::sqs::{Queue, QueueProps};
 use stackforge_constructs::{App, Environment, Error, Stack, StackProps};
 
@@ -46,6 +48,18 @@ pub fn build(
             multi_az: s.db_multi_az,
             database_name: Some("orders".to_owned()),
             backup_retention_days: s.db_backup_retention_days,
+            ..Default::default()
+        },
+    )?;
+    // The user every service connects as (IAM authentication), created by `deploy` right
+    // after this stack.
+    DatabaseUserSetup::new(
+        &mut root,
+        "UserSetup",
+        vpc,
+        &db,
+        DatabaseUserSetupProps {
+            users: vec![crate::DB_USER.to_owned()],
             ..Default::default()
         },
     )?;

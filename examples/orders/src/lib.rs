@@ -3,14 +3,17 @@
 //! it; a web shop sharing the API's HTTPS load balancer under `/shop`; an admin service
 //! behind an internal load balancer; alarms and a dashboard for all of them.
 //!
-//! Stacks per environment, in deploy order: `network` -> `data` -> `api` -> `web`, `worker`,
-//! `admin` -> `monitoring` (stack names `orders-<env>-<stack>`).
+//! Stacks per environment, in deploy order: `network` -> `data` -> `registry` -> `api` ->
+//! `web`, `worker`, `admin` -> `monitoring` (stack names `orders-<env>-<stack>`). `deploy`
+//! creates the database user after `data` and pushes the images after `registry`; every task
+//! pins its image by digest.
 
 pub mod admin;
 pub mod api;
 pub mod data;
 pub mod monitoring;
 pub mod network;
+pub mod registry;
 pub mod settings;
 pub mod web;
 pub mod worker;
@@ -39,10 +42,11 @@ fn add_environment(app: &mut App, s: &settings::Settings) -> Result<(), Error> {
     let env = Environment::new(s.env);
     let (network, vpc) = network::build(app, &env, s)?;
     let (data_stack, data) = data::build(app, &env, s, &vpc)?;
-    let (api_stack, api) = api::build(app, &env, s, &vpc, &data)?;
-    let (web_stack, web) = web::build(app, &env, s, &vpc, &api)?;
-    let (worker_stack, worker) = worker::build(app, &env, s, &vpc, &data, &api)?;
-    let (admin_stack, admin) = admin::build(app, &env, s, &vpc, &data, &api)?;
+    let (registry_stack, registry) = registry::build(app, &env, s)?;
+    let (api_stack, api) = api::build(app, &env, s, &vpc, &data, &registry)?;
+    let (web_stack, web) = web::build(app, &env, s, &vpc, &api, &registry)?;
+    let (worker_stack, worker) = worker::build(app, &env, s, &vpc, &data, &registry)?;
+    let (admin_stack, admin) = admin::build(app, &env, s, &vpc, &data, &registry)?;
     let services = monitoring::Services {
         api: &api,
         web: &web,
@@ -54,6 +58,7 @@ fn add_environment(app: &mut App, s: &settings::Settings) -> Result<(), Error> {
     for stack in [
         network,
         data_stack,
+        registry_stack,
         api_stack,
         web_stack,
         worker_stack,

@@ -1,11 +1,10 @@
 //! `web`: the web shop, a second service on the API's HTTPS load balancer under `/shop`
-//! (a routing rule of the API's listener), built from the pieces: its own image repository,
+//! (a routing rule of the API's listener), built from the pieces: its image from the registry,
 //! task definition, service and scaling on requests per task.
 
 use stackforge_constructs::aws::ec2::Vpc;
-use stackforge_constructs::aws::ecr::{Repository, RepositoryProps};
 use stackforge_constructs::aws::ecs::{
-    image_tag_parameter, Cluster, ClusterProps, ContainerDefinitionProps, ContainerHealthCheck,
+    image_digest_parameter, Cluster, ClusterProps, ContainerDefinitionProps, ContainerHealthCheck,
     ContainerImage, ContainerLogging, FargateService, FargateServiceProps, FargateTaskDefinition,
     FargateTaskDefinitionProps, LoadBalancerTarget, ScalingRule, ServiceScaling,
     ServiceScalingProps,
@@ -17,6 +16,7 @@ use stackforge_constructs::aws::elbv2::{
 use stackforge_constructs::aws::logs::{LogGroup, LogGroupProps};
 use stackforge_constructs::{App, Environment, Error, Stack, StackProps};
 
+use crate::registry::Registry;
 use crate::settings::Settings;
 
 /// The web shop's port.
@@ -40,6 +40,7 @@ pub fn build(
     s: &Settings,
     vpc: &Vpc,
     api: &LoadBalancedFargateService,
+    registry: &Registry,
 ) -> Result<(Stack, Web), Error> {
     let mut stack = Stack::new(
         app,
@@ -54,8 +55,7 @@ pub fn build(
         },
     )?;
     let mut root = stack.root();
-    let tag = image_tag_parameter(&mut root, "ImageTag")?;
-    let repository = Repository::new(&mut root, "Images", RepositoryProps::default())?;
+    let digest = image_digest_parameter(&mut root, "ImageDigest")?;
     let cluster = Cluster::new(&mut root, "Cluster", ClusterProps::default())?;
     let log_group = LogGroup::new(&mut root, "Logs", LogGroupProps::default())?;
     let task = FargateTaskDefinition::new(
@@ -66,7 +66,7 @@ pub fn build(
             health_check: Some(ContainerHealthCheck::new(["CMD", "/shop/healthcheck"])),
             ..ContainerDefinitionProps::new(
                 "shop",
-                ContainerImage::ecr_tag(&repository, tag),
+                ContainerImage::ecr_digest_parameter(&registry.shop, digest),
                 ContainerLogging::new(&log_group, "shop"),
             )
         }),

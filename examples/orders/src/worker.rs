@@ -5,14 +5,17 @@
 
 use stackforge_constructs::aws::cloudwatch::AlertingTopic;
 use stackforge_constructs::aws::ec2::Vpc;
-use stackforge_constructs::aws::ecs::{image_tag_parameter, Cluster, ClusterProps, ContainerImage};
+use stackforge_constructs::aws::ecs::{
+    image_digest_parameter, Cluster, ClusterProps, ContainerImage,
+};
 use stackforge_constructs::aws::ecs_patterns::{
-    LoadBalancedFargateService, QueueProcessingFargateService, QueueProcessingFargateServiceProps,
+    QueueProcessingFargateService, QueueProcessingFargateServiceProps,
 };
 use stackforge_constructs::aws::sns::TopicProps;
 use stackforge_constructs::{App, Environment, Error, Expr, Parameter, Stack, StackProps, Str};
 
 use crate::data::Data;
+use crate::registry::Registry;
 use crate::settings::Settings;
 use crate::DB_USER;
 
@@ -23,7 +26,7 @@ pub fn build(
     s: &Settings,
     vpc: &Vpc,
     data: &Data,
-    api: &LoadBalancedFargateService,
+    registry: &Registry,
 ) -> Result<(Stack, QueueProcessingFargateService), Error> {
     let mut stack = Stack::new(
         app,
@@ -44,7 +47,7 @@ pub fn build(
             .allowed_pattern(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an e-mail address"),
     )?;
     let mut root = stack.root();
-    let tag = image_tag_parameter(&mut root, "ImageTag")?;
+    let digest = image_digest_parameter(&mut root, "ImageDigest")?;
     let cluster = Cluster::new(&mut root, "Cluster", ClusterProps::default())?;
     let db = &data.db;
     let mut environment = indexmap::IndexMap::new();
@@ -58,7 +61,7 @@ pub fn build(
         &cluster,
         vpc,
         &data.orders,
-        ContainerImage::ecr_tag(api.repository(), tag),
+        ContainerImage::ecr_digest_parameter(&registry.orders, digest),
         QueueProcessingFargateServiceProps {
             command: vec!["/app/orders".to_owned(), "fulfil".to_owned()],
             environment,

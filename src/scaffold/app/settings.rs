@@ -1,5 +1,5 @@
 //! Per-environment settings: what differs between environments, as typed values. Values an
-//! operator sets per deployment (the certificate ARN, the image tag) are stack parameters in
+//! operator sets per deployment (the certificate ARN) are stack parameters in
 //! `params/<env>/<stack>.json` instead.
 
 /// Everything that differs between environments.

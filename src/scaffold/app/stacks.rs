@@ -2,6 +2,7 @@
 
 use stackforge_constructs::aws::backup::{BackupPlan, BackupPlanProps};
 use stackforge_constructs::aws::ec2::{Vpc, VpcProps};
+use stackforge_constructs::aws::ecr::{Repository, RepositoryProps};
 use stackforge_constructs::aws::ecs::{EcsService, EcsServiceProps};
 use stackforge_constructs::aws::rds::{RdsEncrypted, RdsEncryptedProps};
 use stackforge_constructs::{App, Environment, Error, Expr, IndexMap, Stack, StackProps};
@@ -18,9 +19,10 @@ pub fn app(name: &str, environments: &[Settings]) -> Result<App, Error> {
         let env = Environment::new(s.env);
         let (network, vpc) = network(&app, &env, s)?;
         let (data, db) = data(&app, &env, s, &vpc)?;
-        let service = service(&app, &env, s, &vpc, &db)?;
-        // Deploy order follows the references: network, data, service.
-        for stack in [network, data, service] {
+        let (registry, repository) = registry(&app, &env)?;
+        let service = service(&app, &env, s, &vpc, &db, &repository)?;
+        // Deploy order follows the references: network, data, registry, service.
+        for stack in [network, data, registry, service] {
             app.add_stack(stack)?;
         }
     }
@@ -76,15 +78,26 @@ pub fn data(
     Ok((stack, db))
 }
 
+/// The `registry` stack: the service's ECR repository (scan on push, immutable tags, KMS),
+/// deployed before the service so `deploy` pushes the image first: a new repository beside
+/// the service would be empty when its first tasks start.
+pub fn registry(app: &App, env: &Environment) -> Result<(Stack, Repository), Error> {
+    let mut stack = Stack::new(app, env, "registry", StackProps::default())?;
+    let repository = Repository::new(&mut stack.root(), "Repository", RepositoryProps::default())?;
+    Ok((stack, repository))
+}
+
 /// The `service` stack: a Fargate service behind an HTTPS load balancer with WAF, allowed to
-/// connect to the database. Its image tag and certificate ARN are stack parameters
-/// (`params/<env>/service.json`).
+/// connect to the database. Its certificate ARN is a stack parameter
+/// (`params/<env>/service.json`); its image digest is one too, which `deploy` sets after
+/// pushing the image to `repository`.
 pub fn service(
     app: &App,
     env: &Environment,
     s: &Settings,
     vpc: &Vpc,
     db: &RdsEncrypted,
+    repository: &Repository,
 ) -> Result<Stack, Error> {
     let mut stack = Stack::new(app, env, "service", StackProps::default())?;
     let mut root = stack.root();
@@ -98,6 +111,7 @@ pub fn service(
         "Service",
         vpc,
         EcsServiceProps {
+            repository: repository.clone().into(),
             min_tasks: s.min_tasks,
             max_tasks: s.max_tasks,
             environment,

@@ -2,6 +2,7 @@
 
 use crate::aws::iam::{ServiceRole, ServiceRoleProps};
 use crate::aws::kms::{KeyService, KmsKey};
+use crate::aws::naming::stack_creation_suffix;
 use crate::aws::refs::{BackupPlanId, BackupVaultArn, BackupVaultName, KmsKeyArn, RoleArn};
 use crate::error::Result;
 use crate::expr::Expr;
@@ -25,7 +26,8 @@ pub struct BackupPlanProps {
     /// instances, keep their snapshots encrypted with their own key. Default: a dedicated
     /// key is created.
     pub encryption_key: Option<KmsKeyArn>,
-    /// Prefix of the vault (`<prefix>-vault`), plan (`<prefix>-plan`) and selection
+    /// Prefix of the vault (`<prefix>-vault-<8 hex digits of the stack ID>`, so a retained
+    /// vault never blocks re-creating the stack), plan (`<prefix>-plan`) and selection
     /// (`<prefix>-selection`) names, which AWS Backup requires; vault names are unique per
     /// account and region, so two plans in one stack need different prefixes. Default: the
     /// stack name (`${AWS::StackName}`).
@@ -126,11 +128,18 @@ impl BackupPlan {
             "Encrypts an AWS Backup vault",
             &[KeyService::Backup],
         )?;
+        // A retained vault keeps its name after its stack is deleted; a fixed name would make
+        // re-creating the stack fail ("already exists").
+        let vault_name = Expr::concat([
+            prefix.clone(),
+            Expr::str("-vault-"),
+            stack_creation_suffix(),
+        ]);
         let vault = scope.add_with(
             "Vault",
             cfn::BackupVault {
                 encryption_key_arn: Some(key.clone().into()),
-                ..cfn::BackupVault::new(name("-vault"))
+                ..cfn::BackupVault::new(vault_name)
             },
             ResourceOptions::removal(props.removal_policy),
         )?;
@@ -306,9 +315,10 @@ fn validate(scope: &Scope<'_>, resources: &[Expr], props: &BackupPlanProps) -> R
 }
 
 /// Vault names are 2 to 50 letters, digits, `-` and `_`; the prefix leaves room for
-/// `-vault`. A default prefix is the stack name, known here.
+/// `-vault-` and the 8 hex digits of the stack creation. A default prefix is the stack
+/// name, known here.
 fn check_prefix(scope: &Scope<'_>, props: &BackupPlanProps) -> Result<()> {
-    const MAX_PREFIX: usize = 50 - "-vault".len();
+    const MAX_PREFIX: usize = 50 - "-vault-".len() - 8;
     let prefix = match &props.name_prefix {
         Some(p) => match p.expr().as_str() {
             Some(s) => s.to_owned(),
@@ -322,7 +332,7 @@ fn check_prefix(scope: &Scope<'_>, props: &BackupPlanProps) -> Result<()> {
     if prefix.is_empty() || prefix.len() > MAX_PREFIX || !ok_chars {
         return Err(scope.invalid(
             "name_prefix",
-            format!("`{prefix}-vault` is not a valid backup vault name"),
+            format!("`{prefix}-vault-XXXXXXXX` is not a valid backup vault name"),
             format!("use a prefix of 1 to {MAX_PREFIX} letters, digits, `-` or `_`"),
         ));
     }

@@ -492,6 +492,16 @@ fn check_alarm(scope: &Scope<'_>, i: usize, a: &AlarmProps) -> Result<()> {
             "name the alarm, e.g. `<service>-high-cpu`",
         ));
     }
+    if name.chars().any(char::is_control) {
+        return Err(scope.invalid(
+            &field("name"),
+            format!(
+                "the alarm name `{}` holds a control character, which CloudWatch rejects",
+                name.escape_default()
+            ),
+            "use printable characters only",
+        ));
+    }
     if a.description.chars().count() > 1024 {
         return Err(scope.invalid(
             &field("description"),

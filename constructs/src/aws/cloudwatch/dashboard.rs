@@ -11,6 +11,12 @@ use crate::resource::ResourceHandle;
 use crate::resources::cloudwatch as cfn;
 use crate::scope::Scope;
 
+/// The query of the guide's "Error Rate (5min bins)" widget. The guide's query
+/// (`fields @timestamp, @message | stats count() by bin(5m)`) counts every log line, which
+/// is traffic, not errors; this one counts lines that say `error` (any case).
+pub const ERROR_RATE_QUERY: &str =
+    "fields @timestamp, @message | filter @message like /(?i)error/ | stats count() by bin(5m)";
+
 /// Columns of the dashboard grid.
 pub const GRID_COLUMNS: u32 = 24;
 /// Widgets a dashboard may hold (CloudWatch quota).
@@ -141,8 +147,9 @@ impl Dashboard {
 
     /// The guide's dashboard: a metric graph "API Performance Metrics" (ECS CPU and memory
     /// Average, ALB `TargetResponseTime` Average, `RequestCount` and 5XX Sum, period 300)
-    /// and a log widget "Error Rate (5min bins)" counting the service's log events in
-    /// 5-minute bins, side by side.
+    /// and a log widget "Error Rate (5min bins)" counting the service's error lines in
+    /// 5-minute bins ([`ERROR_RATE_QUERY`]; the guide's query counts every line), side by
+    /// side.
     pub fn api_performance(
         scope: &mut Scope<'_>,
         id: &str,
@@ -223,7 +230,7 @@ impl Dashboard {
             ..LogWidget::new(
                 "Error Rate (5min bins)",
                 vec![log_group.clone()],
-                "fields @timestamp, @message | stats count() by bin(5m)",
+                ERROR_RATE_QUERY,
             )
         };
         Dashboard::new(

@@ -12,8 +12,9 @@ pub use alarm_set::{
     TreatMissingData, MAX_EVALUATION_SECONDS, TWO_GIB,
 };
 pub use dashboard::{
-    ApiMetrics, Dashboard, DashboardProps, GRID_COLUMNS, MAX_ALARMS_PER_WIDGET, MAX_BODY_BYTES,
-    MAX_LOG_GROUPS_PER_QUERY, MAX_METRICS_PER_DASHBOARD, MAX_METRICS_PER_WIDGET, MAX_WIDGETS,
+    ApiMetrics, Dashboard, DashboardProps, ERROR_RATE_QUERY, GRID_COLUMNS, MAX_ALARMS_PER_WIDGET,
+    MAX_BODY_BYTES, MAX_LOG_GROUPS_PER_QUERY, MAX_METRICS_PER_DASHBOARD, MAX_METRICS_PER_WIDGET,
+    MAX_WIDGETS,
 };
 pub use metric::{is_valid_period, Metric, Statistic, MAX_DIMENSIONS, UNITS};
 pub use unique_alarm_names::UniqueAlarmNames;

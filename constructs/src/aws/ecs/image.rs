@@ -14,6 +14,16 @@ use super::checks::{is_digest, is_image_tag};
 /// The `AllowedPattern` of an image tag parameter.
 pub const IMAGE_TAG_PATTERN: &str = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
 
+/// The `AllowedPattern` of an image digest parameter.
+pub const IMAGE_DIGEST_PATTERN: &str = "sha256:[a-f0-9]{64}";
+
+/// The metadata key of a task definition listing its image digest parameters and the ECR
+/// repository each image must be in: `{"ImageDigest": {"container": "app", "repository":
+/// {"stack": "registry", "logicalId": "ApiRepositoryAADF3F12"}}}` (or `{"name": "..."}` for
+/// a repository created elsewhere). `deploy` reads it to push the image between the
+/// repository's stack and this one, and to pass the digest.
+pub const IMAGE_METADATA_KEY: &str = "stackforge:images";
+
 /// Which image tag or digest a service runs (props of the patterns).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImageRef {
@@ -24,11 +34,17 @@ pub enum ImageRef {
     Tag(Expr),
     /// An image digest (`sha256:` and 64 hex digits).
     Digest(String),
+    /// A digest taken from a stack parameter of this name, which the construct declares:
+    /// `deploy` pushes the image to the repository and passes its digest
+    /// (see [`IMAGE_METADATA_KEY`]).
+    DigestParameter(String),
 }
 
 impl Default for ImageRef {
+    /// The digest from a stack parameter `ImageDigest`: the task runs exactly the image
+    /// `deploy` pushed, and a tag moved in the registry changes nothing.
     fn default() -> Self {
-        ImageRef::TagParameter("ImageTag".to_owned())
+        ImageRef::DigestParameter("ImageDigest".to_owned())
     }
 }
 
@@ -74,6 +90,14 @@ pub enum ContainerImage {
         /// The digest.
         digest: String,
     },
+    /// An image of an ECR repository by the digest a stack parameter holds
+    /// ([`image_digest_parameter`]); `deploy` pushes the image and sets the parameter.
+    EcrDigestParameter {
+        /// The repository.
+        repository: Repository,
+        /// The parameter's `Ref`.
+        parameter: Expr,
+    },
     /// An image of another registry that needs no credentials (a sidecar such as
     /// `public.ecr.aws/aws-observability/aws-otel-collector@sha256:...`), pinned by digest so
     /// a registry cannot swap what runs.
@@ -106,7 +130,8 @@ impl ContainerImage {
     pub fn repository(&self) -> Option<&Repository> {
         match self {
             ContainerImage::EcrTag { repository, .. }
-            | ContainerImage::EcrDigest { repository, .. } => Some(repository),
+            | ContainerImage::EcrDigest { repository, .. }
+            | ContainerImage::EcrDigestParameter { repository, .. } => Some(repository),
             ContainerImage::Pinned(_) => None,
         }
     }
@@ -120,6 +145,10 @@ impl ContainerImage {
             ContainerImage::EcrDigest { repository, digest } => {
                 Expr::concat([repository.uri(), Expr::str(format!("@{digest}"))])
             }
+            ContainerImage::EcrDigestParameter {
+                repository,
+                parameter,
+            } => Expr::concat([repository.uri(), Expr::str("@"), parameter.clone()]),
             ContainerImage::Pinned(reference) => Expr::str(reference),
         }
     }
@@ -158,6 +187,55 @@ impl ContainerImage {
     }
 }
 
+impl ContainerImage {
+    /// The image `parameter` (a digest parameter's `Ref`) of `repository`.
+    pub fn ecr_digest_parameter(repository: &Repository, parameter: Expr) -> Self {
+        ContainerImage::EcrDigestParameter {
+            repository: repository.clone(),
+            parameter,
+        }
+    }
+
+    /// For a digest parameter: its name and where `deploy` finds the repository (the
+    /// entry of [`IMAGE_METADATA_KEY`]).
+    pub(crate) fn deploy_metadata(&self, container: &str) -> Option<(String, serde_json::Value)> {
+        let ContainerImage::EcrDigestParameter {
+            repository,
+            parameter: Expr::Ref(parameter),
+        } = self
+        else {
+            return None;
+        };
+        let repository = match repository.name().expr() {
+            Expr::Ref(r) => serde_json::json!({
+                "stack": r.owner().map(|o| o.name().to_owned()),
+                "logicalId": r.logical_id(),
+            }),
+            Expr::String(name) => serde_json::json!({ "name": name }),
+            _ => return None,
+        };
+        Some((
+            parameter.logical_id().to_owned(),
+            serde_json::json!({"container": container, "repository": repository}),
+        ))
+    }
+}
+
+/// Declares the stack parameter `name` holding the digest of the image to deploy (no
+/// default: `deploy` pushes the image and passes its digest) and returns its value.
+pub fn image_digest_parameter(scope: &mut Scope<'_>, name: &str) -> Result<Expr> {
+    check_parameter_name(scope, "image", name)?;
+    scope.stack_mut().add_parameter(
+        name,
+        Parameter::string()
+            .description("Digest of the container image to deploy (set by `stackforge deploy`)")
+            .allowed_pattern(
+                IMAGE_DIGEST_PATTERN,
+                "an image digest: `sha256:` and 64 lower-case hex digits",
+            ),
+    )
+}
+
 /// Declares the stack parameter `name` holding the image tag to deploy (no default: every
 /// deploy names the tag it ships) and returns its value.
 pub fn image_tag_parameter(scope: &mut Scope<'_>, name: &str) -> Result<Expr> {
@@ -171,4 +249,61 @@ pub fn image_tag_parameter(scope: &mut Scope<'_>, name: &str) -> Result<Expr> {
                 "an image tag: letters, digits, `_`, `.` and `-`, at most 128 characters",
             ),
     )
+}
+
+/// Where `deploy` finds the repository of an image digest parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRepositoryLocation {
+    /// A repository created by stack `stack` (short name) as resource `logical_id`.
+    InStack {
+        /// The stack's short name.
+        stack: String,
+        /// The repository's logical ID.
+        logical_id: String,
+    },
+    /// A repository created elsewhere, by name.
+    Named(String),
+}
+
+/// An image digest parameter of a stack, which `deploy` sets after pushing the image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageParameter {
+    /// The parameter's name (`ImageDigest`).
+    pub parameter: String,
+    /// The container running the image.
+    pub container: String,
+    /// The repository the image must be pushed to.
+    pub repository: ImageRepositoryLocation,
+}
+
+/// The image digest parameters of `template`, read from its task definitions' metadata
+/// ([`IMAGE_METADATA_KEY`]), in template order.
+pub fn image_parameters(template: &crate::template::Template) -> Vec<ImageParameter> {
+    let mut found = Vec::new();
+    for r in template.resources.values() {
+        let Some(serde_json::Value::Object(images)) = r.metadata.get(IMAGE_METADATA_KEY) else {
+            continue;
+        };
+        for (parameter, image) in images {
+            let repository = &image["repository"];
+            let location = match (
+                repository["stack"].as_str(),
+                repository["logicalId"].as_str(),
+                repository["name"].as_str(),
+            ) {
+                (Some(stack), Some(id), _) => ImageRepositoryLocation::InStack {
+                    stack: stack.to_owned(),
+                    logical_id: id.to_owned(),
+                },
+                (_, _, Some(name)) => ImageRepositoryLocation::Named(name.to_owned()),
+                _ => continue,
+            };
+            found.push(ImageParameter {
+                parameter: parameter.clone(),
+                container: image["container"].as_str().unwrap_or_default().to_owned(),
+                repository: location,
+            });
+        }
+    }
+    found
 }

@@ -33,7 +33,9 @@ pub use container::{
 };
 pub use fargate::{fargate_memory_options, FARGATE_CPU_UNITS};
 pub use image::{
-    image_tag_parameter, ContainerImage, ImageRef, ImageRepository, IMAGE_TAG_PATTERN,
+    image_digest_parameter, image_parameters, image_tag_parameter, ContainerImage, ImageParameter,
+    ImageRef, ImageRepository, ImageRepositoryLocation, IMAGE_DIGEST_PATTERN, IMAGE_METADATA_KEY,
+    IMAGE_TAG_PATTERN,
 };
 pub(crate) use scaling::check_steps;
 pub use scaling::{ScalingRule, ServiceScaling, ServiceScalingProps, StepScaling};

@@ -425,7 +425,7 @@ fn check(path: &str, service: &FargateService, p: &ServiceScalingProps) -> Resul
     let invalid = |field: &str, problem: String, fix: &str| {
         Err(Error::invalid_props(path, field, problem, fix))
     };
-    if service.desired_count.is_some() && !service.count_kept_with_scaling {
+    if service.desired_count.is_some() {
         return invalid(
             "service",
             "the service fixes its desired count, which every deploy would reset under autoscaling"

@@ -161,7 +161,6 @@ pub struct FargateService {
     task_role: RoleName,
     task_role_arn: RoleArn,
     pub(crate) desired_count: Option<u32>,
-    pub(crate) count_kept_with_scaling: bool,
 }
 
 impl Connectable for FargateService {
@@ -315,7 +314,6 @@ impl FargateService {
             task_role: task_definition.task_role(),
             task_role_arn: task_definition.task_role_arn(),
             desired_count: props.desired_count,
-            count_kept_with_scaling: false,
         })
     }
 

@@ -1,15 +1,18 @@
 //! `FargateTaskDefinition`: the containers of a Fargate task, their sizes and the task's
 //! roles, with CPU and memory limits always set.
 
+use indexmap::IndexMap;
+
 use crate::aws::refs::{RoleArn, RoleName};
 use crate::error::{Error, Result};
 use crate::expr::Expr;
-use crate::resource::ResourceHandle;
+use crate::resource::{ResourceHandle, ResourceOptions};
 use crate::resources::ecs::{self as cfn, task_definition as td};
 use crate::scope::Scope;
 
 use super::container::{volume_name, ContainerDefinitionProps, DependencyCondition};
 use super::fargate::{fargate_memory_options, FARGATE_CPU_UNITS};
+use super::image::IMAGE_METADATA_KEY;
 use super::task_roles::{ExecutionGrants, TaskRoles};
 
 /// The CPU architecture of the images.
@@ -258,6 +261,18 @@ impl FargateTaskDefinition {
         props: FargateTaskDefinitionProps,
         roles: &TaskRoles,
     ) -> Result<FargateTaskDefinition> {
+        Self::with_roles_and_metadata(scope, id, props, roles, IndexMap::new())
+    }
+
+    /// [`Self::with_roles`] with resource metadata for tools (such as the step `deploy` runs
+    /// after the stack, `stackforge:run-after-deploy`).
+    pub fn with_roles_and_metadata(
+        scope: &mut Scope<'_>,
+        id: &str,
+        props: FargateTaskDefinitionProps,
+        roles: &TaskRoles,
+        metadata: IndexMap<String, serde_json::Value>,
+    ) -> Result<FargateTaskDefinition> {
         let path = format!("{}/{id}", scope.path());
         props.check(&path)?;
         if !roles.grants.covers(&ExecutionGrants::of(&props)) {
@@ -268,7 +283,23 @@ impl FargateTaskDefinition {
                 "create the roles with `TaskRoles::new` from these same props",
             ));
         }
-        let handle = scope.add(id, props.to_cfn(roles))?;
+        // Digest parameters and their repositories, for `deploy` (see IMAGE_METADATA_KEY).
+        let images: serde_json::Map<String, serde_json::Value> = props
+            .containers
+            .iter()
+            .filter_map(|c| c.image.deploy_metadata(&c.name))
+            .collect();
+        let mut options = ResourceOptions {
+            metadata,
+            ..Default::default()
+        };
+        if !images.is_empty() {
+            options.metadata.insert(
+                IMAGE_METADATA_KEY.to_owned(),
+                serde_json::Value::Object(images),
+            );
+        }
+        let handle = scope.add_with(id, props.to_cfn(roles), options)?;
         Ok(FargateTaskDefinition {
             handle,
             roles: roles.clone(),

@@ -11,10 +11,11 @@ use crate::aws::cloudwatch::Metric;
 use crate::aws::ec2::{Connectable, SecurityGroup, SecurityGroupProps, Vpc};
 use crate::aws::ecr::Repository;
 use crate::aws::ecs::{
-    default_egress, image_tag_parameter, Cluster, ClusterProps, ContainerDefinitionProps,
-    ContainerImage, ContainerLogging, FargateService, FargateServiceProps, FargateTaskDefinition,
-    FargateTaskDefinitionProps, ImageRef, ImageRepository, LoadBalancerTarget, ScalingRule,
-    ServiceScaling, ServiceScalingProps, TaskRoles,
+    default_egress, image_digest_parameter, image_tag_parameter, Cluster, ClusterProps,
+    ContainerDefinitionProps, ContainerImage, ContainerLogging, FargateService,
+    FargateServiceProps, FargateTaskDefinition, FargateTaskDefinitionProps, ImageRef,
+    ImageRepository, LoadBalancerTarget, ScalingRule, ServiceScaling, ServiceScalingProps,
+    TaskRoles,
 };
 use crate::aws::elbv2::{
     certificate_parameter, ApplicationLoadBalancer, ApplicationLoadBalancerProps, DefaultAction,
@@ -134,7 +135,7 @@ impl LoadBalancedFargateService {
             port,
             TO_TASKS,
         )?;
-        let mut service = FargateService::with_security_group(
+        let service = FargateService::with_security_group(
             &mut scope,
             "Resource",
             &cluster,
@@ -143,8 +144,6 @@ impl LoadBalancedFargateService {
             &security_group,
             service_props(&props, &listener, &target_group),
         )?;
-        // Issue 19 removes this: the count is pinned only where templates already pin it.
-        service.count_kept_with_scaling = props.pin_desired_count;
         let web_acl = WebAcl::new(&mut scope, "WebAcl", props.waf.clone())?;
         web_acl.associate(&mut scope, "WebAclAssociation", load_balancer.arn())?;
         ServiceScaling::new(
@@ -350,19 +349,27 @@ fn image(
     scope: &mut Scope<'_>,
     props: &LoadBalancedFargateServiceProps,
 ) -> Result<(Repository, ContainerImage)> {
-    // Ok: the tag to run; Err: the digest.
-    let tag_or_digest = match &props.image {
-        ImageRef::TagParameter(name) => Ok(image_tag_parameter(scope, name)?),
-        ImageRef::Tag(t) => Ok(t.clone()),
-        ImageRef::Digest(d) => Err(d.as_str()),
+    enum Pick<'a> {
+        Tag(Expr),
+        Digest(&'a str),
+        DigestParameter(Expr),
+    }
+    let pick = match &props.image {
+        ImageRef::TagParameter(name) => Pick::Tag(image_tag_parameter(scope, name)?),
+        ImageRef::Tag(t) => Pick::Tag(t.clone()),
+        ImageRef::Digest(d) => Pick::Digest(d.as_str()),
+        ImageRef::DigestParameter(name) => {
+            Pick::DigestParameter(image_digest_parameter(scope, name)?)
+        }
     };
     let repository = match &props.repository {
         ImageRepository::New(p) => Repository::new(scope, "Repository", p.clone())?,
         ImageRepository::Existing(r) => r.clone(),
     };
-    let image = match tag_or_digest {
-        Ok(tag) => ContainerImage::ecr_tag(&repository, tag),
-        Err(digest) => ContainerImage::ecr_digest(&repository, digest),
+    let image = match pick {
+        Pick::Tag(tag) => ContainerImage::ecr_tag(&repository, tag),
+        Pick::Digest(digest) => ContainerImage::ecr_digest(&repository, digest),
+        Pick::DigestParameter(p) => ContainerImage::ecr_digest_parameter(&repository, p),
     };
     Ok((repository, image))
 }
@@ -415,7 +422,8 @@ fn service_props(
 ) -> FargateServiceProps {
     let port = props.container_port;
     FargateServiceProps {
-        desired_count: props.pin_desired_count.then_some(props.min_tasks),
+        // Autoscaling owns the count: a `DesiredCount` here would reset it on every deploy.
+        desired_count: None,
         min_healthy_percent: props.min_healthy_percent,
         max_percent: props.max_percent,
         health_check_grace_period_seconds: props.health_check_grace_period_seconds,

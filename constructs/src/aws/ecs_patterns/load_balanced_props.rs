@@ -31,7 +31,11 @@ pub const CORS_ENV_VAR: &str = "CORS_ALLOWED_ORIGINS";
 pub struct LoadBalancedFargateServiceProps {
     /// The image repository. Default: a new one ([`RepositoryProps::default`](crate::aws::ecr::RepositoryProps::default)).
     pub repository: ImageRepository,
-    /// The image tag or digest. Default: the tag from a stack parameter `ImageTag`.
+    /// The image tag or digest. Default: the digest from a stack parameter `ImageDigest`,
+    /// which `deploy` sets after pushing the image ([`ImageRef::DigestParameter`]). A first
+    /// deploy from nothing needs the repository in a stack deployed before this one
+    /// ([`ImageRepository::Existing`]): a new repository here is empty when the service
+    /// starts.
     pub image: ImageRef,
     /// The container's name. Default: `app`.
     pub container_name: String,
@@ -69,15 +73,11 @@ pub struct LoadBalancedFargateServiceProps {
     pub log_stream_prefix: String,
     /// Container Insights level of the cluster. Default: [`ContainerInsights::Enhanced`].
     pub container_insights: ContainerInsights,
-    /// Fewest running tasks (at least 1), also the initial desired count. Default: 2.
+    /// Fewest running tasks (at least 1), autoscaling's minimum. The service sets no
+    /// `DesiredCount`: autoscaling owns it, so a deploy never resets it. Default: 2.
     pub min_tasks: u32,
     /// Most running tasks autoscaling may start. Default: 4.
     pub max_tasks: u32,
-    /// Sets the service's `DesiredCount` to `min_tasks`, so every deploy resets the count
-    /// autoscaling chose. Default: true, what the first version did and what the
-    /// migration-api's committed templates hold (issue 19 turns it off); set false to leave
-    /// the count to autoscaling, as [`FargateService`](crate::aws::ecs::FargateService) does.
-    pub pin_desired_count: bool,
     /// Average CPU utilization (percent, 1 to 100) autoscaling keeps the service at.
     /// Default: 60.
     pub cpu_target_percent: u32,
@@ -148,7 +148,6 @@ impl Default for LoadBalancedFargateServiceProps {
             container_insights: ContainerInsights::default(),
             min_tasks: 2,
             max_tasks: 4,
-            pin_desired_count: true,
             cpu_target_percent: 60,
             min_healthy_percent: 100,
             max_percent: 200,
@@ -208,7 +207,9 @@ pub(crate) fn check(
         r.check(scope, "repository.")?;
     }
     match &p.image {
-        ImageRef::TagParameter(name) => check_parameter_name(scope, "image", name)?,
+        ImageRef::TagParameter(name) | ImageRef::DigestParameter(name) => {
+            check_parameter_name(scope, "image", name)?
+        }
         ImageRef::Tag(Expr::String(t)) if !is_image_tag(t) => {
             return invalid(
                 "image",
@@ -404,7 +405,8 @@ pub(crate) fn check(
         "certificate_parameter_name",
         &p.certificate_parameter_name,
     )?;
-    if matches!(&p.image, ImageRef::TagParameter(n) if *n == p.certificate_parameter_name) {
+    if matches!(&p.image, ImageRef::TagParameter(n) | ImageRef::DigestParameter(n) if *n == p.certificate_parameter_name)
+    {
         return invalid(
             "certificate_parameter_name",
             format!(

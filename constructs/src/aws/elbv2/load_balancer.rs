@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::aws::cloudwatch::{Metric, Statistic};
 use crate::aws::ec2::{Connectable, EgressRule, SecurityGroup, SecurityGroupProps, Vpc};
-use crate::aws::iam::{Principal, Statement};
+use crate::aws::iam::Statement;
 use crate::aws::refs::{LoadBalancerArn, LoadBalancerFullName, SecurityGroupId, WebAclArn};
 use crate::aws::s3::{Bucket, BucketEncryption, BucketProps};
 use crate::aws::wafv2::{WebAcl, WebAclProps};
@@ -19,6 +19,7 @@ use crate::resources::elasticloadbalancingv2::{self as cfn, load_balancer};
 use crate::scope::Scope;
 use crate::value::{Str, Tag};
 
+use super::access_log_delivery::access_log_principal;
 use super::redirect_listener::HttpRedirectListener;
 use super::target_group::TargetGroup;
 
@@ -309,6 +310,7 @@ impl ApplicationLoadBalancer {
     ) -> Result<ApplicationLoadBalancer> {
         props.check(scope.path(), vpc)?;
         let prefix = props.access_logs_prefix.clone();
+        let delivery = access_log_principal(scope)?;
         let access_logs = Bucket::new_with_policy(
             scope,
             "AccessLogs",
@@ -324,9 +326,8 @@ impl ApplicationLoadBalancer {
                 } else {
                     format!("/{prefix}/")
                 };
-                // The log delivery service principal is how AWS documents access log
-                // permissions for regions launched since August 2022 and recommends it
-                // over the per-region ELB account principals of older regions.
+                // The region's ELB account before August 2022, the log delivery service
+                // since (see `access_log_delivery`).
                 vec![Statement::allow(
                     ["s3:PutObject"],
                     [Expr::concat([
@@ -337,9 +338,7 @@ impl ApplicationLoadBalancer {
                     ])],
                 )
                 .sid("ElbAccessLogDelivery")
-                .principal(Principal::service(
-                    "logdelivery.elasticloadbalancing.amazonaws.com",
-                ))]
+                .principal(delivery)]
             },
         )?;
         let bool_str = |b: bool| if b { "true" } else { "false" };

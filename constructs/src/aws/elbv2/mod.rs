@@ -7,6 +7,7 @@
 //! [`ApplicationLoadBalancer::with_security_group_in`]) add into a scope the caller opened,
 //! which is how patterns keep the construct paths of older constructs.
 
+pub mod access_log_delivery;
 mod https_listener;
 mod listener_rule;
 mod load_balancer;

@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 
 use crate::error::{Error, Result};
-use crate::expr::Expr;
+use crate::expr::{ConditionRef, Expr};
 
 /// `Version` of every policy document.
 pub const POLICY_VERSION: &str = "2012-10-17";
@@ -51,12 +51,35 @@ pub enum Principal {
     Aws(Vec<Expr>),
     /// `"*"` — anyone (only sensible in `Deny` statements or with conditions).
     Any,
+    /// One of two principals, chosen at deploy time by a template condition
+    /// (`{"Fn::If": [condition, then, otherwise]}`), such as a region-dependent principal.
+    Chosen {
+        /// The condition.
+        condition: ConditionRef,
+        /// The principal when the condition holds.
+        then: Box<Principal>,
+        /// The principal otherwise.
+        otherwise: Box<Principal>,
+    },
 }
 
 impl Principal {
     /// One AWS service principal (`backup.amazonaws.com`).
     pub fn service(name: impl Into<Expr>) -> Self {
         Principal::Service(vec![name.into()])
+    }
+
+    fn to_expr(&self) -> Expr {
+        match self {
+            Principal::Service(s) => Expr::map([("Service", one_or_many(s.clone()))]),
+            Principal::Aws(a) => Expr::map([("AWS", one_or_many(a.clone()))]),
+            Principal::Any => Expr::str("*"),
+            Principal::Chosen {
+                condition,
+                then,
+                otherwise,
+            } => Expr::if_(condition, then.to_expr(), otherwise.to_expr()),
+        }
     }
 }
 
@@ -150,12 +173,7 @@ impl Statement {
         };
         m.insert("Effect".to_owned(), Expr::str(effect));
         if let Some(p) = &self.principal {
-            let p = match p {
-                Principal::Service(s) => Expr::map([("Service", one_or_many(s.clone()))]),
-                Principal::Aws(a) => Expr::map([("AWS", one_or_many(a.clone()))]),
-                Principal::Any => Expr::str("*"),
-            };
-            m.insert("Principal".to_owned(), p);
+            m.insert("Principal".to_owned(), p.to_expr());
         }
         m.insert(
             "Action".to_owned(),
@@ -296,14 +314,14 @@ mod tests {
             Statement::allow(["s3:GetObject"], [Expr::str("arn:aws:s3:::b/*")]).sid("Read"),
             Statement::deny(["s3:*"], ["arn:aws:s3:::b", "arn:aws:s3:::b/*"])
                 .principal(Principal::Any)
-                .condition("Bool", "aws:SecureTransport", "false"),
+                .condition("Bool", "aws:SecureTransport", false),
         ]);
         assert_eq!(
             serde_json::to_value(doc.to_expr()).unwrap(),
             json!({"Version": "2012-10-17", "Statement": [
                 {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
                 {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
-                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                 "Condition": {"Bool": {"aws:SecureTransport": false}}}
             ]})
         );
     }

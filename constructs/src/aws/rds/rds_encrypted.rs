@@ -16,6 +16,9 @@ use crate::resources::rds::{db_instance, DbInstance, DbParameterGroup, DbSubnetG
 use crate::scope::Scope;
 use crate::value::Str;
 
+use super::instance_support::{supports, Feature};
+use super::master_secret::{MasterSecret, NamedSecret};
+
 /// The smallest gp3 volume RDS accepts for PostgreSQL and MySQL, in GiB.
 pub const MIN_STORAGE_GIB: u32 = 20;
 /// The largest volume RDS accepts, in GiB.
@@ -144,7 +147,10 @@ impl Engine {
 pub struct RdsEncryptedProps {
     /// Engine and version. Default: PostgreSQL 17.6.
     pub engine: Engine,
-    /// `DBInstanceClass`. Default: `db.t4g.medium`.
+    /// `DBInstanceClass`. Performance Insights is on wherever RDS supports it for the engine
+    /// and class, and left out where it does not (MySQL on micro and small classes, see
+    /// [`instance_support`](super::instance_support)); a class without encryption at rest is
+    /// an error. Default: `db.t4g.medium`.
     pub instance_class: String,
     /// Initial gp3 storage in GiB, at least [`MIN_STORAGE_GIB`]. Default: 20.
     pub allocated_storage_gib: u32,
@@ -169,6 +175,9 @@ pub struct RdsEncryptedProps {
     /// Weekly maintenance window, UTC `ddd:hh:mm-ddd:hh:mm`, at least 30 minutes, not
     /// overlapping the backup window. Default: chosen by RDS.
     pub preferred_maintenance_window: Option<String>,
+    /// Where the master password lives. Default: [`MasterSecret::Managed`] (RDS manages and
+    /// rotates it).
+    pub master_secret: MasterSecret,
 }
 
 impl Default for RdsEncryptedProps {
@@ -185,6 +194,7 @@ impl Default for RdsEncryptedProps {
             backup_retention_days: 7,
             preferred_backup_window: None,
             preferred_maintenance_window: None,
+            master_secret: MasterSecret::Managed,
         }
     }
 }
@@ -198,6 +208,9 @@ pub struct RdsEncrypted {
     security_group: SecurityGroup,
     port: u16,
     max_db_user_len: usize,
+    secret: SecretArn,
+    database_name: Option<String>,
+    engine: &'static str,
 }
 
 impl Connectable for RdsEncrypted {
@@ -311,7 +324,21 @@ impl RdsEncrypted {
                 ..Default::default()
             },
         )?;
+        let named = match &props.master_secret {
+            MasterSecret::Managed => None,
+            MasterSecret::Named(name) => Some(NamedSecret::new(
+                &mut scope,
+                name,
+                &props.master_username,
+                &key,
+            )?),
+        };
         let key_str = || Some(Str::from(&key));
+        let insights = supports(
+            spec.name,
+            &props.instance_class,
+            Feature::PerformanceInsights,
+        );
         let handle = scope.add_with(
             "Resource",
             DbInstance {
@@ -328,13 +355,14 @@ impl RdsEncrypted {
                 vpc_security_groups: Some(vec![Str::from(security_group.id())]),
                 publicly_accessible: Some(false.into()),
                 port: Some(spec.port.to_string().into()),
-                db_name: props.database_name.map(Str::from),
+                db_name: props.database_name.clone().map(Str::from),
                 db_parameter_group_name: Some(parameter_group.ref_().into()),
                 enable_iam_database_authentication: Some(true.into()),
-                manage_master_user_password: Some(true.into()),
-                master_user_secret: Some(db_instance::MasterUserSecret {
+                manage_master_user_password: named.is_none().then(|| true.into()),
+                master_user_secret: named.is_none().then(|| db_instance::MasterUserSecret {
                     kms_key_id: key_str(),
                 }),
+                master_user_password: named.as_ref().map(|n| Str(n.password.clone())),
                 master_username: Some(props.master_username.as_str().into()),
                 backup_retention_period: Some(props.backup_retention_days.into()),
                 copy_tags_to_snapshot: Some(true.into()),
@@ -344,9 +372,11 @@ impl RdsEncrypted {
                 enable_cloudwatch_logs_exports: Some(
                     spec.log_exports.iter().map(|l| Str::from(*l)).collect(),
                 ),
-                enable_performance_insights: Some(true.into()),
-                performance_insights_kms_key_id: key_str(),
-                performance_insights_retention_period: Some(7.into()),
+                // Omitted where RDS refuses it (MySQL micro and small classes), not false:
+                // there is nothing to turn off.
+                enable_performance_insights: insights.then(|| true.into()),
+                performance_insights_kms_key_id: insights.then(key_str).flatten(),
+                performance_insights_retention_period: insights.then(|| 7.into()),
                 monitoring_interval: Some(60.into()),
                 monitoring_role_arn: Some(monitoring.arn().into()),
                 auto_minor_version_upgrade: Some(true.into()),
@@ -356,7 +386,17 @@ impl RdsEncrypted {
             },
             ResourceOptions::removal(RemovalPolicy::Snapshot),
         )?;
+        let secret = match &named {
+            Some(n) => {
+                n.attach(&mut scope, handle.ref_())?;
+                n.arn()
+            }
+            None => SecretArn::from_expr(handle.master_user_secret_secret_arn()),
+        };
         Ok(RdsEncrypted {
+            secret,
+            database_name: props.database_name.clone(),
+            engine: spec.name,
             handle,
             path: path.to_string(),
             key,
@@ -435,9 +475,26 @@ impl RdsEncrypted {
         self.port
     }
 
-    /// The Secrets Manager secret RDS manages for the master user (`MasterUserSecret.SecretArn`).
+    /// The master user's secret (`username`, `password`): the named secret of
+    /// [`MasterSecret::Named`], else the one RDS manages (`MasterUserSecret.SecretArn`).
+    /// Give it to deploy-time steps, never to running services.
     pub fn secret(&self) -> SecretArn {
-        SecretArn::from_expr(self.handle.master_user_secret_secret_arn())
+        self.secret.clone()
+    }
+
+    /// The database created with the instance, if any.
+    pub fn database_name(&self) -> Option<&str> {
+        self.database_name.as_deref()
+    }
+
+    /// The engine (`postgres`, `mysql`).
+    pub fn engine(&self) -> &'static str {
+        self.engine
+    }
+
+    /// The construct path.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// The key encrypting the instance and its secret.
@@ -515,6 +572,16 @@ fn check_props(scope: &Scope<'_>, props: &RdsEncryptedProps, spec: &EngineSpec) 
             "instance_class",
             format!("`{}` is not an instance class", props.instance_class),
             "write it as `db.<family>.<size>`, e.g. `db.t4g.medium`",
+        ));
+    }
+    if !supports(spec.name, &props.instance_class, Feature::StorageEncryption) {
+        return Err(scope.invalid(
+            "instance_class",
+            format!(
+                "`{}` does not support encryption at rest, which RdsEncrypted always turns on",
+                props.instance_class
+            ),
+            "use a current instance class, e.g. `db.t4g.medium` or `db.m7g.large`",
         ));
     }
     if !(MIN_STORAGE_GIB..=MAX_STORAGE_GIB).contains(&props.allocated_storage_gib) {

@@ -180,7 +180,9 @@ impl Bucket {
             Statement::deny(["s3:*"], [Expr::from(&arn), objects.clone()])
                 .sid("DenyInsecureTransport")
                 .principal(Principal::Any)
-                .condition("Bool", "aws:SecureTransport", "false"),
+                // A JSON boolean: the `Bool` operator compares booleans (IAM JSON policy
+                // elements: Condition operators, Boolean condition operators).
+                .condition("Bool", "aws:SecureTransport", false),
         ];
         if props.receives_access_logs {
             statements.push(

@@ -26,6 +26,10 @@ pub struct TopicProps {
     /// ([`KeyService::CloudWatchAlarms`], [`KeyService::Sns`]). Default: a dedicated key is
     /// created with both.
     pub encryption_key: Option<KmsKeyArn>,
+    /// Lets EventBridge rules of this account publish (and use the key, which must then
+    /// allow [`KeyService::EventBridge`]), for alerts such as ECR scan findings.
+    /// Default: false.
+    pub allow_event_rules: bool,
 }
 
 /// A KMS-encrypted, TLS-only SNS topic that CloudWatch alarms of this account may publish to.
@@ -89,7 +93,15 @@ impl Topic {
             &mut scope,
             props.encryption_key,
             "Encrypts an SNS topic CloudWatch alarms publish to",
-            &[KeyService::CloudWatchAlarms, KeyService::Sns],
+            if props.allow_event_rules {
+                &[
+                    KeyService::CloudWatchAlarms,
+                    KeyService::Sns,
+                    KeyService::EventBridge,
+                ]
+            } else {
+                &[KeyService::CloudWatchAlarms, KeyService::Sns]
+            },
         )?;
         let subscriptions: Vec<topic::Subscription> = props
             .email_subscriptions
@@ -112,11 +124,13 @@ impl Topic {
             Some(n) => TopicName::from_expr(n),
             None => TopicName::from_expr(Expr::select(5, Expr::split(":", arn.clone()))),
         };
-        let policy = PolicyDocument::new(vec![
+        let mut statements = vec![
             Statement::deny(["sns:Publish", "sns:Subscribe"], [arn.clone()])
                 .sid("DenyInsecureTransport")
                 .principal(Principal::Any)
-                .condition("Bool", "aws:SecureTransport", "false"),
+                // A JSON boolean: the `Bool` operator compares booleans (IAM JSON policy
+                // elements: Condition operators, Boolean condition operators).
+                .condition("Bool", "aws:SecureTransport", false),
             Statement::allow(["sns:Publish"], [arn.clone()])
                 .sid("AllowCloudWatchAlarms")
                 .principal(Principal::service("cloudwatch.amazonaws.com"))
@@ -126,7 +140,21 @@ impl Topic {
                     "aws:SourceArn",
                     Expr::arn("cloudwatch", true, "alarm:*"),
                 ),
-        ]);
+        ];
+        if props.allow_event_rules {
+            statements.push(
+                Statement::allow(["sns:Publish"], [arn.clone()])
+                    .sid("AllowEventBridgeRules")
+                    .principal(Principal::service("events.amazonaws.com"))
+                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id())
+                    .condition(
+                        "ArnLike",
+                        "aws:SourceArn",
+                        Expr::arn("events", true, "rule/*"),
+                    ),
+            );
+        }
+        let policy = PolicyDocument::new(statements);
         policy.check_resource_policy(scope.path())?;
         scope.add(
             "Policy",

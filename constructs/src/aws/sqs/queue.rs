@@ -177,7 +177,9 @@ impl Queue {
             Statement::deny(["sqs:*"], [handle.arn(), dead_letter.arn()])
                 .sid("DenyInsecureTransport")
                 .principal(Principal::Any)
-                .condition("Bool", "aws:SecureTransport", "false"),
+                // A JSON boolean: the `Bool` operator compares booleans (IAM JSON policy
+                // elements: Condition operators, Boolean condition operators).
+                .condition("Bool", "aws:SecureTransport", false),
         ];
         for (i, sender) in props.senders.iter().enumerate() {
             let (principal, _, source, label) = sender.service();

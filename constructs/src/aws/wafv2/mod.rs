@@ -2,4 +2,7 @@
 
 mod web_acl;
 
-pub use web_acl::{WebAcl, WebAclProps, MANAGED_RULE_GROUPS, RATE_WINDOWS_SECONDS};
+pub use web_acl::{
+    WebAcl, WebAclProps, LOG_GROUP_PREFIX, MANAGED_RULE_GROUPS, RATE_WINDOWS_SECONDS,
+    REDACTED_HEADERS,
+};

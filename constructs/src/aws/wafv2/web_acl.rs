@@ -1,16 +1,23 @@
 //! `WebAcl`: a regional WAFv2 web ACL that rate-limits each client IP and runs the AWS
-//! managed rule groups for common exploits and known bad inputs.
+//! managed rule groups for common exploits and known bad inputs, and logs the requests it
+//! blocks or counts to a KMS-encrypted `aws-waf-logs-*` log group with the credential
+//! headers redacted.
 
 use indexmap::IndexMap;
 
+use crate::aws::logs::{LogGroup, LogGroupProps, RETENTION_DAYS};
+use crate::aws::naming::stack_creation_suffix;
 use crate::aws::refs::WebAclArn;
 use crate::error::Result;
 use crate::expr::Expr;
 use crate::logical_id::make_unique_id;
 use crate::resource::ResourceHandle;
-use crate::resources::wafv2::{self as cfn, web_acl};
+use crate::resources::wafv2::{self as cfn, logging_configuration as web_acl_logging, web_acl};
 use crate::scope::Scope;
 use crate::value::Str;
+
+/// WAF delivers logs to CloudWatch Logs only into groups whose name starts with this.
+pub const LOG_GROUP_PREFIX: &str = "aws-waf-logs-";
 
 /// Evaluation windows WAF accepts for rate-based rules, in seconds.
 pub const RATE_WINDOWS_SECONDS: &[u32] = &[60, 120, 300, 600];
@@ -32,7 +39,15 @@ pub struct WebAclProps {
     pub rate_window_seconds: u32,
     /// `Description`. Default: none.
     pub description: Option<String>,
+    /// Request headers replaced by `REDACTED` in the logs (lower case), such as the API-key
+    /// header clients send. Default: [`REDACTED_HEADERS`].
+    pub redacted_headers: Vec<String>,
+    /// Days the request logs are kept, one of [`RETENTION_DAYS`]. Default: 365.
+    pub log_retention_days: u32,
 }
+
+/// The headers redacted from WAF logs by default: credentials clients send.
+pub const REDACTED_HEADERS: &[&str] = &["x-api-key", "authorization"];
 
 impl Default for WebAclProps {
     fn default() -> Self {
@@ -40,6 +55,8 @@ impl Default for WebAclProps {
             rate_limit: 2000,
             rate_window_seconds: 300,
             description: None,
+            redacted_headers: REDACTED_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+            log_retention_days: 365,
         }
     }
 }
@@ -60,6 +77,29 @@ impl WebAclProps {
                 format!("{} is not a window WAF accepts", self.rate_window_seconds),
                 format!("use one of {RATE_WINDOWS_SECONDS:?}"),
             ));
+        }
+        if !RETENTION_DAYS.contains(&self.log_retention_days) {
+            return Err(scope.invalid(
+                &format!("{prefix}log_retention_days"),
+                format!(
+                    "{} is not a retention CloudWatch Logs accepts",
+                    self.log_retention_days
+                ),
+                format!("use one of {RETENTION_DAYS:?}"),
+            ));
+        }
+        for h in &self.redacted_headers {
+            let ok = !h.is_empty()
+                && h.len() <= 64
+                && h.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !ok {
+                return Err(scope.invalid(
+                    &format!("{prefix}redacted_headers"),
+                    format!("`{h}` is not a lower-case header name"),
+                    "write header names in lower case, such as `x-api-key`",
+                ));
+            }
         }
         Ok(())
     }
@@ -139,6 +179,8 @@ impl WebAcl {
                 )
             });
         }
+        let redacted = props.redacted_headers.clone();
+        let retention_days = props.log_retention_days;
         let handle = scope.add(
             "Resource",
             cfn::WebAcl {
@@ -154,7 +196,63 @@ impl WebAcl {
                 )
             },
         )?;
-        Ok(WebAcl { handle })
+        let acl = WebAcl { handle };
+        acl.log(&mut scope, &redacted, retention_days)?;
+        Ok(acl)
+    }
+
+    /// `scope/Logs`: the `aws-waf-logs-` log group WAF requires (KMS, retention; named after
+    /// the stack and its creation, so a retained group never blocks re-creating the stack),
+    /// and `scope/Logging`: only blocked and counted requests, credential headers redacted.
+    fn log(&self, scope: &mut Scope<'_>, redacted: &[String], retention_days: u32) -> Result<()> {
+        let name = Expr::concat([
+            Expr::str(LOG_GROUP_PREFIX),
+            Expr::stack_name(),
+            Expr::str("-"),
+            stack_creation_suffix(),
+        ]);
+        LogGroup::new(
+            scope,
+            "Logs",
+            LogGroupProps {
+                retention_days,
+                name: Some(Str(name.clone())),
+                ..Default::default()
+            },
+        )?;
+        // WAF takes the log group's ARN without the `:*` that `Fn::GetAtt Arn` ends with.
+        let destination = Expr::arn("logs", true, Expr::concat([Expr::str("log-group:"), name]));
+        let keep = |action: web_acl_logging::Action| web_acl_logging::Condition {
+            action_condition: Some(web_acl_logging::ActionCondition::new(action)),
+            ..Default::default()
+        };
+        scope.add(
+            "Logging",
+            web_acl_logging::LoggingConfiguration {
+                logging_filter: Some(web_acl_logging::LoggingFilter::new(
+                    web_acl_logging::DefaultBehavior::Drop,
+                    vec![web_acl_logging::Filter::new(
+                        web_acl_logging::Behavior::Keep,
+                        vec![
+                            keep(web_acl_logging::Action::Block),
+                            keep(web_acl_logging::Action::Count),
+                        ],
+                        web_acl_logging::Requirement::MeetsAny,
+                    )],
+                )),
+                redacted_fields: (!redacted.is_empty()).then(|| {
+                    redacted
+                        .iter()
+                        .map(|h| web_acl_logging::FieldToMatch {
+                            single_header: Some(web_acl_logging::SingleHeader::new(h.as_str())),
+                            ..Default::default()
+                        })
+                        .collect()
+                }),
+                ..web_acl_logging::LoggingConfiguration::new(vec![Str(destination)], self.arn())
+            },
+        )?;
+        Ok(())
     }
 
     /// The web ACL ARN.

@@ -1,0 +1,162 @@
+//! Deploying the planned stacks: each with `aws cloudformation deploy`, up to
+//! `--concurrency` at a time (a stack waits for the stacks it depends on), the deploy-time
+//! steps before and after each, and the report of how it ended.
+
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::cli::{EXIT_FAILURE, EXIT_OK};
+use crate::deploy::aws::AwsCli;
+use crate::deploy::deploy_plan::DeployPlan;
+use crate::deploy::parallel::{self, Around};
+use crate::deploy::plan::{self, AwsOptions};
+use crate::deploy::progress::Reporter;
+use crate::deploy::run::{self, Outcome, StackJob};
+use crate::error::{CliError, Result};
+use crate::pipeline::Io;
+
+/// How the stacks are deployed.
+pub(super) struct Run<'a> {
+    pub aws: &'a AwsCli,
+    pub options: &'a AwsOptions,
+    pub s3_bucket: Option<&'a str>,
+    pub concurrency: usize,
+    /// Where the templates are written for the AWS CLI.
+    pub rendered: PathBuf,
+}
+
+/// The deploy-time steps around each stack, for [`parallel::deploy_all`].
+struct Steps<'r, 'p, 'a> {
+    run: &'r Run<'a>,
+    plan: &'r mut DeployPlan<'p>,
+    reporter: &'r Reporter,
+}
+
+impl Around for Steps<'_, '_, '_> {
+    fn start(&mut self, i: usize) -> Result<StackJob> {
+        let name = self.plan.stacks[i].artifact.name.clone();
+        if let Some(stop) = self.plan.steps.before_stack(self.run.aws, &name)? {
+            return Err(CliError::Failed(stop.line()));
+        }
+        let digests = self.plan.steps.digests_for(&name);
+        let count = self.plan.stacks.len();
+        let p = &mut self.plan.stacks[i];
+        p.parameters.extend(digests);
+        let file = self.run.rendered.join(&p.file_name);
+        fs::write(&file, &p.body).map_err(|e| CliError::io(&file, e))?;
+        Ok(StackJob {
+            label: format!("[{}/{count}] {}", i + 1, p.artifact.stack_name),
+            stack_name: p.artifact.stack_name.clone(),
+            args: plan::deploy_args(
+                p.artifact,
+                &file,
+                &p.parameters,
+                self.run.s3_bucket,
+                self.run.options,
+                false,
+            ),
+        })
+    }
+
+    fn after(&mut self, i: usize, _: &Outcome, out: &mut dyn Write) -> Result<()> {
+        let count = self.plan.stacks.len();
+        let artifact = self.plan.stacks[i].artifact;
+        let label = format!("[{}/{count}] {}", i + 1, artifact.stack_name);
+        let reporter = self.reporter;
+        let mut say = |l: &str| reporter.line(out, &format!("{label}: {l}"));
+        self.plan
+            .steps
+            .after_stack(self.run.aws, artifact, run::poll_interval(), &mut say)
+    }
+}
+
+impl Run<'_> {
+    /// Deploys the stacks of `plan`, printing progress; returns the exit code.
+    pub fn deploy(
+        &self,
+        plan: &mut DeployPlan<'_>,
+        reporter: &Reporter,
+        io: &mut Io<'_>,
+    ) -> Result<u8> {
+        fs::create_dir_all(&self.rendered).map_err(|e| CliError::io(&self.rendered, e))?;
+        let started = Instant::now();
+        let names: Vec<String> = plan.stack_names().iter().map(|s| (*s).to_owned()).collect();
+        let needs: Vec<Vec<usize>> = plan
+            .stacks
+            .iter()
+            .map(|s| {
+                s.artifact
+                    .dependencies
+                    .iter()
+                    .filter_map(|d| names.iter().position(|n| n == d))
+                    .collect()
+            })
+            .collect();
+        let stack_names: Vec<String> = plan
+            .stacks
+            .iter()
+            .map(|s| s.artifact.stack_name.clone())
+            .collect();
+        let env = plan.env_name().to_owned();
+        let ended = parallel::deploy_all(
+            self.aws,
+            needs,
+            self.concurrency,
+            run::poll_interval(),
+            reporter,
+            &mut Steps {
+                run: self,
+                plan,
+                reporter,
+            },
+            io.out,
+        );
+        reporter.finish();
+        let mut failed = false;
+        for (i, o) in ended.outcomes.iter().enumerate() {
+            if let Some(outcome @ Outcome::Failed { .. }) = o {
+                failed = true;
+                let _ = write!(
+                    io.err,
+                    "error: {}",
+                    run::failure_report(&stack_names[i], outcome)
+                );
+            }
+        }
+        if let Some(e) = &ended.error {
+            let _ = writeln!(io.err, "error: {e}");
+        }
+        if failed || ended.error.is_some() {
+            let later: Vec<&str> = ended
+                .outcomes
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| o.is_none())
+                .map(|(i, _)| stack_names[i].as_str())
+                .collect();
+            if !later.is_empty() {
+                let _ = writeln!(
+                    io.err,
+                    "stopped at the first failure; not deployed: {}",
+                    later.join(", ")
+                );
+            }
+            return Ok(EXIT_FAILURE);
+        }
+        let changed = ended
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o, Some(Outcome::Deployed(_))))
+            .count();
+        let unchanged = ended.outcomes.len() - changed;
+        writeln!(
+            io.out,
+            "deployed `{env}` in {:.1}s: {changed} stack(s) changed, {unchanged} without changes",
+            started.elapsed().as_secs_f64()
+        )
+        .map_err(|e| CliError::io("stdout", e))?;
+        Ok(EXIT_OK)
+    }
+}

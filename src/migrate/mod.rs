@@ -1,0 +1,172 @@
+//! Migrating CloudFormation templates to a stackforge app: each template becomes a Rust
+//! module building the same stack (`stackforge migrate`), and synth of that app gives the
+//! template back.
+//!
+//! - [`migrate_template`] reads a template (JSON or YAML, through the one reader) and writes
+//!   its module: parameters, mappings, conditions, resources with every logical ID kept,
+//!   outputs; intrinsics as [`Expr`](stackforge_constructs::Expr) builder calls, references
+//!   between resources through their handles. What cannot be migrated is a [`NotMigrated`]
+//!   naming each reason; nothing is dropped silently.
+//! - [`app_files`] writes the app crate around the modules (the shape `stackforge new`
+//!   writes), [`rustfmt`] formats it.
+//! - [`compare`] checks a synthesized template against its original: equal as templates,
+//!   up to the [`ALLOWED_DIFFERENCES`] (which `--exact` turns off).
+//!
+//! How a resource is written is decided in one place, `emit::ResourceEmitter`: today every
+//! resource is raw (type name + properties); a typed-catalog emitter replaces it without
+//! touching the rest.
+
+mod app;
+mod compare;
+mod emit;
+mod indent;
+mod module;
+mod names;
+mod rust_expr;
+mod suggest;
+
+use std::fmt;
+
+use stackforge_constructs::document::{self, DocumentError};
+use stackforge_constructs::logical_id::is_valid_logical_id;
+use stackforge_constructs::Template;
+
+pub use app::{app_files, rustfmt, AppSpec};
+pub use compare::{compare, ALLOWED_DIFFERENCES};
+pub use names::stack_name;
+
+/// A template migrated to a stack module.
+#[derive(Debug, Clone)]
+pub struct MigratedStack {
+    /// The stack's short name (`vpc-with-nat`).
+    pub name: String,
+    /// The Rust module name (`vpc_with_nat`).
+    pub module: String,
+    /// Where the template came from (a file name).
+    pub source: String,
+    /// The template as read (what synth of the module must give back).
+    pub template: Template,
+    /// The template text as given.
+    pub text: String,
+    /// The module source, rustfmt-formatted once written with [`rustfmt`].
+    pub code: String,
+    /// Logical IDs of resources that already carry what stackforge adds (its construct-path
+    /// metadata, or `app`/`env`/`stack` tags): `--exact` leaves them as synthesized.
+    pub already_stackforge: Vec<String>,
+}
+
+/// A template that cannot be migrated, with every reason found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotMigrated {
+    /// Where the template came from.
+    pub source: String,
+    /// Why, one sentence each (the feature, where, and what to do).
+    pub reasons: Vec<String>,
+    /// Whether the template is valid CloudFormation stackforge does not support (transforms,
+    /// macros, `Fn::ForEach`), rather than a template it cannot read at all.
+    pub unsupported: bool,
+}
+
+impl fmt::Display for NotMigrated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: not migrated: {}",
+            self.source,
+            self.reasons.join("; ")
+        )
+    }
+}
+
+/// Migrates one template (`text`, from `source`) to the module of stack `stack` in app `app`
+/// and environment `env` (their names are the default tags stackforge adds).
+pub fn migrate_template(
+    source: &str,
+    text: &str,
+    stack: &str,
+    app: &str,
+    env: &str,
+) -> Result<MigratedStack, NotMigrated> {
+    let not = |reasons: Vec<String>, unsupported: bool| NotMigrated {
+        source: source.to_owned(),
+        reasons,
+        unsupported,
+    };
+    let template = document::parse(text).map_err(|e| {
+        let unsupported = e.is_unsupported();
+        not(vec![describe(&e)], unsupported)
+    })?;
+    let reasons = unsupported_names(&template);
+    if !reasons.is_empty() {
+        return Err(not(reasons, true));
+    }
+    let module = module_name(stack);
+    let code = module::write(
+        &module::ModuleSpec { stack, source },
+        &template,
+        &emit::RawEmitter,
+    );
+    let already_stackforge = compare::already_stackforge(&template, app, env, stack);
+    Ok(MigratedStack {
+        name: stack.to_owned(),
+        module,
+        source: source.to_owned(),
+        template,
+        text: text.to_owned(),
+        code,
+        already_stackforge,
+    })
+}
+
+fn describe(e: &DocumentError) -> String {
+    match e {
+        DocumentError::Unsupported { .. } => e.to_string(),
+        other => format!("stackforge cannot read it: {other}"),
+    }
+}
+
+/// Names stackforge's declarations refuse although CloudFormation takes them.
+fn unsupported_names(t: &Template) -> Vec<String> {
+    let mut reasons = Vec::new();
+    // Outputs are a namespace of their own (an output may share its resource's name).
+    let sections: [(&str, Vec<&String>); 4] = [
+        ("Parameters", t.parameters.keys().collect()),
+        ("Mappings", t.mappings.keys().collect()),
+        ("Conditions", t.conditions.keys().collect()),
+        ("Resources", t.resources.keys().collect()),
+    ];
+    for name in t.outputs.keys() {
+        if !is_valid_logical_id(name) {
+            reasons.push(format!(
+                "`Outputs.{name}`: stackforge takes only names of 1 to 255 ASCII letters and digits; rename it in the deployed stack first"
+            ));
+        }
+    }
+    let mut seen: Vec<(&str, &String)> = Vec::new();
+    for (section, names) in &sections {
+        for name in names {
+            if !is_valid_logical_id(name) {
+                reasons.push(format!(
+                    "`{section}.{name}`: stackforge takes only names of 1 to 255 ASCII letters and digits; rename it in the deployed stack first"
+                ));
+            }
+            if let Some((other, _)) = seen.iter().find(|(_, n)| n == name) {
+                reasons.push(format!(
+                    "`{section}.{name}`: the name is also used in {other}, and stackforge requires names unique across Parameters, Mappings, Conditions and Resources; rename one of them in the deployed stack first"
+                ));
+            }
+            seen.push((section, name));
+        }
+    }
+    reasons
+}
+
+/// The Rust module for stack `stack` (`vpc-with-nat` -> `vpc_with_nat`).
+pub fn module_name(stack: &str) -> String {
+    let m = names::snake_case(stack);
+    if m == "support" || names::is_keyword(&m) {
+        format!("{m}_stack")
+    } else {
+        m
+    }
+}
