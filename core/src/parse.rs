@@ -82,6 +82,14 @@ fn parse(v: &Value, path: &mut PropertyPath, depth: usize) -> Result<Expr, Parse
         Value::Object(map) => {
             if map.len() == 1 {
                 if let Some((key, arg)) = map.iter().next() {
+                    if key.starts_with("Rain::") {
+                        path.push(PathSeg::Key(key.clone()));
+                        let e = ParseError::unsupported(
+                            path,
+                            format!("`{key}` is a directive of the Rain CLI, processed before deploy; read the template Rain produces (`rain pkg`)"),
+                        );
+                        return Err(e);
+                    }
                     if is_intrinsic_key(key) {
                         path.push(PathSeg::Key(key.clone()));
                         let e = intrinsic(key, arg, path, depth + 1);
@@ -499,6 +507,7 @@ mod tests {
         for v in [
             json!({"Fn::Transform": {"Name": "M"}}),
             json!({"Fn::ForEach::Topics": ["T", ["a"], {}]}),
+            json!({"ZipFile": {"Rain::Embed": "reset_function.py"}}),
             json!({"Fn::Length": [1]}),
             json!({"Fn::FindInMap": ["M", "a", "b", {"DefaultValue": "x"}]}),
         ] {

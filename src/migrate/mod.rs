@@ -29,6 +29,7 @@ use std::fmt;
 
 use stackforge_constructs::document::{self, DocumentError};
 use stackforge_constructs::logical_id::is_valid_logical_id;
+use stackforge_constructs::schema;
 use stackforge_constructs::Template;
 
 pub use app::{app_files, rustfmt, AppSpec};
@@ -100,6 +101,10 @@ pub fn migrate_template(
     if !reasons.is_empty() {
         return Err(not(reasons, true));
     }
+    let reasons = schema_errors(&template);
+    if !reasons.is_empty() {
+        return Err(not(reasons, false));
+    }
     let module = module_name(stack);
     let code = module::write(
         &module::ModuleSpec { stack, source },
@@ -123,6 +128,28 @@ fn describe(e: &DocumentError) -> String {
         DocumentError::Unsupported { .. } => e.to_string(),
         other => format!("stackforge cannot read it: {other}"),
     }
+}
+
+/// Properties CloudFormation would reject (the schema index's findings, as `check` reports
+/// them): a migrated stack would not synthesize, so the template is fixed first.
+fn schema_errors(t: &Template) -> Vec<String> {
+    let mut reasons = Vec::new();
+    for (id, r) in &t.resources {
+        let schema::TypeName::Known(info) = schema::classify(&r.type_name) else {
+            continue;
+        };
+        for v in schema::validate(info, &r.properties) {
+            let at = match v.property.as_str() {
+                "" => String::new(),
+                p => format!(" property `{p}`"),
+            };
+            reasons.push(format!(
+                "`Resources.{id}`{at}: {}; fix the template first (`stackforge check FILE` lists every such error)",
+                v.problem
+            ));
+        }
+    }
+    reasons
 }
 
 /// Names stackforge's declarations refuse although CloudFormation takes them.
