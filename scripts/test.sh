@@ -112,18 +112,22 @@ echo "${#written[@]} templates"
 # the committed app picks its zones with Fn::GetAZs and is linted without exceptions above.
 cfn-lint --non-zero-exit-code warning --ignore-checks W3010 -- "${written[@]}"
 
-step "Every default catalog service appears in a linted template"
-# The default features are what every build compiles: each must be a service the constructs
-# (or their tests) put in a template that cfn-lint checked.
-mapfile -t services < <(sed -n '/^default = \[/,/^\]/p' catalog/Cargo.toml | grep -o '"[a-z0-9]*"' | tr -d '"')
-echo "${#services[@]} default services"
+step "Every default catalog type appears in a linted template"
+# The default features are what every build compiles: each must be a type the constructs (or
+# their tests) put in a template that cfn-lint checked.
+mapfile -t features < <(sed -n '/^default = \[/,/^\]/p' catalog/Cargo.toml | grep -o '"[a-z0-9-]*"' | tr -d '"')
+echo "${#features[@]} default types"
 missing=0
-for service in "${services[@]}"; do
-  if ! grep -rqsiE "\"Type\": \"[A-Za-z]+::${service}::" templates examples/orders/templates "$lint_dir"; then
-    echo "no linted template uses a resource of the default service $service"; missing=1
+for feature in "${features[@]}"; do
+  module=$(grep -lx "#\[cfg(feature = \"$feature\")\]" catalog/src/*/mod.rs | head -1)
+  type=$(grep -rho 'const TYPE_NAME: &.static str = "[^"]*"' "catalog/src/${feature%%-*}/$(echo "${feature#*-}" | tr - _).rs" 2>/dev/null | grep -o '"[^"]*"' | tr -d '"')
+  if [ -z "$module" ] || [ -z "$type" ]; then
+    echo "default feature $feature is not a catalog type"; missing=1
+  elif ! grep -rqsF "\"Type\": \"$type\"" templates examples/orders/templates "$lint_dir"; then
+    echo "no linted template uses the default type $type"; missing=1
   fi
 done
-[ "${#services[@]}" -gt 0 ] && [ "$missing" -eq 0 ]
+[ "${#features[@]}" -gt 0 ] && [ "$missing" -eq 0 ]
 
 step "The README's architecture picture is fresh"
 scripts/render-graph.sh --check

@@ -1,6 +1,6 @@
 //! Rust source text for the model (formatted afterwards by rustfmt).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{EnumDef, Resource, StructDef, Ty};
 use super::naming::sanitize;
@@ -224,49 +224,91 @@ pub fn service_file(resources: &[&Resource]) -> String {
         .map_or("", |(p, _)| p);
     let mut out = format!("//! `{prefix}` resources ({GENERATED}).\n\n");
     for r in resources {
-        out.push_str(&format!("pub mod {};\n", r.module));
+        out.push_str(&format!(
+            "#[cfg(feature = \"{}\")]\npub mod {};\n",
+            type_feature(r),
+            r.module
+        ));
     }
     out.push('\n');
     for r in resources {
-        out.push_str(&format!("pub use {}::{};\n", r.module, r.main.name));
+        out.push_str(&format!(
+            "#[cfg(feature = \"{}\")]\npub use {}::{};\n",
+            type_feature(r),
+            r.module,
+            r.main.name
+        ));
+    }
+    out
+}
+
+/// The Cargo feature of one resource type: `ec2-vpc-gateway-attachment` (service, then the
+/// module with hyphens).
+pub fn type_feature(r: &Resource) -> String {
+    format!("{}-{}", r.service, r.module.replace('_', "-"))
+}
+
+/// The resources of each service, by service name.
+fn by_service(resources: &[Resource]) -> BTreeMap<&str, Vec<&Resource>> {
+    let mut out: BTreeMap<&str, Vec<&Resource>> = BTreeMap::new();
+    for r in resources {
+        out.entry(r.service.as_str()).or_default().push(r);
+    }
+    for members in out.values_mut() {
+        members.sort_by(|a, b| a.module.cmp(&b.module));
     }
     out
 }
 
 /// `catalog/src/lib.rs`: the crate documentation, the handle and one module per service,
-/// each behind the feature of the same name.
+/// compiled when any of its types' features is on.
 pub fn root_file(resources: &[Resource], handwritten: &str) -> String {
-    let services: BTreeSet<&str> = resources.iter().map(|r| r.service.as_str()).collect();
+    let services = by_service(resources);
     let mut out = format!(
         "//! Every CloudFormation resource type as a typed struct ({GENERATED}, from the schemas in\n\
          //! `catalog/schemas/`).\n\
          //!\n\
-         //! One module per service, behind the Cargo feature of the same name (`full` turns on\n\
-         //! all {count} services); a module per resource type holds its struct, property types,\n\
+         //! One module per service; a module per resource type holds its struct, property types,\n\
          //! enums and attribute accessors on [`ResourceHandle`], and the service module re-exports\n\
-         //! each resource struct (`ec2::Vpc`).\n\
+         //! each resource struct (`ec2::Vpc`). Each type is behind a Cargo feature of its own\n\
+         //! (`ec2-vpc`), each service behind one that turns on all its types (`ec2`), and `full`\n\
+         //! turns on all {count} services.\n\
          #![deny(missing_docs)]\n\n\
          {handwritten}\n",
         count = services.len()
     );
-    for s in &services {
-        out.push_str(&format!("#[cfg(feature = \"{s}\")]\npub mod {s};\n"));
+    for (s, members) in &services {
+        let any: Vec<String> = members
+            .iter()
+            .map(|r| format!("feature = \"{}\"", type_feature(r)))
+            .collect();
+        out.push_str(&format!("#[cfg(any({}))]\npub mod {s};\n", any.join(", ")));
     }
     out
 }
 
-/// The `[features]` table of `catalog/Cargo.toml` below `marker`: a feature per service and
-/// `full`, after the hand-written part (`default`) above the marker.
+/// The `[features]` table of `catalog/Cargo.toml` below `marker`: `full`, a feature per
+/// service turning on its types, and a feature per type, after the hand-written part
+/// (`default`) above the marker.
 pub fn features(resources: &[Resource], head: &str, marker: &str) -> String {
-    let services: BTreeSet<&str> = resources.iter().map(|r| r.service.as_str()).collect();
+    let services = by_service(resources);
     let mut out = format!("{head}{marker}\n");
     out.push_str("full = [\n");
-    for s in &services {
+    for s in services.keys() {
         out.push_str(&format!("  \"{s}\",\n"));
     }
     out.push_str("]\n");
-    for s in &services {
-        out.push_str(&format!("{s} = []\n"));
+    for (s, members) in &services {
+        out.push_str(&format!("{s} = [\n"));
+        for r in members {
+            out.push_str(&format!("  \"{}\",\n", type_feature(r)));
+        }
+        out.push_str("]\n");
+    }
+    for members in services.values() {
+        for r in members {
+            out.push_str(&format!("{} = []\n", type_feature(r)));
+        }
     }
     out
 }
