@@ -1,0 +1,231 @@
+//! What a value can point at: a resource or parameter of a stack (`Reference`), a
+//! condition, a mapping, a pseudo parameter.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::path::ConstructPath;
+
+/// Identifies one stack of one environment of an app (`dev` / `network`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StackKey {
+    pub(super) env: Arc<str>,
+    pub(super) name: Arc<str>,
+}
+
+impl StackKey {
+    /// A key for stack `name` of environment `env`.
+    pub fn new(env: &str, name: &str) -> Self {
+        Self {
+            env: env.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The environment name (`dev`).
+    pub fn env(&self) -> &str {
+        &self.env
+    }
+
+    /// The stack's short name inside its environment (`network`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for StackKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.env, self.name)
+    }
+}
+
+/// What a [`Reference`] points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefKind {
+    /// A resource (its `Ref` value or one of its attributes).
+    Resource,
+    /// A template parameter.
+    Parameter,
+}
+
+/// A reference to a resource or parameter of a stack, as handed out by handles.
+///
+/// `owner` is `None` only for references built by hand from a logical ID
+/// ([`Expr::local_ref`]); synthesis checks those exist in the stack that uses them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reference {
+    pub(super) owner: Option<StackKey>,
+    pub(super) logical_id: Arc<str>,
+    pub(super) path: ConstructPath,
+    pub(super) kind: RefKind,
+}
+
+impl Reference {
+    /// A reference to `logical_id` (at construct `path`) owned by stack `owner`. Stacks hand
+    /// these out when a resource or parameter is added; build one by hand only in tests.
+    pub fn new(owner: StackKey, logical_id: &str, path: ConstructPath, kind: RefKind) -> Self {
+        Self {
+            owner: Some(owner),
+            logical_id: logical_id.into(),
+            path,
+            kind,
+        }
+    }
+
+    /// A reference to `logical_id` in whichever stack uses it, for resources named by hand
+    /// (raw resources, ported templates). Synthesis checks the ID exists there.
+    pub fn local(logical_id: &str) -> Self {
+        Self {
+            owner: None,
+            logical_id: logical_id.into(),
+            path: ConstructPath::root(logical_id),
+            kind: RefKind::Resource,
+        }
+    }
+
+    /// The stack owning the target, if known.
+    pub fn owner(&self) -> Option<&StackKey> {
+        self.owner.as_ref()
+    }
+
+    /// The target's logical ID in its stack.
+    pub fn logical_id(&self) -> &str {
+        &self.logical_id
+    }
+
+    /// The target's construct path (`network/Vpc/Resource`), or its logical ID for hand-made
+    /// references.
+    pub fn path(&self) -> &ConstructPath {
+        &self.path
+    }
+
+    /// Whether the target is a resource or a parameter.
+    pub fn kind(&self) -> RefKind {
+        self.kind
+    }
+}
+
+/// A condition declared in a stack's `Conditions` section.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ConditionRef {
+    pub(super) owner: Option<StackKey>,
+    pub(super) name: Arc<str>,
+}
+
+impl ConditionRef {
+    /// The condition `name` declared in stack `owner` (stacks hand these out).
+    pub fn new(owner: StackKey, name: &str) -> Self {
+        Self {
+            owner: Some(owner),
+            name: name.into(),
+        }
+    }
+
+    /// The condition `name` of whichever template uses it (read from a template, or named by
+    /// hand); synthesis checks it exists there.
+    pub fn local(name: &str) -> Self {
+        Self {
+            owner: None,
+            name: name.into(),
+        }
+    }
+
+    /// The stack declaring the condition, when known.
+    pub fn owner(&self) -> Option<&StackKey> {
+        self.owner.as_ref()
+    }
+
+    /// The condition's name in the template.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A mapping declared in a stack's `Mappings` section.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MappingRef {
+    pub(super) owner: Option<StackKey>,
+    pub(super) name: Arc<str>,
+}
+
+impl MappingRef {
+    /// The mapping `name` declared in stack `owner` (stacks hand these out).
+    pub fn new(owner: StackKey, name: &str) -> Self {
+        Self {
+            owner: Some(owner),
+            name: name.into(),
+        }
+    }
+
+    /// The mapping `name` of whichever template uses it (read from a template, or named by
+    /// hand); synthesis checks it exists there.
+    pub fn local(name: &str) -> Self {
+        Self {
+            owner: None,
+            name: name.into(),
+        }
+    }
+
+    /// The stack declaring the mapping, when known.
+    pub fn owner(&self) -> Option<&StackKey> {
+        self.owner.as_ref()
+    }
+
+    /// The mapping's name in the template.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// CloudFormation pseudo parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pseudo {
+    /// `AWS::Region`
+    Region,
+    /// `AWS::AccountId`
+    AccountId,
+    /// `AWS::Partition`
+    Partition,
+    /// `AWS::StackName`
+    StackName,
+    /// `AWS::StackId`
+    StackId,
+    /// `AWS::URLSuffix`
+    UrlSuffix,
+    /// `AWS::NotificationARNs`
+    NotificationArns,
+    /// `AWS::NoValue`: removes the property it is the value of.
+    NoValue,
+}
+
+impl Pseudo {
+    /// The name used in `{"Ref": ...}`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pseudo::Region => "AWS::Region",
+            Pseudo::AccountId => "AWS::AccountId",
+            Pseudo::Partition => "AWS::Partition",
+            Pseudo::StackName => "AWS::StackName",
+            Pseudo::StackId => "AWS::StackId",
+            Pseudo::UrlSuffix => "AWS::URLSuffix",
+            Pseudo::NotificationArns => "AWS::NotificationARNs",
+            Pseudo::NoValue => "AWS::NoValue",
+        }
+    }
+
+    /// The pseudo parameter called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Pseudo::Region,
+            Pseudo::AccountId,
+            Pseudo::Partition,
+            Pseudo::StackName,
+            Pseudo::StackId,
+            Pseudo::UrlSuffix,
+            Pseudo::NotificationArns,
+            Pseudo::NoValue,
+        ]
+        .into_iter()
+        .find(|p| p.name() == name)
+    }
+}
