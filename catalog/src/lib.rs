@@ -34,7 +34,7 @@ pub mod acmpca;
     feature = "agentregistry-registry-record"
 ))]
 pub mod agentregistry;
-#[cfg(any(feature = "aiops-investigation-group"))]
+#[cfg(feature = "aiops-investigation-group")]
 pub mod aiops;
 #[cfg(any(
     feature = "amazonmq-broker",
@@ -133,7 +133,7 @@ pub mod appintegrations;
     feature = "applicationautoscaling-scaling-policy"
 ))]
 pub mod applicationautoscaling;
-#[cfg(any(feature = "applicationinsights-application"))]
+#[cfg(feature = "applicationinsights-application")]
 pub mod applicationinsights;
 #[cfg(any(
     feature = "applicationsignals-discovery",
@@ -192,7 +192,7 @@ pub mod appstream;
     feature = "appsync-type-"
 ))]
 pub mod appsync;
-#[cfg(any(feature = "apptest-test-case"))]
+#[cfg(feature = "apptest-test-case")]
 pub mod apptest;
 #[cfg(any(
     feature = "aps-anomaly-detector",
@@ -202,14 +202,14 @@ pub mod apptest;
     feature = "aps-workspace"
 ))]
 pub mod aps;
-#[cfg(any(feature = "arcregionswitch-plan"))]
+#[cfg(feature = "arcregionswitch-plan")]
 pub mod arcregionswitch;
 #[cfg(any(
     feature = "arczonalshift-autoshift-observer-notification-status",
     feature = "arczonalshift-zonal-autoshift-configuration"
 ))]
 pub mod arczonalshift;
-#[cfg(any(feature = "ask-skill"))]
+#[cfg(feature = "ask-skill")]
 pub mod ask;
 #[cfg(any(
     feature = "athena-capacity-reservation",
@@ -234,9 +234,9 @@ pub mod auditmanager;
     feature = "autoscaling-warm-pool"
 ))]
 pub mod autoscaling;
-#[cfg(any(feature = "autoscalingplans-scaling-plan"))]
+#[cfg(feature = "autoscalingplans-scaling-plan")]
 pub mod autoscalingplans;
-#[cfg(any(feature = "awsexternalanthropic-workspace"))]
+#[cfg(feature = "awsexternalanthropic-workspace")]
 pub mod awsexternalanthropic;
 #[cfg(any(
     feature = "b2bi-capability",
@@ -258,7 +258,7 @@ pub mod b2bi;
     feature = "backup-tiering-configuration"
 ))]
 pub mod backup;
-#[cfg(any(feature = "backupgateway-hypervisor"))]
+#[cfg(feature = "backupgateway-hypervisor")]
 pub mod backupgateway;
 #[cfg(any(
     feature = "batch-compute-environment",
@@ -272,7 +272,7 @@ pub mod backupgateway;
 pub mod batch;
 #[cfg(any(feature = "bcm-dashboard", feature = "bcm-scheduled-report"))]
 pub mod bcm;
-#[cfg(any(feature = "bcmdataexports-export"))]
+#[cfg(feature = "bcmdataexports-export")]
 pub mod bcmdataexports;
 #[cfg(any(
     feature = "bcmpricingcalculator-bill-estimate",
@@ -336,9 +336,9 @@ pub mod bedrock;
     feature = "bedrockagentcore-workload-identity"
 ))]
 pub mod bedrockagentcore;
-#[cfg(any(feature = "bedrockmantle-project"))]
+#[cfg(feature = "bedrockmantle-project")]
 pub mod bedrockmantle;
-#[cfg(any(feature = "billing-billing-view"))]
+#[cfg(feature = "billing-billing-view")]
 pub mod billing;
 #[cfg(any(
     feature = "billingconductor-billing-group",
@@ -347,7 +347,7 @@ pub mod billing;
     feature = "billingconductor-pricing-rule"
 ))]
 pub mod billingconductor;
-#[cfg(any(feature = "braket-spending-limit"))]
+#[cfg(feature = "braket-spending-limit")]
 pub mod braket;
 #[cfg(any(feature = "budgets-budget", feature = "budgets-budgets-action"))]
 pub mod budgets;
@@ -367,7 +367,7 @@ pub mod cases;
     feature = "cassandra-type-"
 ))]
 pub mod cassandra;
-#[cfg(any(feature = "cdk-metadata"))]
+#[cfg(feature = "cdk-metadata")]
 pub mod cdk;
 #[cfg(any(
     feature = "ce-anomaly-monitor",
@@ -419,7 +419,7 @@ pub mod cleanrooms;
     feature = "cleanroomsml-training-dataset"
 ))]
 pub mod cleanroomsml;
-#[cfg(any(feature = "cloud9-environment-ec2"))]
+#[cfg(feature = "cloud9-environment-ec2")]
 pub mod cloud9;
 #[cfg(any(
     feature = "cloudformation-change-set",
@@ -469,7 +469,7 @@ pub mod cloudformation;
     feature = "cloudfront-vpc-origin"
 ))]
 pub mod cloudfront;
-#[cfg(any(feature = "cloudhsm-cluster"))]
+#[cfg(feature = "cloudhsm-cluster")]
 pub mod cloudhsm;
 #[cfg(any(
     feature = "cloudtrail-channel",
@@ -507,7 +507,7 @@ pub mod codeartifact;
     feature = "codebuild-source-credential"
 ))]
 pub mod codebuild;
-#[cfg(any(feature = "codecommit-repository"))]
+#[cfg(feature = "codecommit-repository")]
 pub mod codecommit;
 #[cfg(any(
     feature = "codeconnections-connection",
@@ -520,9 +520,9 @@ pub mod codeconnections;
     feature = "codedeploy-deployment-group"
 ))]
 pub mod codedeploy;
-#[cfg(any(feature = "codeguruprofiler-profiling-group"))]
+#[cfg(feature = "codeguruprofiler-profiling-group")]
 pub mod codeguruprofiler;
-#[cfg(any(feature = "codegurureviewer-repository-association"))]
+#[cfg(feature = "codegurureviewer-repository-association")]
 pub mod codegurureviewer;
 #[cfg(any(
     feature = "codepipeline-custom-action-type",
@@ -530,7 +530,7 @@ pub mod codegurureviewer;
     feature = "codepipeline-webhook"
 ))]
 pub mod codepipeline;
-#[cfg(any(feature = "codestar-git-hub-repository"))]
+#[cfg(feature = "codestar-git-hub-repository")]
 pub mod codestar;
 #[cfg(any(
     feature = "codestarconnections-connection",
@@ -538,7 +538,7 @@ pub mod codestar;
     feature = "codestarconnections-sync-configuration"
 ))]
 pub mod codestarconnections;
-#[cfg(any(feature = "codestarnotifications-notification-rule"))]
+#[cfg(feature = "codestarnotifications-notification-rule")]
 pub mod codestarnotifications;
 #[cfg(any(
     feature = "cognito-identity-pool",
@@ -569,7 +569,7 @@ pub mod cognito;
     feature = "comprehend-flywheel"
 ))]
 pub mod comprehend;
-#[cfg(any(feature = "computeoptimizer-automation-rule"))]
+#[cfg(feature = "computeoptimizer-automation-rule")]
 pub mod computeoptimizer;
 #[cfg(any(
     feature = "config-aggregation-authorization",
@@ -627,9 +627,9 @@ pub mod config;
     feature = "connect-workspace"
 ))]
 pub mod connect;
-#[cfg(any(feature = "connectcampaigns-campaign"))]
+#[cfg(feature = "connectcampaigns-campaign")]
 pub mod connectcampaigns;
-#[cfg(any(feature = "connectcampaignsv2-campaign"))]
+#[cfg(feature = "connectcampaignsv2-campaign")]
 pub mod connectcampaignsv2;
 #[cfg(any(
     feature = "controltower-enabled-baseline",
@@ -637,7 +637,7 @@ pub mod connectcampaignsv2;
     feature = "controltower-landing-zone"
 ))]
 pub mod controltower;
-#[cfg(any(feature = "cur-report-definition"))]
+#[cfg(feature = "cur-report-definition")]
 pub mod cur;
 #[cfg(any(
     feature = "customerprofiles-calculated-attribute-definition",
@@ -667,7 +667,7 @@ pub mod databrew;
     feature = "dataexchange-event-action"
 ))]
 pub mod dataexchange;
-#[cfg(any(feature = "datapipeline-pipeline"))]
+#[cfg(feature = "datapipeline-pipeline")]
 pub mod datapipeline;
 #[cfg(any(
     feature = "datasync-agent",
@@ -773,7 +773,7 @@ pub mod directconnect;
     feature = "directoryservice-simple-ad"
 ))]
 pub mod directoryservice;
-#[cfg(any(feature = "dlm-lifecycle-policy"))]
+#[cfg(feature = "dlm-lifecycle-policy")]
 pub mod dlm;
 #[cfg(any(
     feature = "dms-certificate",
@@ -810,7 +810,7 @@ pub mod docdbelastic;
     feature = "drs-source-network"
 ))]
 pub mod drs;
-#[cfg(any(feature = "dsql-cluster"))]
+#[cfg(feature = "dsql-cluster")]
 pub mod dsql;
 #[cfg(any(
     feature = "dynamodb-backup",
@@ -1012,7 +1012,7 @@ pub mod elasticache;
     feature = "elasticbeanstalk-environment"
 ))]
 pub mod elasticbeanstalk;
-#[cfg(any(feature = "elasticloadbalancing-load-balancer"))]
+#[cfg(feature = "elasticloadbalancing-load-balancer")]
 pub mod elasticloadbalancing;
 #[cfg(any(
     feature = "elasticloadbalancingv2-listener",
@@ -1024,7 +1024,7 @@ pub mod elasticloadbalancing;
     feature = "elasticloadbalancingv2-trust-store-revocation"
 ))]
 pub mod elasticloadbalancingv2;
-#[cfg(any(feature = "elasticsearch-domain"))]
+#[cfg(feature = "elasticsearch-domain")]
 pub mod elasticsearch;
 #[cfg(any(
     feature = "elementalinference-dictionary",
@@ -1049,7 +1049,7 @@ pub mod emr;
     feature = "emrcontainers-virtual-cluster"
 ))]
 pub mod emrcontainers;
-#[cfg(any(feature = "emrserverless-application"))]
+#[cfg(feature = "emrserverless-application")]
 pub mod emrserverless;
 #[cfg(any(
     feature = "entityresolution-id-mapping-workflow",
@@ -1091,9 +1091,9 @@ pub mod eventsv2;
     feature = "evidently-segment"
 ))]
 pub mod evidently;
-#[cfg(any(feature = "evs-environment"))]
+#[cfg(feature = "evs-environment")]
 pub mod evs;
-#[cfg(any(feature = "finspace-environment"))]
+#[cfg(feature = "finspace-environment")]
 pub mod finspace;
 #[cfg(any(
     feature = "fis-experiment-template",
@@ -1150,7 +1150,7 @@ pub mod gamelift;
     feature = "gameliftstreams-stream-group"
 ))]
 pub mod gameliftstreams;
-#[cfg(any(feature = "gammadilithium-job-definition"))]
+#[cfg(feature = "gammadilithium-job-definition")]
 pub mod gammadilithium;
 #[cfg(any(
     feature = "globalaccelerator-accelerator",
@@ -1191,7 +1191,7 @@ pub mod globalaccelerator;
     feature = "glue-workflow"
 ))]
 pub mod glue;
-#[cfg(any(feature = "grafana-workspace"))]
+#[cfg(feature = "grafana-workspace")]
 pub mod grafana;
 #[cfg(any(
     feature = "greengrass-connector-definition",
@@ -1238,9 +1238,9 @@ pub mod groundstation;
     feature = "guardduty-trusted-entity-set"
 ))]
 pub mod guardduty;
-#[cfg(any(feature = "healthagent-domain"))]
+#[cfg(feature = "healthagent-domain")]
 pub mod healthagent;
-#[cfg(any(feature = "healthimaging-datastore"))]
+#[cfg(feature = "healthimaging-datastore")]
 pub mod healthimaging;
 #[cfg(any(
     feature = "healthlake-data-transformation-profile",
@@ -1298,9 +1298,9 @@ pub mod inspector;
     feature = "inspectorv2-filter"
 ))]
 pub mod inspectorv2;
-#[cfg(any(feature = "interconnect-connection"))]
+#[cfg(feature = "interconnect-connection")]
 pub mod interconnect;
-#[cfg(any(feature = "internetmonitor-monitor"))]
+#[cfg(feature = "internetmonitor-monitor")]
 pub mod internetmonitor;
 #[cfg(any(
     feature = "invoicing-invoice-unit",
@@ -1349,7 +1349,7 @@ pub mod iot;
     feature = "iotanalytics-pipeline"
 ))]
 pub mod iotanalytics;
-#[cfg(any(feature = "iotcoredeviceadvisor-suite-definition"))]
+#[cfg(feature = "iotcoredeviceadvisor-suite-definition")]
 pub mod iotcoredeviceadvisor;
 #[cfg(any(
     feature = "iotevents-alarm-model",
@@ -1375,7 +1375,7 @@ pub mod iotfleetwise;
     feature = "iotmanagedintegrations-provisioning-profile"
 ))]
 pub mod iotmanagedintegrations;
-#[cfg(any(feature = "iotsecuretunneling-tunnel"))]
+#[cfg(feature = "iotsecuretunneling-tunnel")]
 pub mod iotsecuretunneling;
 #[cfg(any(
     feature = "iotsitewise-access-policy",
@@ -1393,7 +1393,7 @@ pub mod iotsecuretunneling;
     feature = "iotsitewise-workspace"
 ))]
 pub mod iotsitewise;
-#[cfg(any(feature = "iotthingsgraph-flow-template"))]
+#[cfg(feature = "iotthingsgraph-flow-template")]
 pub mod iotthingsgraph;
 #[cfg(any(
     feature = "iottwinmaker-component-type",
@@ -1448,7 +1448,7 @@ pub mod kafkaconnect;
     feature = "kendra-thesaurus"
 ))]
 pub mod kendra;
-#[cfg(any(feature = "kendraranking-execution-plan"))]
+#[cfg(feature = "kendraranking-execution-plan")]
 pub mod kendraranking;
 #[cfg(any(
     feature = "kinesis-channel",
@@ -1470,7 +1470,7 @@ pub mod kinesisanalytics;
     feature = "kinesisanalyticsv2-application-reference-data-source"
 ))]
 pub mod kinesisanalyticsv2;
-#[cfg(any(feature = "kinesisfirehose-delivery-stream"))]
+#[cfg(feature = "kinesisfirehose-delivery-stream")]
 pub mod kinesisfirehose;
 #[cfg(any(
     feature = "kinesisvideo-signaling-channel",
@@ -1513,7 +1513,7 @@ pub mod lakeformation;
     feature = "lambda-web-function-revision"
 ))]
 pub mod lambda;
-#[cfg(any(feature = "launchwizard-deployment"))]
+#[cfg(feature = "launchwizard-deployment")]
 pub mod launchwizard;
 #[cfg(any(
     feature = "lex-bot",
@@ -1531,9 +1531,9 @@ pub mod lex;
     feature = "licensemanager-report-generator"
 ))]
 pub mod licensemanager;
-#[cfg(any(feature = "licensemanagerlinuxsubscriptions-subscription-provider"))]
+#[cfg(feature = "licensemanagerlinuxsubscriptions-subscription-provider")]
 pub mod licensemanagerlinuxsubscriptions;
-#[cfg(any(feature = "licensemanagerusersubscriptions-license-server-endpoint"))]
+#[cfg(feature = "licensemanagerusersubscriptions-license-server-endpoint")]
 pub mod licensemanagerusersubscriptions;
 #[cfg(any(
     feature = "lightsail-alarm",
@@ -1584,9 +1584,9 @@ pub mod location;
     feature = "logs-transformer"
 ))]
 pub mod logs;
-#[cfg(any(feature = "lookoutequipment-inference-scheduler"))]
+#[cfg(feature = "lookoutequipment-inference-scheduler")]
 pub mod lookoutequipment;
-#[cfg(any(feature = "lookoutvision-project"))]
+#[cfg(feature = "lookoutvision-project")]
 pub mod lookoutvision;
 #[cfg(any(
     feature = "m2-application",
@@ -1665,7 +1665,7 @@ pub mod mediapackage;
     feature = "mediapackagev2-origin-endpoint-policy"
 ))]
 pub mod mediapackagev2;
-#[cfg(any(feature = "mediastore-container"))]
+#[cfg(feature = "mediastore-container")]
 pub mod mediastore;
 #[cfg(any(
     feature = "mediatailor-channel",
@@ -1709,9 +1709,9 @@ pub mod mpa;
     feature = "msk-vpc-connection"
 ))]
 pub mod msk;
-#[cfg(any(feature = "mwaa-environment"))]
+#[cfg(feature = "mwaa-environment")]
 pub mod mwaa;
-#[cfg(any(feature = "mwaaserverless-workflow"))]
+#[cfg(feature = "mwaaserverless-workflow")]
 pub mod mwaaserverless;
 #[cfg(any(
     feature = "neptune-db-cluster",
@@ -1764,7 +1764,7 @@ pub mod networkflowmonitor;
     feature = "networkmanager-vpc-attachment"
 ))]
 pub mod networkmanager;
-#[cfg(any(feature = "networkmonitor-monitor"))]
+#[cfg(feature = "networkmonitor-monitor")]
 pub mod networkmonitor;
 #[cfg(any(
     feature = "networksecuritymanager-deployment",
@@ -1774,7 +1774,7 @@ pub mod networkmonitor;
     feature = "networksecuritymanager-template"
 ))]
 pub mod networksecuritymanager;
-#[cfg(any(feature = "nimblestudio-studio"))]
+#[cfg(feature = "nimblestudio-studio")]
 pub mod nimblestudio;
 #[cfg(any(
     feature = "notifications-channel-association",
@@ -1786,9 +1786,9 @@ pub mod nimblestudio;
     feature = "notifications-organizational-unit-association"
 ))]
 pub mod notifications;
-#[cfg(any(feature = "notificationscontacts-email-contact"))]
+#[cfg(feature = "notificationscontacts-email-contact")]
 pub mod notificationscontacts;
-#[cfg(any(feature = "novaact-workflow-definition"))]
+#[cfg(feature = "novaact-workflow-definition")]
 pub mod novaact;
 #[cfg(any(feature = "oam-link", feature = "oam-sink"))]
 pub mod oam;
@@ -1822,7 +1822,7 @@ pub mod odb;
     feature = "omics-workflow-version"
 ))]
 pub mod omics;
-#[cfg(any(feature = "opensearch-data-source"))]
+#[cfg(feature = "opensearch-data-source")]
 pub mod opensearch;
 #[cfg(any(
     feature = "opensearchserverless-access-policy",
@@ -1859,7 +1859,7 @@ pub mod opsworks;
     feature = "organizations-resource-policy"
 ))]
 pub mod organizations;
-#[cfg(any(feature = "osis-pipeline"))]
+#[cfg(feature = "osis-pipeline")]
 pub mod osis;
 #[cfg(any(feature = "outposts-outpost", feature = "outposts-site"))]
 pub mod outposts;
@@ -1904,7 +1904,7 @@ pub mod pcs;
     feature = "personalize-solution"
 ))]
 pub mod personalize;
-#[cfg(any(feature = "pi-perf-reports"))]
+#[cfg(feature = "pi-perf-reports")]
 pub mod pi;
 #[cfg(any(
     feature = "pinpoint-adm-channel",
@@ -1935,11 +1935,11 @@ pub mod pinpoint;
     feature = "pinpointemail-identity"
 ))]
 pub mod pinpointemail;
-#[cfg(any(feature = "pipes-pipe"))]
+#[cfg(feature = "pipes-pipe")]
 pub mod pipes;
-#[cfg(any(feature = "polly-lexicon"))]
+#[cfg(feature = "polly-lexicon")]
 pub mod polly;
-#[cfg(any(feature = "pricingplanmanager-subscription"))]
+#[cfg(feature = "pricingplanmanager-subscription")]
 pub mod pricingplanmanager;
 #[cfg(any(
     feature = "proton-environment-account-connection",
@@ -1997,7 +1997,7 @@ pub mod quicksight;
     feature = "ram-source-association"
 ))]
 pub mod ram;
-#[cfg(any(feature = "rbin-rule"))]
+#[cfg(feature = "rbin-rule")]
 pub mod rbin;
 #[cfg(any(
     feature = "rds-cluster-snapshot",
@@ -2167,7 +2167,7 @@ pub mod route53resolver;
     feature = "rtbfabric-responder-gateway"
 ))]
 pub mod rtbfabric;
-#[cfg(any(feature = "rum-app-monitor"))]
+#[cfg(feature = "rum-app-monitor")]
 pub mod rum;
 #[cfg(any(
     feature = "s3-access-grant",
@@ -2281,9 +2281,9 @@ pub mod scheduler;
     feature = "scn-namespace"
 ))]
 pub mod scn;
-#[cfg(any(feature = "sdb-domain"))]
+#[cfg(feature = "sdb-domain")]
 pub mod sdb;
-#[cfg(any(feature = "sdc-deployment"))]
+#[cfg(feature = "sdc-deployment")]
 pub mod sdc;
 #[cfg(any(
     feature = "secretsmanager-resource-policy",
@@ -2329,7 +2329,7 @@ pub mod securityhub;
     feature = "securitylake-subscriber-notification"
 ))]
 pub mod securitylake;
-#[cfg(any(feature = "serverlessrepo-application"))]
+#[cfg(feature = "serverlessrepo-application")]
 pub mod serverlessrepo;
 #[cfg(any(
     feature = "servicecatalog-accepted-portfolio-share",
@@ -2402,7 +2402,7 @@ pub mod shield;
     feature = "signer-signing-profile"
 ))]
 pub mod signer;
-#[cfg(any(feature = "simspaceweaver-simulation"))]
+#[cfg(feature = "simspaceweaver-simulation")]
 pub mod simspaceweaver;
 #[cfg(any(
     feature = "smsvoice-configuration-set",
@@ -2454,7 +2454,7 @@ pub mod ssm;
     feature = "ssmcontacts-rotation"
 ))]
 pub mod ssmcontacts;
-#[cfg(any(feature = "ssmguiconnect-preferences"))]
+#[cfg(feature = "ssmguiconnect-preferences")]
 pub mod ssmguiconnect;
 #[cfg(any(
     feature = "ssmincidents-replication-set",
@@ -2496,13 +2496,13 @@ pub mod storagegateway;
     feature = "supportapp-slack-workspace-configuration"
 ))]
 pub mod supportapp;
-#[cfg(any(feature = "supportauthz-support-permit"))]
+#[cfg(feature = "supportauthz-support-permit")]
 pub mod supportauthz;
 #[cfg(any(feature = "synthetics-canary", feature = "synthetics-group"))]
 pub mod synthetics;
-#[cfg(any(feature = "systemsmanagersap-application"))]
+#[cfg(feature = "systemsmanagersap-application")]
 pub mod systemsmanagersap;
-#[cfg(any(feature = "textract-adapter"))]
+#[cfg(feature = "textract-adapter")]
 pub mod textract;
 #[cfg(any(
     feature = "timestream-database",
@@ -2534,7 +2534,7 @@ pub mod transcribe;
 pub mod transfer;
 #[cfg(any(feature = "translate-parallel-data", feature = "translate-terminology"))]
 pub mod translate;
-#[cfg(any(feature = "uxc-account-customization"))]
+#[cfg(feature = "uxc-account-customization")]
 pub mod uxc;
 #[cfg(any(
     feature = "verifiedpermissions-identity-source",
@@ -2544,7 +2544,7 @@ pub mod uxc;
     feature = "verifiedpermissions-policy-template"
 ))]
 pub mod verifiedpermissions;
-#[cfg(any(feature = "voiceid-domain"))]
+#[cfg(feature = "voiceid-domain")]
 pub mod voiceid;
 #[cfg(any(
     feature = "vpclattice-access-log-subscription",
@@ -2606,7 +2606,7 @@ pub mod wafv2;
     feature = "wellarchitected-workload"
 ))]
 pub mod wellarchitected;
-#[cfg(any(feature = "wickr-network"))]
+#[cfg(feature = "wickr-network")]
 pub mod wickr;
 #[cfg(any(
     feature = "wisdom-ai-agent",
@@ -2639,7 +2639,7 @@ pub mod workspaces;
     feature = "workspacesinstances-workspace-instance"
 ))]
 pub mod workspacesinstances;
-#[cfg(any(feature = "workspacesthinclient-environment"))]
+#[cfg(feature = "workspacesthinclient-environment")]
 pub mod workspacesthinclient;
 #[cfg(any(
     feature = "workspacesweb-browser-settings",

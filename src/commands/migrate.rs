@@ -11,7 +11,7 @@ use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::error::{CliError, Result};
 use crate::migrate::{self, AppSpec, MigratedStack, NotMigrated};
 use crate::pipeline::Io;
-use crate::scaffold::{self, Dependency};
+use crate::scaffold::{self, Dependency, StackforgeSource};
 
 /// Turn CloudFormation templates (JSON or YAML) into a new app at --out: one Rust module per
 /// stack that builds the same template, every resource keeping its logical ID. Templates
@@ -37,13 +37,9 @@ pub struct MigrateCommand {
     /// metadata and default tags (`app`, `env`, `stack`) on every resource.
     #[arg(long)]
     pub exact: bool,
-    /// The stackforge checkout to depend on by path. Default: the one this binary was built
-    /// from.
-    #[arg(long, value_name = "DIR", conflicts_with = "stackforge_git")]
-    pub stackforge_path: Option<PathBuf>,
-    /// Depend on stackforge from this git repository URL instead of a path.
-    #[arg(long, value_name = "URL")]
-    pub stackforge_git: Option<String>,
+    /// Where the new crate gets stackforge from.
+    #[command(flatten)]
+    pub stackforge: StackforgeSource,
 }
 
 impl MigrateCommand {
@@ -72,7 +68,7 @@ impl MigrateCommand {
                 dir.display()
             )));
         }
-        let dependency = self.dependency()?;
+        let dependency = self.stackforge.dependency()?;
 
         let (migrated, refused) = self.migrate_all(&name)?;
         for r in &refused {
@@ -162,26 +158,5 @@ impl MigrateCommand {
             }
         }
         Ok((migrated, refused))
-    }
-
-    fn dependency(&self) -> Result<Dependency> {
-        if let Some(url) = &self.stackforge_git {
-            return Ok(Dependency::Git(url.clone()));
-        }
-        let dir = match &self.stackforge_path {
-            Some(p) => p.clone(),
-            None => scaffold::own_checkout().ok_or_else(|| {
-                CliError::Usage(
-                    "this binary was not built from a stackforge checkout. Fix: pass --stackforge-path DIR or --stackforge-git URL".into(),
-                )
-            })?,
-        };
-        if !scaffold::is_checkout(&dir) {
-            return Err(CliError::Usage(format!(
-                "--stackforge-path {}: not a stackforge checkout (no Cargo.toml and constructs/). Fix: pass the folder of stackforge's Cargo.toml",
-                dir.display()
-            )));
-        }
-        Ok(Dependency::Path(dir.canonicalize().unwrap_or(dir)))
     }
 }

@@ -12,7 +12,7 @@ use crate::cli::EXIT_OK;
 use crate::commands::synth::SynthCommand;
 use crate::error::{CliError, Result};
 use crate::pipeline::Io;
-use crate::scaffold::{self, Dependency};
+use crate::scaffold::{self, Dependency, StackforgeSource};
 
 /// Create a new app repository at PATH: Cargo.toml depending on stackforge, src/ with a first
 /// stack (VPC, encrypted database with its backup plan, Fargate service) and per-environment
@@ -27,13 +27,9 @@ pub struct NewCommand {
     /// The app name: stack names are `<name>-<env>-<stack>`. Default: the folder's name.
     #[arg(long)]
     pub name: Option<String>,
-    /// The stackforge checkout to depend on by path. Default: the one this binary was built
-    /// from.
-    #[arg(long, value_name = "DIR", conflicts_with = "stackforge_git")]
-    pub stackforge_path: Option<PathBuf>,
-    /// Depend on stackforge from this git repository URL instead of a path.
-    #[arg(long, value_name = "URL")]
-    pub stackforge_git: Option<String>,
+    /// Where the new crate gets stackforge from.
+    #[command(flatten)]
+    pub stackforge: StackforgeSource,
 }
 
 impl NewCommand {
@@ -48,7 +44,7 @@ impl NewCommand {
                 .unwrap_or_default(),
         };
         scaffold::check_name(&name).map_err(CliError::Usage)?;
-        let dependency = self.dependency()?;
+        let dependency = self.stackforge.dependency()?;
         let dir = &self.path;
         let existed = dir.exists();
         if existed && fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
@@ -79,27 +75,6 @@ impl NewCommand {
             dir.display()
         );
         Ok(EXIT_OK)
-    }
-
-    fn dependency(&self) -> Result<Dependency> {
-        if let Some(url) = &self.stackforge_git {
-            return Ok(Dependency::Git(url.clone()));
-        }
-        let dir = match &self.stackforge_path {
-            Some(p) => p.clone(),
-            None => scaffold::own_checkout().ok_or_else(|| {
-                CliError::Usage(
-                    "this binary was not built from a stackforge checkout. Fix: pass --stackforge-path DIR or --stackforge-git URL".into(),
-                )
-            })?,
-        };
-        if !scaffold::is_checkout(&dir) {
-            return Err(CliError::Usage(format!(
-                "--stackforge-path {}: not a stackforge checkout (no Cargo.toml and constructs/). Fix: pass the folder of stackforge's Cargo.toml",
-                dir.display()
-            )));
-        }
-        Ok(Dependency::Path(dir.canonicalize().unwrap_or(dir)))
     }
 
     /// Writes the files, copies stackforge's `Cargo.lock` (so the build uses crates already

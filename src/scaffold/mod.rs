@@ -36,6 +36,44 @@ pub enum Dependency {
     Git(String),
 }
 
+/// The command-line options choosing the [`Dependency`] of a crate `new` or `migrate`
+/// writes.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StackforgeSource {
+    /// The stackforge checkout to depend on by path. Default: the one this binary was built
+    /// from.
+    #[arg(long, value_name = "DIR", conflicts_with = "stackforge_git")]
+    pub stackforge_path: Option<PathBuf>,
+    /// Depend on stackforge from this git repository URL instead of a path.
+    #[arg(long, value_name = "URL")]
+    pub stackforge_git: Option<String>,
+}
+
+impl StackforgeSource {
+    /// The dependency the options name: the git URL, the given checkout (which must be one),
+    /// or the checkout this binary was built from.
+    pub fn dependency(&self) -> Result<Dependency> {
+        if let Some(url) = &self.stackforge_git {
+            return Ok(Dependency::Git(url.clone()));
+        }
+        let dir = match &self.stackforge_path {
+            Some(p) => p.clone(),
+            None => own_checkout().ok_or_else(|| {
+                CliError::Usage(
+                    "this binary was not built from a stackforge checkout. Fix: pass --stackforge-path DIR or --stackforge-git URL".into(),
+                )
+            })?,
+        };
+        if !is_checkout(&dir) {
+            return Err(CliError::Usage(format!(
+                "--stackforge-path {}: not a stackforge checkout (no Cargo.toml and constructs/). Fix: pass the folder of stackforge's Cargo.toml",
+                dir.display()
+            )));
+        }
+        Ok(Dependency::Path(dir.canonicalize().unwrap_or(dir)))
+    }
+}
+
 /// The app `name`, as `new` creates it.
 pub fn app(name: &str) -> std::result::Result<App, stackforge_constructs::Error> {
     stacks::app(name, &[settings::dev(), settings::prod()])

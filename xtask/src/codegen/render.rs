@@ -282,7 +282,11 @@ pub fn root_file(resources: &[Resource], handwritten: &str) -> String {
             .iter()
             .map(|r| format!("feature = \"{}\"", type_feature(r)))
             .collect();
-        out.push_str(&format!("#[cfg(any({}))]\npub mod {s};\n", any.join(", ")));
+        let cfg = match any.as_slice() {
+            [one] => one.clone(),
+            _ => format!("any({})", any.join(", ")),
+        };
+        out.push_str(&format!("#[cfg({cfg})]\npub mod {s};\n"));
     }
     out
 }
