@@ -11,7 +11,7 @@ use crate::cli::EXIT_OK;
 use crate::diff::{diff_env, EnvContext, StackDiff};
 use crate::error::{CliError, Result};
 use crate::graph::architecture::{self, change};
-use crate::graph::{build, select_stacks, to_dot, to_html, to_mermaid, GraphOptions, Level};
+use crate::graph::{build, select_stacks, to_dot, to_html, to_mermaid, to_svg, GraphOptions, Level};
 use crate::pipeline::{synthesize, synthesize_against, Against, Factory, Io};
 
 /// The output format of `graph`.
@@ -25,6 +25,8 @@ pub enum GraphFormat {
     /// One self-contained HTML page (construct level) with zoom, search, a stack filter and
     /// a side panel.
     Html,
+    /// An SVG picture (construct level) laid out by stackforge to fit a README's width.
+    Svg,
 }
 
 /// Print one environment as a graph: stacks as clusters, resources as nodes, references,
@@ -64,9 +66,9 @@ impl GraphCommand {
             )));
         }
         let constructs = self.level == Level::Constructs;
-        if !constructs && (self.diff || self.format == GraphFormat::Html) {
+        if !constructs && (self.diff || matches!(self.format, GraphFormat::Html | GraphFormat::Svg)) {
             return Err(CliError::Usage(format!(
-                "`--format html` and `--diff` draw the construct level, not `--level {}`. Fix: leave out --level (or pass --level constructs).",
+                "`--format html`, `--format svg` and `--diff` draw the construct level, not `--level {}`. Fix: leave out --level (or pass --level constructs).",
                 if self.level == Level::Stacks { "stacks" } else { "resources" }
             )));
         }
@@ -124,9 +126,9 @@ impl GraphCommand {
                 )));
             }
         }
-        if self.format == GraphFormat::Html && !self.stacks.is_empty() {
+        if matches!(self.format, GraphFormat::Html | GraphFormat::Svg) && !self.stacks.is_empty() {
             return Err(CliError::Usage(
-                "the HTML page draws every stack and filters them itself. Fix: leave out --stack (the page's stack menu, or #stack=NAME in its URL, selects one)."
+                "the HTML page and the SVG picture draw every stack (the page filters them itself). Fix: leave out --stack, or use --format dot or mermaid (the page's stack menu, or #stack=NAME in its URL, selects one)."
                     .to_owned(),
             ));
         }
@@ -143,6 +145,7 @@ impl GraphCommand {
             }
             match self.format {
                 GraphFormat::Html => to_html(&model),
+                GraphFormat::Svg => to_svg(&model),
                 format => {
                     let names: Vec<&str> = model.stacks.iter().map(|s| s.name.as_str()).collect();
                     let graph = select_stacks(architecture::to_graph(&model), &names, &self.stacks);

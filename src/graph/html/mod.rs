@@ -1,8 +1,9 @@
 //! `graph --format html`: one self-contained page to explore the construct-level picture.
 //!
-//! The page is the [`Architecture`] as JSON plus a hand-written script and style sheet,
-//! all inline: no network, no vendored library. The script lays the picture out (stacks top
-//! to bottom in deploy order, externals on the left), draws it as SVG, and adds zoom and
+//! The page is the [`Architecture`] and its [`layout`](super::layout) (the one `--format
+//! svg` draws: links routed through the gaps between nodes, never across one) as JSON, plus
+//! a hand-written script and style sheet, all inline: no network, no vendored library. The
+//! script draws the picture as SVG and adds zoom and
 //! pan, search by id, kind, path, logical ID or type, a stack filter and a side panel for
 //! the clicked node (its resources with logical IDs, types, main properties and, with
 //! `--diff`, what the change does to them; its construct path, its stack; its links).
@@ -11,7 +12,18 @@
 //! page depends on the time or the machine. `#search=TEXT` and `#node=PATH` in the URL
 //! run a search or open a node on load (bookmarks, and the browser test).
 
+use serde::Serialize;
+
+use super::layout::{layout, Layout};
 use super::Architecture;
+
+/// What the page embeds: the model, and where to draw it.
+#[derive(Serialize)]
+struct Page<'a> {
+    #[serde(flatten)]
+    model: &'a Architecture,
+    layout: Layout,
+}
 
 /// The page's script.
 const SCRIPT: &str = include_str!("page.js");
@@ -22,7 +34,11 @@ const STYLE: &str = include_str!("page.css");
 pub fn to_html(a: &Architecture) -> String {
     // The model is plain data; serializing it cannot fail, but an empty model keeps the
     // page valid should it ever.
-    let json = serde_json::to_string(a).unwrap_or_else(|_| "{}".to_owned());
+    let page = Page {
+        model: a,
+        layout: layout(a),
+    };
+    let json = serde_json::to_string(&page).unwrap_or_else(|_| "{}".to_owned());
     let title = escape_text(&a.title);
     let heading = match &a.compared {
         Some(dir) => format!(
