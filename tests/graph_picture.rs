@@ -408,6 +408,12 @@ fn the_page_in_a_real_browser() {
     );
     let nodes = dom_nodes(&dom);
     assert_eq!(nodes.len(), prod_model().nodes.len());
+    // As drawn: every link is routed around the nodes, none through one.
+    let (boxes, paths) = common::picture::from_dom(&dom);
+    assert_eq!(boxes.len(), nodes.len());
+    assert_eq!(paths.len(), prod_model().links.len());
+    let found = common::picture::crossings(&boxes, &paths);
+    assert!(found.is_empty(), "{}", found.join("\n"));
     for path in [
         "network/Vpc",
         "data/Database",
@@ -466,6 +472,24 @@ fn the_page_in_a_real_browser() {
         .unwrap();
     assert!(db.contains(r#"data-status="replaced""#), "{db}");
     assert!(dom.contains("may be replaced") || dom.contains(">replaced<"));
+
+    // The README's pictures load as SVG (no XML error).
+    for svg in [
+        "docs/architecture.svg",
+        "examples/orders/docs/architecture.svg",
+    ] {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(svg);
+        let dom = headless(
+            &browser,
+            &profile,
+            &format!("file://{}", file.display()),
+            &["--dump-dom"],
+        );
+        assert!(
+            dom.contains("<svg") && !dom.contains("parsererror"),
+            "{svg}: {dom}"
+        );
+    }
 
     // Screenshots under target/: a page that drew nothing compresses to a few kilobytes.
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("graph-screenshots");

@@ -11,7 +11,9 @@ use crate::cli::EXIT_OK;
 use crate::diff::{diff_env, EnvContext, StackDiff};
 use crate::error::{CliError, Result};
 use crate::graph::architecture::{self, change};
-use crate::graph::{build, select_stacks, to_dot, to_html, to_mermaid, to_svg, GraphOptions, Level};
+use crate::graph::{
+    build, select_stacks, to_dot, to_html, to_mermaid, to_svg, GraphOptions, Level,
+};
 use crate::pipeline::{synthesize, synthesize_against, Against, Factory, Io};
 
 /// The output format of `graph`.
@@ -66,7 +68,8 @@ impl GraphCommand {
             )));
         }
         let constructs = self.level == Level::Constructs;
-        if !constructs && (self.diff || matches!(self.format, GraphFormat::Html | GraphFormat::Svg)) {
+        if !constructs && (self.diff || matches!(self.format, GraphFormat::Html | GraphFormat::Svg))
+        {
             return Err(CliError::Usage(format!(
                 "`--format html`, `--format svg` and `--diff` draw the construct level, not `--level {}`. Fix: leave out --level (or pass --level constructs).",
                 if self.level == Level::Stacks { "stacks" } else { "resources" }

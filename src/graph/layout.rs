@@ -240,8 +240,7 @@ pub fn layout(a: &Architecture) -> Layout {
     // Horizontal segments per gap, vertical ones per channel; the label goes on the
     // longest horizontal segment.
     let mut hsegs: Vec<Vec<HSeg>> = (0..gaps).map(|_| Vec::new()).collect();
-    let mut vsegs: std::collections::BTreeMap<i32, Vec<(usize, usize, usize)>> =
-        Default::default();
+    let mut vsegs: std::collections::BTreeMap<i32, Vec<(usize, usize, usize)>> = Default::default();
     for (i, (l, p)) in a.links.iter().zip(&plans).enumerate() {
         let label_w = if l.labels.is_empty() {
             0
@@ -392,10 +391,15 @@ pub fn layout(a: &Architecture) -> Layout {
             },
         });
     }
-    let track_y = |link: usize, g: usize| gap_y[g] + 12 + track.get(&(link, g)).copied().unwrap_or(0) * TRACK;
+    let track_y =
+        |link: usize, g: usize| gap_y[g] + 12 + track.get(&(link, g)).copied().unwrap_or(0) * TRACK;
     let vx = |link: usize, k: i32| {
         let n = channel_tracks.get(&k).copied().unwrap_or(1);
-        let room = if k == 0 || k == COLUMNS { MARGIN / 2 } else { COL_GAP - 8 };
+        let room = if k == 0 || k == COLUMNS {
+            MARGIN / 2
+        } else {
+            COL_GAP - 8
+        };
         let step = V_TRACK.min(room / n.max(1));
         let t = vtrack.get(&link).copied().unwrap_or(0);
         channel_x(k) + (t - (n - 1) / 2) * step
@@ -507,7 +511,11 @@ fn rows(a: &Architecture) -> Vec<Row> {
     if !shared.is_empty() {
         push(&mut out, shared, true);
     }
-    let others: Vec<usize> = externals.iter().copied().filter(|i| !only_sends(i)).collect();
+    let others: Vec<usize> = externals
+        .iter()
+        .copied()
+        .filter(|i| !only_sends(i))
+        .collect();
     push(&mut out, cells(&others), false);
     out
 }

@@ -4,10 +4,10 @@
 
 use std::fmt::Write;
 
+use super::architecture::picture::edge_kind;
 use super::architecture::{Architecture, ChangeStatus, Link, LinkKind, NodeRole};
 use super::layout::{self, Layout, LEGEND_LINE, NODE_W};
 use super::style::{edge_color, edge_meaning, status_colors, STATUSES};
-use super::architecture::picture::edge_kind;
 
 /// How links of a kind are drawn: colour, dash pattern, width.
 pub(crate) fn link_stroke(kind: LinkKind) -> (&'static str, &'static str, &'static str) {
@@ -66,6 +66,8 @@ pub fn to_svg(a: &Architecture) -> String {
         escape(&a.title)
     );
     stack_boxes(&mut out, a, &lay);
+    // Links carry their ends' node indexes (`data-index` of the node boxes), so that a
+    // test can check that no link crosses another node.
     for (l, route) in a.links.iter().zip(&lay.links) {
         let (color, dash, width) = stroke(l);
         let points: Vec<String> = route
@@ -80,7 +82,9 @@ pub fn to_svg(a: &Architecture) -> String {
         };
         let _ = writeln!(
             out,
-            r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="{width}"{dash} stroke-linejoin="round" marker-end="url(#arrow-{})"/>"#,
+            r#"<polyline class="link" data-from="{}" data-to="{}" points="{}" fill="none" stroke="{color}" stroke-width="{width}"{dash} stroke-linejoin="round" marker-end="url(#arrow-{})"/>"#,
+            l.from,
+            l.to,
             points.join(" "),
             &color[1..]
         );
@@ -95,7 +99,7 @@ pub fn to_svg(a: &Architecture) -> String {
             );
         }
     }
-    for (n, r) in a.nodes.iter().zip(&lay.nodes) {
+    for (i, (n, r)) in a.nodes.iter().zip(&lay.nodes).enumerate() {
         let (mut fill, mut border, mut dash, mut width) = ("#ffffff", "#4a5568", "", "1.5");
         if n.role == NodeRole::External {
             (fill, border) = ("#fefcbf", "#b7791f");
@@ -110,15 +114,23 @@ pub fn to_svg(a: &Architecture) -> String {
                 dash = r#" stroke-dasharray="6 3""#;
             }
         }
-        let rx = if n.role == NodeRole::External { r.h / 2 } else { 6 };
+        let rx = if n.role == NodeRole::External {
+            r.h / 2
+        } else {
+            6
+        };
         let _ = writeln!(
             out,
-            r#"<rect x="{}" y="{}" width="{}" height="{}" rx="{rx}" fill="{fill}" stroke="{border}" stroke-width="{width}"{dash}/>"#,
+            r#"<rect class="node" data-index="{i}" x="{}" y="{}" width="{}" height="{}" rx="{rx}" fill="{fill}" stroke="{border}" stroke-width="{width}"{dash}/>"#,
             r.x, r.y, r.w, r.h
         );
         let mut lines = vec![(n.name.clone(), 11, "bold"), (n.kind.clone(), 10, "normal")];
         if !n.outbound.is_empty() {
-            lines.push((format!("to internet: {}", n.outbound.join(", ")), 9, "normal"));
+            lines.push((
+                format!("to internet: {}", n.outbound.join(", ")),
+                9,
+                "normal",
+            ));
         }
         let step = r.h / (lines.len() as i32 + 1);
         for (k, (text, size, weight)) in lines.into_iter().enumerate() {
@@ -216,7 +228,13 @@ fn legend(out: &mut String, a: &Architecture, lay: &Layout) {
     let mut row = 1;
     let mut line = |out: &mut String, sample: String, text: &str| {
         let ly = y + row * LEGEND_LINE + 10;
-        let _ = writeln!(out, "{}", sample.replace("{Y}", &ly.to_string()).replace("{SY}", &(ly - 4).to_string()));
+        let _ = writeln!(
+            out,
+            "{}",
+            sample
+                .replace("{Y}", &ly.to_string())
+                .replace("{SY}", &(ly - 4).to_string())
+        );
         let _ = writeln!(
             out,
             r##"<text x="{}" y="{ly}" font-size="10" fill="#1a202c">{}</text>"##,
@@ -242,7 +260,10 @@ fn legend(out: &mut String, a: &Architecture, lay: &Layout) {
         );
         line(out, sample, edge_meaning(edge_kind(kind)));
     }
-    if a.links.iter().any(|l| l.status == Some(ChangeStatus::Removed)) {
+    if a.links
+        .iter()
+        .any(|l| l.status == Some(ChangeStatus::Removed))
+    {
         let sample = format!(
             r#"<line x1="{}" y1="{{SY}}" x2="{}" y2="{{SY}}" stroke="{REMOVED_LINK}" stroke-width="2" stroke-dasharray="8 4"/>"#,
             x + 8,
