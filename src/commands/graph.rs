@@ -145,6 +145,7 @@ impl GraphCommand {
                     .swap_remove(env.environment.name())
                     .unwrap_or_default();
                 change::overlay(&mut model, &env_diff(env, &old), &shown(&dir));
+                change::compare_links(&mut model, &committed_model(env, &old));
             }
             match self.format {
                 GraphFormat::Html => to_html(&model),
@@ -204,6 +205,30 @@ fn env_diff(env: &EnvironmentAssembly, old: &IndexMap<String, Template>) -> Vec<
         refactors: env.refactors.iter().flat_map(|r| &r.resources).collect(),
     };
     diff_env(env.environment.name(), old, &new, &ctx)
+}
+
+/// The construct-level picture of the committed templates `old` of `env`: the stacks in
+/// their order there, each with the constructs `env` records for it (the folder does not
+/// record construct kinds), so that its nodes match the new picture's by path.
+fn committed_model(
+    env: &EnvironmentAssembly,
+    old: &IndexMap<String, Template>,
+) -> architecture::Architecture {
+    let none = IndexMap::new();
+    let stacks: Vec<architecture::StackSource<'_>> = old
+        .iter()
+        .map(|(name, template)| {
+            let now = env.stack(name);
+            architecture::StackSource {
+                name,
+                stack_name: now.map_or(name.as_str(), |s| s.stack_name.as_str()),
+                dependencies: now.map_or(&[], |s| s.dependencies.as_slice()),
+                template,
+                constructs: now.map_or(&none, |s| &s.constructs),
+            }
+        })
+        .collect();
+    architecture::architecture(String::new(), &stacks)
 }
 
 /// The compared folder as the page names it: relative paths as given, so the page does not

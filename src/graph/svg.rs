@@ -7,7 +7,9 @@ use std::fmt::Write;
 use super::architecture::picture::edge_kind;
 use super::architecture::{Architecture, ChangeStatus, Link, LinkKind, NodeRole};
 use super::layout::{self, Layout, LEGEND_LINE, NODE_W};
-use super::style::{edge_color, edge_meaning, status_colors, STATUSES};
+use super::style::{
+    edge_color, edge_meaning, status_colors, REMOVED_LINK, REMOVED_LINK_MEANING, STATUSES,
+};
 
 /// How links of a kind are drawn: colour, dash pattern, width.
 pub(crate) fn link_stroke(kind: LinkKind) -> (&'static str, &'static str, &'static str) {
@@ -22,10 +24,6 @@ pub(crate) fn link_stroke(kind: LinkKind) -> (&'static str, &'static str, &'stat
 
 /// The colour of links a change adds.
 pub(crate) const ADDED_LINK: &str = "#2f855a";
-/// The colour of links a change removes (drawn dashed).
-pub(crate) const REMOVED_LINK: &str = "#e53e3e";
-/// What a removed link means, as the legends say it.
-pub(crate) const REMOVED_MEANING: &str = "removed by the change (was in the committed templates)";
 
 /// How `l` is drawn: its kind's stroke, or the change's.
 fn stroke(l: &Link) -> (&'static str, &'static str, &'static str) {
@@ -269,7 +267,7 @@ fn legend(out: &mut String, a: &Architecture, lay: &Layout) {
             x + 8,
             x + 42
         );
-        line(out, sample, REMOVED_MEANING);
+        line(out, sample, REMOVED_LINK_MEANING);
     }
     for status in STATUSES {
         if !a.nodes.iter().any(|n| n.status == Some(status)) {

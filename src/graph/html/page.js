@@ -5,7 +5,7 @@
 (function () {
   const model = JSON.parse(document.getElementById("model").textContent);
   const SVG = "http://www.w3.org/2000/svg";
-  const REMOVED = { color: "#e53e3e", dash: "8 4", text: "removed by the change (was in the committed templates)" };
+  const REMOVED = { color: "#e53e3e", dash: "8 4", text: "removed by the change (in the committed templates only)" };
   const EDGE = {
     traffic: { color: "#c53030", dash: "", width: 2.5, text: "traffic (security groups, listeners)" },
     data_access: { color: "#2b6cb0", dash: "7 4", width: 1.6, text: "data access (IAM grants, backups)" },
