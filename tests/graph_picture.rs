@@ -272,7 +272,13 @@ fn diff_draws_the_links_a_change_removes() {
             dir,
         ]
     };
-    let model = page_model(&graph(&args("html")));
+    let page = graph(&args("html"));
+    assert_eq!(
+        page,
+        graph(&args("html")),
+        "the diff page is not deterministic"
+    );
+    let model = page_model(&page);
     let node = |path: &str| {
         model["nodes"]
             .as_array()

@@ -203,8 +203,9 @@ pub fn layout(a: &Architecture) -> Layout {
         .collect();
 
     // Ports: each node side spreads its links along its width, ordered by where they go.
-    let mut sides: std::collections::BTreeMap<(usize, bool), Vec<(i32, usize, bool)>> =
-        Default::default();
+    // (node, bottom side) -> (x it goes towards, link, whether the link leaves there).
+    type Ends = Vec<(i32, usize, bool)>;
+    let mut sides: std::collections::BTreeMap<(usize, bool), Ends> = Default::default();
     for (i, (l, p)) in a.links.iter().zip(&plans).enumerate() {
         let toward = |other: usize| {
             p.channel

@@ -299,7 +299,7 @@ mod tests {
         assert_eq!(fitting("Vpc", 10), 10);
         let long = "QueueProcessingFargateService";
         let size = fitting(long, 10);
-        assert!(size < 10 && size >= 6);
+        assert!((6..10).contains(&size));
         assert!(long.len() as i32 * size * 56 / 100 <= NODE_W - 10);
     }
 }

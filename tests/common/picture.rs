@@ -21,7 +21,6 @@ pub fn tags<'t>(text: &'t str, open: &str) -> Vec<&'t str> {
     text.split(open)
         .skip(1)
         .map(|s| &s[..s.find('>').unwrap_or(s.len())])
-        .map(|s| &s[..])
         .collect()
 }
 

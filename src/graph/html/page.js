@@ -105,33 +105,26 @@
     return g;
   });
 
-  // Legend: the edge kinds drawn, and the change colours present.
-  const legend = document.getElementById("legend");
-  html("b", "Legend", legend);
+  // Legend, in the picture where the layout keeps room for it: the edge kinds drawn,
+  // removed links, and the change colours present.
+  const rows = [];
   for (const kind in EDGE) {
-    if (!model.links.some((l) => l.kind === kind)) continue;
-    const row = html("div", null, legend);
-    const s = document.createElementNS(SVG, "svg");
-    s.setAttribute("width", "34"); s.setAttribute("height", "8");
-    el("line", { x1: 0, y1: 4, x2: 34, y2: 4, stroke: EDGE[kind].color, "stroke-width": EDGE[kind].width, "stroke-dasharray": EDGE[kind].dash }, s);
-    row.appendChild(s);
-    html("span", EDGE[kind].text, row);
+    if (model.links.some((l) => l.kind === kind)) rows.push({ line: EDGE[kind], text: EDGE[kind].text });
   }
-  if (model.links.some((l) => l.status === "removed")) {
-    const row = html("div", null, legend);
-    const s = document.createElementNS(SVG, "svg");
-    s.setAttribute("width", "34"); s.setAttribute("height", "8");
-    el("line", { x1: 0, y1: 4, x2: 34, y2: 4, stroke: REMOVED.color, "stroke-width": 2, "stroke-dasharray": REMOVED.dash }, s);
-    row.appendChild(s);
-    html("span", REMOVED.text, row);
-  }
+  if (model.links.some((l) => l.status === "removed")) rows.push({ line: { color: REMOVED.color, width: 2, dash: REMOVED.dash }, text: REMOVED.text });
   for (const st in STATUS) {
-    if (!model.nodes.some((n) => n.status === st)) continue;
-    const row = html("div", null, legend);
-    const sw = html("span", null, row, "swatch");
-    sw.style.background = STATUS[st].fill; sw.style.borderColor = STATUS[st].border;
-    html("span", STATUS[st].text, row);
+    if (model.nodes.some((n) => n.status === st)) rows.push({ swatch: STATUS[st], text: STATUS[st].text });
   }
+  const [lx, ly] = L.legend, LINE = 14;
+  const legend = el("g", { id: "legend" }, viewport);
+  el("rect", { x: lx, y: ly, width: 300, height: (rows.length + 1) * LINE + 6, rx: 4, class: "frame" }, legend);
+  el("text", { x: lx + 8, y: ly + 14, class: "title" }, legend).textContent = "Legend";
+  rows.forEach((r, k) => {
+    const y = ly + (k + 1) * LINE + 10;
+    if (r.line) el("line", { x1: lx + 8, y1: y - 4, x2: lx + 42, y2: y - 4, stroke: r.line.color, "stroke-width": r.line.width, "stroke-dasharray": r.line.dash }, legend);
+    else el("rect", { x: lx + 14, y: y - 9, width: 24, height: 9, rx: 2, fill: r.swatch.fill, stroke: r.swatch.border, "stroke-width": 2 }, legend);
+    el("text", { x: lx + 50, y }, legend).textContent = r.text;
+  });
 
   // Zoom and pan.
   let view = { x: 20, y: 20, k: 1 };
