@@ -118,20 +118,7 @@ impl<'a> DeployPlan<'a> {
         let steps = Steps::plan(&assembly.app, env, &artifacts, &mut values, request.steps)?;
         check_sizes(&artifacts, request.s3_bucket)?;
         let files = render_env(assembly, env, OutputFormat::Json);
-        let stacks = artifacts
-            .iter()
-            .map(|artifact| {
-                let file_name = artifact.template_file(OutputFormat::Json);
-                let body = files.files.get(&file_name).cloned().unwrap_or_default();
-                PlannedStack {
-                    artifact,
-                    parameters: values.shift_remove(&artifact.name).unwrap_or_default(),
-                    template_sha256: plan_file::sha256(body.as_bytes()),
-                    file_name,
-                    body,
-                }
-            })
-            .collect();
+        let stacks = planned_stacks(&artifacts, &files, values);
         Ok(DeployPlan {
             app: &assembly.app,
             env,
@@ -141,6 +128,44 @@ impl<'a> DeployPlan<'a> {
             steps,
             files,
         })
+    }
+
+    /// Plans destroying stacks of `env`: `names` plus, unless `exclusively`, every stack
+    /// depending on them, transitively (no names: all of them). The stacks are kept in
+    /// deploy order, as for [`DeployPlan::build`]; [`DeployPlan::deletion_order`] reverses it.
+    /// Pure and reads no parameter file (deleting a stack takes no parameters); it plans no
+    /// refactor and no deploy-time step.
+    pub fn for_destroy(
+        assembly: &'a Assembly,
+        env: &'a EnvironmentAssembly,
+        names: &[String],
+        exclusively: bool,
+    ) -> Result<Self> {
+        let artifacts = plan::select_dependents(env, names, exclusively);
+        let steps = Steps::plan(
+            &assembly.app,
+            env,
+            &[],
+            &mut indexmap::IndexMap::new(),
+            StepOptions::default(),
+        )?;
+        let files = render_env(assembly, env, OutputFormat::Json);
+        let stacks = planned_stacks(&artifacts, &files, indexmap::IndexMap::new());
+        Ok(DeployPlan {
+            app: &assembly.app,
+            env,
+            production: is_production(env.environment.name()),
+            stacks,
+            refactors: Vec::new(),
+            steps,
+            files,
+        })
+    }
+
+    /// The stacks in the order `destroy` deletes them: dependents first, the reverse of the
+    /// deploy order.
+    pub fn deletion_order(&self) -> impl Iterator<Item = &PlannedStack<'a>> {
+        self.stacks.iter().rev()
     }
 
     /// The environment's name.
@@ -183,6 +208,29 @@ impl<'a> DeployPlan<'a> {
         }
         lines
     }
+}
+
+/// The planned stacks of `artifacts` (in that order) with their rendered bodies and the
+/// parameter values in `values` (by short name; none for a stack missing there).
+fn planned_stacks<'a>(
+    artifacts: &[&'a StackArtifact],
+    files: &EnvFiles,
+    mut values: indexmap::IndexMap<String, ParameterValues>,
+) -> Vec<PlannedStack<'a>> {
+    artifacts
+        .iter()
+        .map(|artifact| {
+            let file_name = artifact.template_file(OutputFormat::Json);
+            let body = files.files.get(&file_name).cloned().unwrap_or_default();
+            PlannedStack {
+                artifact,
+                parameters: values.shift_remove(&artifact.name).unwrap_or_default(),
+                template_sha256: plan_file::sha256(body.as_bytes()),
+                file_name,
+                body,
+            }
+        })
+        .collect()
 }
 
 fn check_sizes(stacks: &[&StackArtifact], s3_bucket: Option<&str>) -> Result<()> {

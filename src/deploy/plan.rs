@@ -109,6 +109,34 @@ pub fn select_stacks<'a>(
         .collect()
 }
 
+/// The stacks a destroy deletes, in manifest (deploy) order: the named ones plus, unless
+/// `exclusively`, every stack depending on them, transitively. No names means every stack.
+pub fn select_dependents<'a>(
+    env: &'a EnvironmentAssembly,
+    names: &[String],
+    exclusively: bool,
+) -> Vec<&'a StackArtifact> {
+    let mut wanted: Vec<&str> = if names.is_empty() {
+        env.stacks.iter().map(|s| s.name.as_str()).collect()
+    } else {
+        names.iter().map(String::as_str).collect()
+    };
+    if !exclusively {
+        // Manifest order puts dependents after their dependencies: one pass finds them all.
+        for s in &env.stacks {
+            if !wanted.contains(&s.name.as_str())
+                && s.dependencies.iter().any(|d| wanted.contains(&d.as_str()))
+            {
+                wanted.push(&s.name);
+            }
+        }
+    }
+    env.stacks
+        .iter()
+        .filter(|s| wanted.contains(&s.name.as_str()))
+        .collect()
+}
+
 /// The parameter values of `stack`: its parameter file in `dir` (checked by
 /// [`params::load`]) with `overrides` applied on top, each checked against the declared
 /// parameter. When the file alone is incomplete, the merged values are checked instead, so
