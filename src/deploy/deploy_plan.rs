@@ -201,8 +201,8 @@ impl<'a> DeployPlan<'a> {
         lines.extend(self.steps.dry_run_lines(None));
         for s in &self.stacks {
             let file = committed.join(&s.file_name);
-            let args =
-                plan::deploy_args(s.artifact, &file, &s.parameters, s3_bucket, options, true);
+            let shown = plan::ParameterArgs::Shown(&s.parameters);
+            let args = plan::deploy_args(s.artifact, &file, shown, s3_bucket, options);
             lines.push(plan::shell_line(program, &args));
             lines.extend(self.steps.dry_run_lines(Some(&s.artifact.name)));
         }

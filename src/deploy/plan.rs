@@ -232,17 +232,36 @@ pub fn oversized<'a>(stacks: &[&'a StackArtifact]) -> Vec<(&'a StackArtifact, us
         .collect()
 }
 
+/// How `deploy_args` passes the parameter values.
+#[derive(Debug, Clone, Copy)]
+pub enum ParameterArgs<'a> {
+    /// On the command line as `KEY=VALUE`, a `NoEcho` value shown as [`MASKED`]: what
+    /// `--dry-run` prints for a reader, never what runs.
+    Shown(&'a ParameterValues),
+    /// `file://PATH`: the file [`write_parameter_file`] wrote. What runs: values on the
+    /// command line are visible to every user of the machine (`ps`).
+    File(&'a Path),
+}
+
+/// Writes `parameters` to the new file `path` for `aws cloudformation deploy
+/// --parameter-overrides file://PATH`, readable by its owner only: a JSON list of
+/// `KEY=VALUE` strings (the AWS CLI's original JSON form, read by its versions 1 and 2).
+pub fn write_parameter_file(path: &Path, parameters: &ParameterValues) -> Result<()> {
+    let list: Vec<String> = parameters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let text = serde_json::to_string(&list).unwrap_or_default();
+    super::write_private(path, text.as_bytes()).map_err(|e| CliError::io(path, e))
+}
+
 /// The arguments after `aws` that deploy `stack` from `template_file`: `cloudformation
-/// deploy`, parameters (a `NoEcho` value shown as [`MASKED`] when `mask_no_echo`),
+/// deploy`, parameters (see [`ParameterArgs`]; none when `parameters` has none),
 /// capabilities, tags, `--no-fail-on-empty-changeset`, `--s3-bucket` for a template over
 /// [`MAX_INLINE_TEMPLATE_BYTES`], then the global options.
 pub fn deploy_args(
     stack: &StackArtifact,
     template_file: &Path,
-    parameters: &ParameterValues,
+    parameters: ParameterArgs<'_>,
     s3_bucket: Option<&str>,
     aws: &AwsOptions,
-    mask_no_echo: bool,
 ) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "cloudformation".into(),
@@ -252,16 +271,22 @@ pub fn deploy_args(
         "--stack-name".into(),
         stack.stack_name.clone(),
     ];
-    if !parameters.is_empty() {
-        args.push("--parameter-overrides".into());
-        for (k, v) in parameters {
-            let hidden = mask_no_echo
-                && stack
+    match parameters {
+        ParameterArgs::Shown(values) if !values.is_empty() => {
+            args.push("--parameter-overrides".into());
+            for (k, v) in values {
+                let hidden = stack
                     .template()
                     .parameters
                     .get(k)
                     .is_some_and(|p| p.no_echo);
-            args.push(format!("{k}={}", if hidden { MASKED } else { v }));
+                args.push(format!("{k}={}", if hidden { MASKED } else { v }));
+            }
+        }
+        ParameterArgs::Shown(_) => {}
+        ParameterArgs::File(path) => {
+            args.push("--parameter-overrides".into());
+            args.push(format!("file://{}", path.display()));
         }
     }
     args.push("--capabilities".into());

@@ -73,7 +73,10 @@ pub fn create(
             &inputs,
         );
         let _ = writeln!(log, "{name}: creating change set ({kind})");
-        let created = change_set::create(aws, name, &args, poll)?;
+        let created = change_set::create(aws, name, &args, poll);
+        // The parameters file may hold NoEcho values: gone once CloudFormation has read it.
+        let _ = fs::remove_file(&inputs.0);
+        let created = created?;
         // Read after the change set exists: one for a new stack creates it in
         // REVIEW_IN_PROGRESS, which `--apply` then finds unchanged.
         let deployed = stack_status::describe(aws, name)?;

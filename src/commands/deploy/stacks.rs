@@ -11,7 +11,7 @@ use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::deploy::aws::AwsCli;
 use crate::deploy::deploy_plan::DeployPlan;
 use crate::deploy::parallel::{self, Around};
-use crate::deploy::plan::{self, AwsOptions};
+use crate::deploy::plan::{self, AwsOptions, ParameterArgs};
 use crate::deploy::progress::Reporter;
 use crate::deploy::run::{self, Outcome, StackJob};
 use crate::error::{CliError, Result};
@@ -32,6 +32,8 @@ struct Steps<'r, 'p, 'a> {
     run: &'r Run<'a>,
     plan: &'r mut DeployPlan<'p>,
     reporter: &'r Reporter,
+    /// The parameter files written, removed once every stack ended.
+    parameter_files: Vec<PathBuf>,
 }
 
 impl Around for Steps<'_, '_, '_> {
@@ -46,17 +48,31 @@ impl Around for Steps<'_, '_, '_> {
         p.parameters.extend(digests);
         let file = self.run.rendered.join(&p.file_name);
         fs::write(&file, &p.body).map_err(|e| CliError::io(&file, e))?;
+        // Values travel in a private file, never on the command line (`ps` shows that).
+        let path = self
+            .run
+            .rendered
+            .join(format!("{}.parameters.json", p.artifact.name));
+        let values = if p.parameters.is_empty() {
+            ParameterArgs::Shown(&p.parameters)
+        } else {
+            plan::write_parameter_file(&path, &p.parameters)?;
+            ParameterArgs::File(&path)
+        };
+        let args = plan::deploy_args(
+            p.artifact,
+            &file,
+            values,
+            self.run.s3_bucket,
+            self.run.options,
+        );
+        if !p.parameters.is_empty() {
+            self.parameter_files.push(path);
+        }
         Ok(StackJob {
             label: format!("[{}/{count}] {}", i + 1, p.artifact.stack_name),
             stack_name: p.artifact.stack_name.clone(),
-            args: plan::deploy_args(
-                p.artifact,
-                &file,
-                &p.parameters,
-                self.run.s3_bucket,
-                self.run.options,
-                false,
-            ),
+            args,
         })
     }
 
@@ -100,19 +116,25 @@ impl Run<'_> {
             .map(|s| s.artifact.stack_name.clone())
             .collect();
         let env = plan.env_name().to_owned();
+        let mut steps = Steps {
+            run: self,
+            plan,
+            reporter,
+            parameter_files: Vec::new(),
+        };
         let ended = parallel::deploy_all(
             self.aws,
             needs,
             self.concurrency,
             run::poll_interval(),
             reporter,
-            &mut Steps {
-                run: self,
-                plan,
-                reporter,
-            },
+            &mut steps,
             io.out,
         );
+        // They may hold NoEcho values: gone now, not only when the scratch folder goes.
+        for f in &steps.parameter_files {
+            let _ = fs::remove_file(f);
+        }
         reporter.finish();
         let mut failed = false;
         for (i, o) in ended.outcomes.iter().enumerate() {
