@@ -20,6 +20,7 @@ use crate::deploy::plan::{self, AwsOptions, ParameterOverride};
 use crate::deploy::preview;
 use crate::deploy::progress::Reporter;
 use crate::deploy::steps::StepOptions;
+use crate::deploy::template_bucket::TemplateBucket;
 use crate::deploy::{recovery, refactor, run, ScratchDir};
 use crate::error::{CliError, Result};
 use crate::output::compare_env;
@@ -58,9 +59,13 @@ pub struct DeployCommand {
     /// Endpoint URL (passed to every `aws` call; for emulators).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// S3 bucket for templates over 51,200 bytes (required when there are any).
+    /// S3 bucket for templates over 51,200 bytes (required when there are any; up to 1 MB),
+    /// in the target region. `--plan` uploads them keyed by their SHA-256.
     #[arg(long, value_name = "BUCKET")]
     pub s3_bucket: Option<String>,
+    /// Key prefix (a folder) for the templates uploaded to --s3-bucket.
+    #[arg(long, value_name = "PREFIX", requires = "s3_bucket")]
+    pub s3_prefix: Option<String>,
     /// Override one parameter value from the parameter files (repeatable), checked against
     /// the stack's declared parameters.
     #[arg(long = "parameter", value_name = "STACK:KEY=VALUE")]
@@ -161,7 +166,11 @@ impl DeployCommand {
                 exclusively: self.exclusively,
                 overrides: &self.parameters,
                 params_dir: &params,
-                s3_bucket: self.s3_bucket.as_deref(),
+                template_bucket: self.s3_bucket.clone().map(|bucket| TemplateBucket {
+                    bucket,
+                    prefix: self.s3_prefix.clone(),
+                }),
+                sends_templates: self.apply.is_none(),
                 steps: self.step_options(&options)?,
                 scratch: scratch.path(),
             },
@@ -176,12 +185,7 @@ impl DeployCommand {
 
         if self.dry_run {
             let committed = self.templates.join(here);
-            let lines = plan.dry_run_lines(
-                &aws.program(),
-                &committed,
-                &options,
-                self.s3_bucket.as_deref(),
-            );
+            let lines = plan.dry_run_lines(&aws.program(), &committed, &options);
             for line in lines {
                 writeln!(io.out, "{line}").map_err(|e| CliError::io("stdout", e))?;
             }
@@ -252,7 +256,6 @@ impl DeployCommand {
         let run = stacks::Run {
             aws: &aws,
             options: &options,
-            s3_bucket: self.s3_bucket.as_deref(),
             concurrency: usize::from(self.concurrency),
             rendered: scratch.path().join("templates"),
         };

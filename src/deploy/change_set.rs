@@ -92,14 +92,27 @@ pub fn write_inputs(
     Ok((params, tags))
 }
 
+/// Where `create-change-set` reads the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// A local file (`--template-body file://`), up to the inline limit.
+    File(PathBuf),
+    /// An object in S3 (`--template-url`), up to 1 MB.
+    Url(String),
+}
+
 /// The arguments after `aws` creating the change set `name` of `stack_name`.
 pub fn create_args(
     stack_name: &str,
     name: &str,
     kind: &str,
-    template: &str,
+    template: &TemplateSource,
     inputs: &(PathBuf, PathBuf),
 ) -> Vec<String> {
+    let (template_flag, template) = match template {
+        TemplateSource::File(path) => ("--template-body", format!("file://{}", path.display())),
+        TemplateSource::Url(url) => ("--template-url", url.clone()),
+    };
     let (parameters, tags) = (
         format!("file://{}", inputs.0.display()),
         format!("file://{}", inputs.1.display()),
@@ -113,8 +126,8 @@ pub fn create_args(
         name,
         "--change-set-type",
         kind,
-        "--template-body",
-        template,
+        template_flag,
+        &template,
         "--parameters",
         &parameters,
         "--tags",

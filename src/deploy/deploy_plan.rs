@@ -14,6 +14,7 @@ use super::plan_file::{self, PlannedStackChange};
 use super::preview::is_production;
 use super::refactor;
 use super::steps::{StepOptions, Steps};
+use super::template_bucket::{self, TemplateBucket, MAX_S3_TEMPLATE_BYTES};
 use crate::error::{CliError, Result};
 use crate::output::{render_env, EnvFiles};
 use crate::params::ParameterValues;
@@ -29,8 +30,11 @@ pub struct PlanRequest<'a> {
     pub overrides: &'a [ParameterOverride],
     /// The folder of this environment's parameter files (`params/<env>/`).
     pub params_dir: &'a Path,
-    /// `--s3-bucket`.
-    pub s3_bucket: Option<&'a str>,
+    /// `--s3-bucket`, `--s3-prefix`.
+    pub template_bucket: Option<TemplateBucket>,
+    /// Whether the templates are sent to CloudFormation (those over the inline limit then
+    /// need `template_bucket`); not for `--apply`, whose change sets hold them already.
+    pub sends_templates: bool,
     /// The deploy-time steps' options (images, setup tasks).
     pub steps: StepOptions,
     /// A private folder for merged parameter files.
@@ -93,6 +97,8 @@ pub struct DeployPlan<'a> {
     pub steps: Steps,
     /// The rendered files of the whole environment (for the staleness check).
     pub files: EnvFiles,
+    /// Where templates over the inline limit are uploaded (`--s3-bucket`).
+    pub template_bucket: Option<TemplateBucket>,
 }
 
 impl<'a> DeployPlan<'a> {
@@ -116,7 +122,9 @@ impl<'a> DeployPlan<'a> {
             );
         }
         let steps = Steps::plan(&assembly.app, env, &artifacts, &mut values, request.steps)?;
-        check_sizes(&artifacts, request.s3_bucket)?;
+        if request.sends_templates {
+            check_sizes(&artifacts, request.template_bucket.is_some())?;
+        }
         let files = render_env(assembly, env, OutputFormat::Json);
         let stacks = planned_stacks(&artifacts, &files, values);
         Ok(DeployPlan {
@@ -127,6 +135,7 @@ impl<'a> DeployPlan<'a> {
             refactors: refactor::relevant(env, &names),
             steps,
             files,
+            template_bucket: request.template_bucket,
         })
     }
 
@@ -159,6 +168,7 @@ impl<'a> DeployPlan<'a> {
             refactors: Vec::new(),
             steps,
             files,
+            template_bucket: None,
         })
     }
 
@@ -189,7 +199,6 @@ impl<'a> DeployPlan<'a> {
         program: &str,
         committed: &Path,
         options: &AwsOptions,
-        s3_bucket: Option<&str>,
     ) -> Vec<String> {
         let mut lines = refactor::dry_run_lines(
             self.env,
@@ -202,7 +211,8 @@ impl<'a> DeployPlan<'a> {
         for s in &self.stacks {
             let file = committed.join(&s.file_name);
             let shown = plan::ParameterArgs::Shown(&s.parameters);
-            let args = plan::deploy_args(s.artifact, &file, shown, s3_bucket, options);
+            let bucket = self.template_bucket.as_ref();
+            let args = plan::deploy_args(s.artifact, &file, shown, bucket, options);
             lines.push(plan::shell_line(program, &args));
             lines.extend(self.steps.dry_run_lines(Some(&s.artifact.name)));
         }
@@ -233,17 +243,16 @@ fn planned_stacks<'a>(
         .collect()
 }
 
-fn check_sizes(stacks: &[&StackArtifact], s3_bucket: Option<&str>) -> Result<()> {
-    let big = plan::oversized(stacks);
-    if big.is_empty() || s3_bucket.is_some() {
+fn check_sizes(stacks: &[&StackArtifact], bucket: bool) -> Result<()> {
+    let problems: Vec<String> = stacks
+        .iter()
+        .filter_map(|s| template_bucket::size_problem(&s.stack_name, s.body().len(), bucket))
+        .collect();
+    if problems.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = big
-        .iter()
-        .map(|(s, n)| format!("{} ({n} bytes)", s.stack_name))
-        .collect();
     Err(CliError::Usage(format!(
-        "template(s) over CloudFormation's {MAX_INLINE_TEMPLATE_BYTES}-byte inline limit: {}. They must be uploaded to S3. Fix: pass --s3-bucket BUCKET (a bucket in the target region). Nothing was deployed.",
-        list.join(", ")
+        "template(s) over CloudFormation's {MAX_INLINE_TEMPLATE_BYTES}-byte inline limit: {}. They must be uploaded to S3 (up to {MAX_S3_TEMPLATE_BYTES} bytes). Fix: pass --s3-bucket BUCKET (a bucket in the target region; --s3-prefix P for a folder). Nothing was deployed.",
+        problems.join(", ")
     )))
 }

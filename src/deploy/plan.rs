@@ -9,6 +9,7 @@ use std::str::FromStr;
 use indexmap::IndexMap;
 use stackforge_constructs::{EnvironmentAssembly, ParameterType, StackArtifact};
 
+use super::template_bucket::TemplateBucket;
 use crate::error::{CliError, Result};
 use crate::params::{self, ParameterValues};
 
@@ -223,15 +224,6 @@ fn merged_file_values(
     values
 }
 
-/// The stacks whose template is too large to pass inline, with their sizes.
-pub fn oversized<'a>(stacks: &[&'a StackArtifact]) -> Vec<(&'a StackArtifact, usize)> {
-    stacks
-        .iter()
-        .filter(|s| s.body().len() > MAX_INLINE_TEMPLATE_BYTES)
-        .map(|s| (*s, s.body().len()))
-        .collect()
-}
-
 /// How `deploy_args` passes the parameter values.
 #[derive(Debug, Clone, Copy)]
 pub enum ParameterArgs<'a> {
@@ -254,13 +246,13 @@ pub fn write_parameter_file(path: &Path, parameters: &ParameterValues) -> Result
 
 /// The arguments after `aws` that deploy `stack` from `template_file`: `cloudformation
 /// deploy`, parameters (see [`ParameterArgs`]; none when `parameters` has none),
-/// capabilities, tags, `--no-fail-on-empty-changeset`, `--s3-bucket` for a template over
-/// [`MAX_INLINE_TEMPLATE_BYTES`], then the global options.
+/// capabilities, tags, `--no-fail-on-empty-changeset`, `--s3-bucket` (and `--s3-prefix`) for
+/// a template over [`MAX_INLINE_TEMPLATE_BYTES`], then the global options.
 pub fn deploy_args(
     stack: &StackArtifact,
     template_file: &Path,
     parameters: ParameterArgs<'_>,
-    s3_bucket: Option<&str>,
+    bucket: Option<&TemplateBucket>,
     aws: &AwsOptions,
 ) -> Vec<String> {
     let mut args: Vec<String> = vec![
@@ -296,9 +288,8 @@ pub fn deploy_args(
         args.extend(stack.tags.iter().map(|(k, v)| format!("{k}={v}")));
     }
     args.push("--no-fail-on-empty-changeset".into());
-    if let Some(bucket) = s3_bucket.filter(|_| stack.body().len() > MAX_INLINE_TEMPLATE_BYTES) {
-        args.push("--s3-bucket".into());
-        args.push(bucket.to_owned());
+    if let Some(bucket) = bucket.filter(|_| stack.body().len() > MAX_INLINE_TEMPLATE_BYTES) {
+        args.extend(bucket.deploy_args());
     }
     args.extend(aws.global_args());
     args

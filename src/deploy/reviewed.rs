@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::aws::AwsCli;
-use super::change_set::{self, Created};
+use super::change_set::{self, Created, TemplateSource};
 use super::deploy_plan::DeployPlan;
 use super::plan::MAX_INLINE_TEMPLATE_BYTES;
 use super::plan_file::{self, PlanFile, FORMAT};
@@ -40,17 +40,6 @@ pub fn create(
             "deploy --plan needs the images fixed before planning, so their digests are part of the reviewed parameters. Nothing was planned. Fix: push the images first and pass --image-digest [STACK:PARAMETER=]sha256:...".into(),
         ));
     }
-    if let Some(s) = plan
-        .stacks
-        .iter()
-        .find(|s| s.body.len() > MAX_INLINE_TEMPLATE_BYTES)
-    {
-        return Err(CliError::Usage(format!(
-            "deploy --plan does not upload templates to S3 yet, and {} has {} bytes (over {MAX_INLINE_TEMPLATE_BYTES}). Nothing was planned. Fix: deploy it without --plan",
-            s.artifact.stack_name,
-            s.body.len()
-        )));
-    }
     let dir = scratch.join("change-sets");
     fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
     let predicted = prediction(aws, plan)?;
@@ -58,18 +47,28 @@ pub fn create(
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let mut stacks = Vec::new();
+    let mut region = None;
     for s in &plan.stacks {
         let name = &s.artifact.stack_name;
         let deployed = stack_status::describe(aws, name)?;
         let template = dir.join(&s.file_name);
         fs::write(&template, &s.body).map_err(|e| CliError::io(&template, e))?;
+        // DeployPlan::build refused a large template without a bucket.
+        let source = match plan.template_bucket.as_ref() {
+            Some(b) if s.body.len() > MAX_INLINE_TEMPLATE_BYTES => {
+                let url = b.upload(aws, &template, &s.template_sha256, &mut region)?;
+                let _ = writeln!(log, "{name}: template uploaded to {url}");
+                TemplateSource::Url(url)
+            }
+            _ => TemplateSource::File(template),
+        };
         let inputs = change_set::write_inputs(&dir, name, &s.parameters, &s.artifact.tags)?;
         let kind = change_set::change_set_type(deployed.as_ref().map(|d| d.status.as_str()));
         let args = change_set::create_args(
             name,
             &format!("stackforge-{stamp}-{}", &s.template_sha256[..12]),
             kind,
-            &format!("file://{}", template.display()),
+            &source,
             &inputs,
         );
         let _ = writeln!(log, "{name}: creating change set ({kind})");

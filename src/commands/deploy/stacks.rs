@@ -21,7 +21,6 @@ use crate::pipeline::Io;
 pub(super) struct Run<'a> {
     pub aws: &'a AwsCli,
     pub options: &'a AwsOptions,
-    pub s3_bucket: Option<&'a str>,
     pub concurrency: usize,
     /// Where the templates are written for the AWS CLI.
     pub rendered: PathBuf,
@@ -63,7 +62,7 @@ impl Around for Steps<'_, '_, '_> {
             p.artifact,
             &file,
             values,
-            self.run.s3_bucket,
+            self.plan.template_bucket.as_ref(),
             self.run.options,
         );
         if !p.parameters.is_empty() {
