@@ -225,7 +225,8 @@ impl DeployCommand {
             )));
         }
         if let Some(file) = &self.apply {
-            return reviewed::apply(&aws, &mut plan, &identity, &options, file, io);
+            let concurrency = usize::from(self.concurrency);
+            return reviewed::apply(&aws, &mut plan, &identity, &options, file, concurrency, io);
         }
         let stack_names: Vec<&str> = plan
             .stacks

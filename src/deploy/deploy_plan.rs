@@ -172,6 +172,22 @@ impl<'a> DeployPlan<'a> {
         })
     }
 
+    /// Per stack (by index), the indexes of the stacks of this plan it depends on: what
+    /// [`parallel::deploy_all`](super::parallel::deploy_all) waits for.
+    pub fn needs(&self) -> Vec<Vec<usize>> {
+        let names = self.stack_names();
+        self.stacks
+            .iter()
+            .map(|s| {
+                s.artifact
+                    .dependencies
+                    .iter()
+                    .filter_map(|d| names.iter().position(|n| n == d))
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The stacks in the order `destroy` deletes them: dependents first, the reverse of the
     /// deploy order.
     pub fn deletion_order(&self) -> impl Iterator<Item = &PlannedStack<'a>> {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::aws::AwsCli;
 use super::progress::Reporter;
-use super::run::{self, Outcome, StackJob};
+use super::run::{Outcome, StackJob};
 use super::schedule::Schedule;
 use crate::error::Result;
 
@@ -96,7 +96,7 @@ pub fn deploy_all(
                                 tx: tx.clone(),
                                 pending: Vec::new(),
                             };
-                            let result = run::deploy_stack(aws, &job, poll, reporter, &mut lines);
+                            let result = job.run(aws, poll, reporter, &mut lines);
                             drop(lines);
                             let _ = tx.send(Message::Done(i, result));
                         });

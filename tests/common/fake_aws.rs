@@ -176,7 +176,12 @@ case "$1 $2" in
   printf '{"ChangeSetId": "%s", "Status": "CREATE_COMPLETE", "ExecutionStatus": "%s", "Changes": [%s]}\n' "$csname" "$execution" "$changes" ;;
 "cloudformation delete-change-set") ;;
 # execute-change-set (ExecuteChangeSet: no output; the stack's events follow, as for deploy).
+# With `slow-execute` it takes half a second, logged as `begin STACK` / `end STACK` in
+# `order.log` (to see which stacks overlap).
 "cloudformation execute-change-set")
+  if [ -f "$dir/slow-execute" ]; then
+    echo "begin $stack" >> "$dir/order.log"; sleep 0.5; echo "end $stack" >> "$dir/order.log"
+  fi
   verb=UPDATE; failed=UPDATE_ROLLBACK_COMPLETE
   if [ "$(cat "$dir/status-$stack" 2>/dev/null)" = REVIEW_IN_PROGRESS ]; then verb=CREATE; failed=ROLLBACK_COMPLETE; fi
   touch "$dir/executed-$stack"; rm -f "$dir/deleted-$stack" "$dir/status-$stack"

@@ -10,10 +10,10 @@ use std::time::Instant;
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::deploy::aws::AwsCli;
 use crate::deploy::deploy_plan::DeployPlan;
-use crate::deploy::parallel::{self, Around};
+use crate::deploy::parallel::{self, Around, Ended};
 use crate::deploy::plan::{self, AwsOptions, ParameterArgs};
 use crate::deploy::progress::Reporter;
-use crate::deploy::run::{self, Outcome, StackJob};
+use crate::deploy::run::{self, Action, Outcome, StackJob};
 use crate::error::{CliError, Result};
 use crate::pipeline::Io;
 
@@ -71,7 +71,7 @@ impl Around for Steps<'_, '_, '_> {
         Ok(StackJob {
             label: format!("[{}/{count}] {}", i + 1, p.artifact.stack_name),
             stack_name: p.artifact.stack_name.clone(),
-            args,
+            action: Action::Deploy(args),
         })
     }
 
@@ -97,18 +97,7 @@ impl Run<'_> {
     ) -> Result<u8> {
         fs::create_dir_all(&self.rendered).map_err(|e| CliError::io(&self.rendered, e))?;
         let started = Instant::now();
-        let names: Vec<String> = plan.stack_names().iter().map(|s| (*s).to_owned()).collect();
-        let needs: Vec<Vec<usize>> = plan
-            .stacks
-            .iter()
-            .map(|s| {
-                s.artifact
-                    .dependencies
-                    .iter()
-                    .filter_map(|d| names.iter().position(|n| n == d))
-                    .collect()
-            })
-            .collect();
+        let needs = plan.needs();
         let stack_names: Vec<String> = plan
             .stacks
             .iter()
@@ -135,35 +124,7 @@ impl Run<'_> {
             let _ = fs::remove_file(f);
         }
         reporter.finish();
-        let mut failed = false;
-        for (i, o) in ended.outcomes.iter().enumerate() {
-            if let Some(outcome @ Outcome::Failed { .. }) = o {
-                failed = true;
-                let _ = write!(
-                    io.err,
-                    "error: {}",
-                    run::failure_report(&stack_names[i], outcome)
-                );
-            }
-        }
-        if let Some(e) = &ended.error {
-            let _ = writeln!(io.err, "error: {e}");
-        }
-        if failed || ended.error.is_some() {
-            let later: Vec<&str> = ended
-                .outcomes
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| o.is_none())
-                .map(|(i, _)| stack_names[i].as_str())
-                .collect();
-            if !later.is_empty() {
-                let _ = writeln!(
-                    io.err,
-                    "stopped at the first failure; not deployed: {}",
-                    later.join(", ")
-                );
-            }
+        if report_failures(&ended, &stack_names, io) {
             return Ok(EXIT_FAILURE);
         }
         let changed = ended
@@ -180,4 +141,41 @@ impl Run<'_> {
         .map_err(|e| CliError::io("stdout", e))?;
         Ok(EXIT_OK)
     }
+}
+
+/// Prints each failed stack's report, the first error and the stacks never started; returns
+/// whether anything failed.
+pub(super) fn report_failures(ended: &Ended, stack_names: &[String], io: &mut Io<'_>) -> bool {
+    let mut failed = false;
+    for (i, o) in ended.outcomes.iter().enumerate() {
+        if let Some(outcome @ Outcome::Failed { .. }) = o {
+            failed = true;
+            let _ = write!(
+                io.err,
+                "error: {}",
+                run::failure_report(&stack_names[i], outcome)
+            );
+        }
+    }
+    if let Some(e) = &ended.error {
+        let _ = writeln!(io.err, "error: {e}");
+    }
+    if !failed && ended.error.is_none() {
+        return false;
+    }
+    let later: Vec<&str> = ended
+        .outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.is_none())
+        .map(|(i, _)| stack_names[i].as_str())
+        .collect();
+    if !later.is_empty() {
+        let _ = writeln!(
+            io.err,
+            "stopped at the first failure; not deployed: {}",
+            later.join(", ")
+        );
+    }
+    true
 }
