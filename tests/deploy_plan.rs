@@ -324,3 +324,33 @@ fn apply_without_concurrency_executes_one_change_set_at_a_time_in_plan_order() {
     }
     assert_eq!(log, want);
 }
+
+#[test]
+fn plan_refuses_building_images_and_names_both_ways_out() {
+    let aws = FakeAws::new();
+    let file = aws.path("plan.json");
+    let out = aws
+        .deploy(&[
+            "--env",
+            "dev",
+            "--plan",
+            file.to_str().unwrap(),
+            "--image",
+            "migration-api:local",
+            "--skip-setup-tasks",
+            "--parameter",
+            "monitoring:AlertEmail=oncall@stackforge.dev",
+        ])
+        .get_output()
+        .clone();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("deploy --plan cannot build or push images")
+            && stderr.contains("plan with --image-digest [STACK:PARAMETER=]sha256:...")
+            && stderr.contains("or deploy without --plan, which builds and pushes"),
+        "{stderr}"
+    );
+    assert!(!file.exists());
+    assert!(calls_of(&aws, "create-change-set").is_empty());
+}

@@ -194,6 +194,15 @@ impl DeployCommand {
 
         let identity = aws.check_identity()?;
         if let Some(file) = &self.plan {
+            let app = &assembly.app;
+            if let Some(p) = self.prepare_refactor(&aws, env, app, &plan.refactors, &scratch, io)? {
+                let _ = writeln!(
+                    io.err,
+                    "error: {} declared rename(s) and move(s) are not carried out yet in `{here}`: a stack refactor, which a change set cannot review or execute. Nothing was planned. Fix: carry it out first with a deploy without --plan (`deploy --env {here} --dry-run` shows its commands; production shows the preview and asks), then plan again: the refactor is then done and --plan goes on.",
+                    p.plan.mappings.len()
+                );
+                return Ok(EXIT_FAILURE);
+            }
             return reviewed::plan(&aws, &plan, &identity, &options, file, &scratch, io);
         }
         if self.apply.is_none() {

@@ -20,6 +20,8 @@ use crate::diff;
 use crate::error::{CliError, Result};
 
 /// Creates the change sets of `plan` (in `scratch`) and returns the plan file's content.
+/// The caller has checked that no declared refactor is pending (change sets cannot carry
+/// one out).
 /// `account` and `aws_options` are recorded so `--apply` can check it acts on the same.
 pub fn create(
     aws: &AwsCli,
@@ -30,14 +32,9 @@ pub fn create(
     poll: Duration,
     log: &mut dyn Write,
 ) -> Result<PlanFile> {
-    if !plan.refactors.is_empty() {
-        return Err(CliError::Usage(
-            "deploy --plan does not carry out declared renames and moves (stack refactoring) yet. Nothing was planned. Fix: deploy without --plan once every environment has the refactor, then remove the declarations".into(),
-        ));
-    }
     if plan.steps.builds_images() {
         return Err(CliError::Usage(
-            "deploy --plan needs the images fixed before planning, so their digests are part of the reviewed parameters. Nothing was planned. Fix: push the images first and pass --image-digest [STACK:PARAMETER=]sha256:...".into(),
+            "deploy --plan cannot build or push images: their digests are parameters, known only after the push, and a plan reviews fixed parameters. Nothing was planned. Fix: build and push the image first (docker build, docker push to the stack's repository) and plan with --image-digest [STACK:PARAMETER=]sha256:... (the digest the push printed); or deploy without --plan, which builds and pushes during the deploy.".into(),
         ));
     }
     let dir = scratch.join("change-sets");
