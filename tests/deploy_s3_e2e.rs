@@ -9,7 +9,6 @@
 
 #[allow(dead_code)] // Not every helper of the shared test code is used here.
 mod common;
-#[allow(dead_code)]
 mod moto;
 
 use std::fs;
