@@ -105,9 +105,10 @@ pub struct DeployCommand {
     /// beside the offline prediction (disagreements marked `!`).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "apply"])]
     pub plan: Option<PathBuf>,
-    /// Execute exactly the change sets of the plan FILE, in order; refuses when a template,
-    /// a parameter, a deployed stack or a change set changed since the plan. A plan stands
-    /// for the production confirmation.
+    /// Execute exactly the change sets of the plan FILE, in order (with --concurrency,
+    /// independent ones at the same time); refuses when a template, a parameter, a deployed
+    /// stack or a change set changed since the plan. A plan stands for the production
+    /// confirmation.
     #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
     pub apply: Option<PathBuf>,
     /// Repair stacks a deploy cannot update first: delete and re-create a stack whose first
@@ -115,8 +116,9 @@ pub struct DeployCommand {
     /// `UPDATE_ROLLBACK_FAILED`. Without it such stacks stop the deploy with the fix.
     #[arg(long)]
     pub recover: bool,
-    /// Deploy up to N stacks at the same time: a stack starts once the stacks it depends on
-    /// are deployed (default 1: one after the other, in manifest order).
+    /// Deploy (or, with --apply, execute the change sets of) up to N stacks at the same time:
+    /// a stack starts once the stacks it depends on are deployed (default 1: one after the
+    /// other, in manifest order).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
     pub concurrency: u8,
 }

@@ -1,5 +1,6 @@
-//! Running the stacks of a deploy, up to N at a time ([`Schedule`]): each stack's
-//! `aws cloudformation deploy` runs on its own thread; its progress lines travel whole to
+//! Running the stacks of a deploy or of an `--apply`, up to N at a time ([`Schedule`]): each
+//! stack's job (`aws cloudformation deploy`, or executing its reviewed change set) runs on its
+//! own thread; its progress lines travel whole to
 //! the calling thread, which prints them (each keeps its `[i/n] stack:` label, so
 //! interleaved stacks stay readable) and runs what comes before and after each stack.
 

@@ -1,5 +1,6 @@
 //! Deploying one stack: run `aws cloudformation deploy`, translate its output into steps,
-//! and poll the stack's events while it runs.
+//! and poll the stack's events while it runs; or, for `--apply`, execute its reviewed
+//! change set and wait for it ([`StackJob::run`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
