@@ -26,6 +26,7 @@ pub mod export;
 pub mod integrity;
 pub mod layout;
 pub mod logical_id;
+pub mod names;
 pub mod resource;
 pub mod resources;
 pub mod rules;
