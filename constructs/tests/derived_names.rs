@@ -162,6 +162,19 @@ fn names_built_from_long_or_non_ascii_ids_are_valid() {
 }
 
 #[test]
+fn a_web_acl_whose_id_has_no_ascii_letter_still_gets_metric_names() {
+    let t = synth_template("derived_names_waf", |s| {
+        WebAcl::new(s, "✓✓", WebAclProps::default()).map(|_| ())
+    });
+    let acl = &of_type(&t, "AWS::WAFv2::WebACL")[0].1["Properties"];
+    assert_eq!(acl["VisibilityConfig"]["MetricName"], "WebAcl");
+    assert_eq!(
+        acl["Rules"][0]["VisibilityConfig"]["MetricName"],
+        "WebAclRateLimitPerIp"
+    );
+}
+
+#[test]
 fn shortened_names_are_stable_and_distinct() {
     let long = "x".repeat(300);
     let alarm_names = |parent: &str| {
