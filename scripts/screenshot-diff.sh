@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders the README's screenshot of the change-review page (docs/graph-diff.png): the
 # migration-api's prod environment against a copy of its committed templates in which the
-# database had another master user name, so the change replaces the database.
+# database had another master user name, so the change replaces the database, and the backup
+# selection also named the API keys secret, so the change removes that backup link.
 #
 #   scripts/screenshot-diff.sh
 #
@@ -19,6 +20,9 @@ rm -rf "$sample"
 mkdir -p "$sample/prod"
 cp templates/prod/* "$sample/prod/"
 sed -i 's/"MasterUsername": "app_admin"/"MasterUsername": "old_admin"/' "$sample/prod/data.template.json"
+# ... and whose backup selection also named the API keys secret: a link the change removes.
+sed -i 's/"Fn::ImportValue": "migration-api-prod-data:DatabaseB269D8BB-DBInstanceArn"/&}, {"Fn::ImportValue": "migration-api-prod-data:ApiKeys3BB3983D"/' "$sample/prod/audit.template.json"
+grep -q 'ApiKeys3BB3983D' "$sample/prod/audit.template.json" || { echo "error: the sample's backup selection was not found" >&2; exit 1; }
 cargo run -q -- graph --env prod --format html --diff --against "$sample" > "$sample/page.html"
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT

@@ -63,6 +63,8 @@ cargo test --test deploy_e2e -- --ignored
 # Reviewed deploys on a small app: --concurrency, --plan/--apply (refused after a parameter
 # change), destroy with a retained resource.
 cargo test --test deploy_review_e2e -- --ignored
+# A template over the inline limit: --plan uploads it to --s3-bucket, --apply creates it.
+cargo test --test deploy_s3_e2e -- --ignored
 
 step "An app of its own from \`new\`: built offline, synthesized, tested and linted"
 # A fixed place inside target/: the app's builds of stackforge's crates are reused next time.

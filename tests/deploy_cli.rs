@@ -384,14 +384,22 @@ fn a_template_over_51200_bytes_needs_an_s3_bucket() {
     let r = dry_run(
         big_app,
         dir.path(),
-        &["--env", "dev", "--s3-bucket", "my-templates"],
+        &[
+            "--env",
+            "dev",
+            "--s3-bucket",
+            "my-templates",
+            "--s3-prefix",
+            "cfn",
+        ],
     );
     assert_eq!(r.code, 0, "{}", r.err);
     let lines: Vec<&str> = r.out.lines().collect();
     assert_eq!(lines.len(), 4);
     assert!(
         lines[3].contains("--stack-name shop-dev-archive")
-            && lines[3].ends_with("--no-fail-on-empty-changeset --s3-bucket my-templates"),
+            && lines[3]
+                .ends_with("--no-fail-on-empty-changeset --s3-bucket my-templates --s3-prefix cfn"),
         "{}",
         lines[3]
     );

@@ -239,3 +239,118 @@ fn plan_and_apply_exclude_each_other_and_dry_run() {
     }
     assert!(aws.calls().is_empty());
 }
+
+/// The `begin`/`end` lines of the fake's `order.log`: (event, stack short name).
+fn order(aws: &FakeAws) -> Vec<(String, String)> {
+    fs::read_to_string(aws.path("order.log"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (what, stack) = l.split_once(' ').unwrap();
+            let short = stack.trim_start_matches("migration-api-dev-");
+            (what.to_owned(), short.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn apply_with_concurrency_runs_independent_stacks_together_after_their_dependencies() {
+    let aws = FakeAws::new();
+    plan(&aws);
+    aws.touch("slow-execute", "");
+    let file = aws.path("plan.json");
+    let out = aws
+        .deploy_app(&[
+            "--env",
+            "dev",
+            "--apply",
+            file.to_str().unwrap(),
+            "--concurrency",
+            "3",
+        ])
+        .get_output()
+        .clone();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains(": 6 change set(s) executed"), "{stdout}");
+    let log = order(&aws);
+    let at = |what: &str, stack: &str| {
+        log.iter()
+            .position(|(w, s)| w == what && s == stack)
+            .unwrap_or_else(|| panic!("no {what} {stack} in {log:?}"))
+    };
+    // The dependencies of the migration-api's dev stacks (templates/dev/manifest.json).
+    let needs = [
+        ("data", &["network"][..]),
+        ("service", &["network", "data", "registry"][..]),
+        ("monitoring", &["data", "registry", "service"][..]),
+        ("audit", &["data"][..]),
+    ];
+    for (stack, deps) in needs {
+        for dep in deps {
+            assert!(
+                at("end", dep) < at("begin", stack),
+                "{stack} began before {dep} ended: {log:?}"
+            );
+        }
+    }
+    // network and registry depend on nothing: they run at the same time.
+    assert!(
+        at("begin", "registry") < at("end", "network")
+            && at("begin", "network") < at("end", "registry"),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn apply_without_concurrency_executes_one_change_set_at_a_time_in_plan_order() {
+    let aws = FakeAws::new();
+    plan(&aws);
+    aws.touch("slow-execute", "");
+    let (code, stdout, stderr) = apply(&aws, "dev");
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let log = order(&aws);
+    let mut want = Vec::new();
+    for s in [
+        "network",
+        "data",
+        "registry",
+        "service",
+        "monitoring",
+        "audit",
+    ] {
+        want.push(("begin".to_owned(), s.to_owned()));
+        want.push(("end".to_owned(), s.to_owned()));
+    }
+    assert_eq!(log, want);
+}
+
+#[test]
+fn plan_refuses_building_images_and_names_both_ways_out() {
+    let aws = FakeAws::new();
+    let file = aws.path("plan.json");
+    let out = aws
+        .deploy(&[
+            "--env",
+            "dev",
+            "--plan",
+            file.to_str().unwrap(),
+            "--image",
+            "migration-api:local",
+            "--skip-setup-tasks",
+            "--parameter",
+            "monitoring:AlertEmail=oncall@stackforge.dev",
+        ])
+        .get_output()
+        .clone();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("deploy --plan cannot build or push images")
+            && stderr.contains("plan with --image-digest [STACK:PARAMETER=]sha256:...")
+            && stderr.contains("or deploy without --plan, which builds and pushes"),
+        "{stderr}"
+    );
+    assert!(!file.exists());
+    assert!(calls_of(&aws, "create-change-set").is_empty());
+}

@@ -433,3 +433,67 @@ fn deploy_refuses_what_synth_refuses_before_running_anything() {
     );
     assert!(r.out.is_empty(), "no command is printed: {}", r.out);
 }
+
+/// Whether a call is one that changes something.
+fn mutates(call: &str) -> bool {
+    [
+        "cloudformation create-",
+        "cloudformation execute-",
+        "cloudformation deploy",
+    ]
+    .iter()
+    .any(|p| call.starts_with(p))
+}
+
+#[test]
+fn plan_refuses_a_pending_refactor_and_names_the_way_out() {
+    let _turn = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = synthesized(renamed_declared);
+    let aws = FakeAws::new();
+    deployed_audit(&aws);
+    let plan = aws.path("plan.json");
+    let r = deploy(
+        &aws,
+        renamed_declared,
+        dir.path(),
+        &["--plan", plan.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.out, r.err);
+    assert!(
+        r.err.contains("not carried out yet in `dev`: a stack refactor, which a change set cannot review or execute. Nothing was planned.")
+            && r.err.contains("Fix: carry it out first with a deploy without --plan (`deploy --env dev --dry-run` shows its commands"),
+        "{}",
+        r.err
+    );
+    assert!(!plan.exists());
+    let calls = aws.calls();
+    assert!(!calls.iter().any(|c| mutates(c)), "{calls:#?}");
+}
+
+#[test]
+fn plan_goes_on_once_the_deployed_stacks_reflect_the_declared_refactor() {
+    let _turn = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = synthesized(renamed_declared);
+    let aws = FakeAws::new();
+    aws.touch(
+        "template-migration-api-dev-audit",
+        &fs::read_to_string(dir.path().join("dev/audit.template.json")).unwrap(),
+    );
+    let plan = aws.path("plan.json");
+    let r = deploy(
+        &aws,
+        renamed_declared,
+        dir.path(),
+        &["--plan", plan.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.out, r.err);
+    assert!(plan.exists());
+    let calls = aws.calls();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("cloudformation create-change-set")),
+        "{calls:#?}"
+    );
+    assert!(!calls.iter().any(|c| c.contains("stack-refactor")));
+}

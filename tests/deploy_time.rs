@@ -465,9 +465,11 @@ fn the_error_rate_widget_counts_error_lines() {
 // ---- Deploy-time steps through the binary, with a fake aws and a fake container tool ----
 
 const FAKE_AWS: &str = r#"#!/bin/sh
-# Answers like the AWS CLI; logs each call.
+# Answers like the AWS CLI; logs each call, with the parameters file's content after it.
 dir=$(cd "$(dirname "$0")" && pwd)
-echo "aws $*" >> "$dir/calls.log"
+params=""
+for a in "$@"; do case "$a" in file://*.parameters.json) params=" $(cat "${a#file://}")" ;; esac; done
+echo "aws $*$params" >> "$dir/calls.log"
 arg() { prev=""; for a in "$@"; do [ "$prev" = "$want" ] && { echo "$a"; return; }; prev=$a; done; }
 case "$1 $2" in
 "sts get-caller-identity")

@@ -251,3 +251,66 @@ fn stacks_not_deployed_are_listed_and_skipped() {
     assert!(stdout.contains("nothing to delete in `dev`"), "{stdout}");
     assert!(deleted(&aws).is_empty());
 }
+
+/// The `aws` calls that change nothing (what a dry run may make).
+const READ_ONLY: [&str; 6] = [
+    "sts get-caller-identity",
+    "cloudformation describe-stacks",
+    "cloudformation get-template",
+    "cloudformation list-stack-resources",
+    "cloudformation list-imports",
+    "cloudformation describe-stack-events",
+];
+
+#[test]
+fn dry_run_lists_what_would_be_deleted_and_retained_and_calls_nothing_that_mutates() {
+    let aws = FakeAws::new();
+    deployed(&aws, "prod");
+    // Production needs no confirmation for a dry run: nothing is deleted.
+    let out = aws
+        .run(
+            "destroy",
+            &["--env", "prod", "--stack", "data", "--dry-run"],
+        )
+        .get_output()
+        .clone();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("    = retained: "), "{stdout}");
+    assert!(
+        stdout.contains("dry run: nothing deleted; destroy would run, in order:"),
+        "{stdout}"
+    );
+    // `data` pulls in what depends on it (service, monitoring, audit), dependents first:
+    // the reverse of the deploy order of the same plan.
+    let would: Vec<String> = stdout
+        .lines()
+        .filter(|l| l.contains(" cloudformation delete-stack --stack-name "))
+        .map(|l| l.rsplit(' ').next().unwrap().to_owned())
+        .collect();
+    let want: Vec<String> = stacks("prod")
+        .iter()
+        .rev()
+        .filter(|s| ["data", "service", "monitoring", "audit"].contains(&s.as_str()))
+        .map(|s| format!("migration-api-prod-{s}"))
+        .collect();
+    assert_eq!(would, want, "{stdout}");
+    assert!(deleted(&aws).is_empty());
+    for call in aws.calls() {
+        assert!(
+            READ_ONLY.iter().any(|r| call.starts_with(r)),
+            "a dry run made a call that is not read-only: {call}"
+        );
+    }
+}
+
+#[test]
+fn dry_run_conflicts_with_yes() {
+    let aws = FakeAws::new();
+    let out = aws
+        .run("destroy", &["--env", "dev", "--dry-run", "--yes"])
+        .get_output()
+        .clone();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(aws.calls().is_empty());
+}

@@ -9,11 +9,9 @@
 
 mod common;
 
-use std::os::unix::process::CommandExt as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
+use common::browser::{chromium, dom_nodes, headless};
 use common::run_cli;
 use stackforge::graph::architecture::{architecture, sources};
 use stackforge::graph::{Architecture, LinkKind};
@@ -230,6 +228,109 @@ fn folder_replacing_the_database() -> tempfile::TempDir {
     tmp
 }
 
+/// A copy of the committed prod templates in which the backup selection also named the
+/// API keys secret: against it, the app stops backing it up (a link the change removes).
+fn folder_with_a_backup_the_app_removes() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = tmp.path().join("prod");
+    std::fs::create_dir(&env).unwrap();
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/prod");
+    for f in std::fs::read_dir(&committed).unwrap() {
+        let f = f.unwrap().path();
+        let mut text = std::fs::read_to_string(&f).unwrap();
+        if f.file_name().unwrap() == "audit.template.json" {
+            let mut t: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let selection = t["Resources"]
+                .as_object_mut()
+                .unwrap()
+                .values_mut()
+                .find(|r| r["Type"] == "AWS::Backup::BackupSelection")
+                .unwrap();
+            selection["Properties"]["BackupSelection"]["Resources"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({"Fn::ImportValue": "migration-api-prod-data:ApiKeys3BB3983D"}));
+            text = serde_json::to_string_pretty(&t).unwrap();
+        }
+        std::fs::write(env.join(f.file_name().unwrap()), text).unwrap();
+    }
+    tmp
+}
+
+#[test]
+fn diff_draws_the_links_a_change_removes() {
+    let folder = folder_with_a_backup_the_app_removes();
+    let dir = folder.path().to_str().unwrap();
+    let args = |format: &'static str| {
+        [
+            "--env",
+            "prod",
+            "--format",
+            format,
+            "--diff",
+            "--against",
+            dir,
+        ]
+    };
+    let page = graph(&args("html"));
+    assert_eq!(
+        page,
+        graph(&args("html")),
+        "the diff page is not deterministic"
+    );
+    let model = page_model(&page);
+    let node = |path: &str| {
+        model["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|n| n["path"] == path)
+            .unwrap()
+    };
+    let (backup, keys, db) = (
+        node("audit/Backup"),
+        node("data/ApiKeys"),
+        node("data/Database"),
+    );
+    let links = model["links"].as_array().unwrap();
+    let removed: Vec<&serde_json::Value> =
+        links.iter().filter(|l| l["status"] == "removed").collect();
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    assert_eq!(removed[0]["from"], backup);
+    assert_eq!(removed[0]["to"], keys);
+    assert_eq!(removed[0]["kind"], "data_access");
+    assert_eq!(removed[0]["labels"], serde_json::json!(["backs up"]));
+    // The backup of the database stays, unmarked; nothing is added.
+    assert!(links
+        .iter()
+        .any(|l| l["from"] == backup && l["to"] == db && l["status"].is_null()));
+    assert!(links.iter().all(|l| l["status"] != "added"));
+
+    let dot = graph(&args("dot"));
+    let edge = dot
+        .lines()
+        .find(|l| {
+            l.trim_start()
+                .starts_with("n_audit__Backup -> n_data__ApiKeys ")
+        })
+        .unwrap_or_else(|| panic!("no removed edge in\n{dot}"));
+    assert!(edge.ends_with(r##"color="#e53e3e", fontcolor="#e53e3e", style=dashed, penwidth=2, label="backs up"];"##), "{edge}");
+    assert!(dot.contains("removed by the change"));
+    let mermaid = graph(&args("mermaid"));
+    assert!(mermaid.contains("legend_removed_a"), "{mermaid}");
+    assert!(mermaid.contains("stroke:#e53e3e,stroke-width:2px,stroke-dasharray:8 4"));
+    let svg = graph(&args("svg"));
+    let line = svg
+        .lines()
+        .find(|l| l.contains(&format!(r#"data-from="{backup}" data-to="{keys}""#)))
+        .unwrap_or_else(|| panic!("no removed link in\n{svg}"));
+    assert!(
+        line.contains(r##"stroke="#e53e3e""##) && line.contains(r#"stroke-dasharray="8 4""#),
+        "{line}"
+    );
+    assert!(svg.contains("removed by the change"));
+}
+
 #[test]
 fn diff_marks_the_replaced_database_and_what_it_affects() {
     let folder = folder_replacing_the_database();
@@ -318,65 +419,6 @@ fn snapshots_with_a_replaced_database() {
 
 // ---- headless Chromium ----
 
-/// The Chromium binary, if installed.
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser"]
-        .into_iter()
-        .find_map(|name| {
-            let ok = Command::new(name)
-                .arg("--version")
-                .stderr(Stdio::null())
-                .output()
-                .is_ok_and(|o| o.status.success());
-            ok.then(|| PathBuf::from(name))
-        })
-}
-
-/// Runs headless Chromium on `url` with `args`, stopped (by its process group) after two
-/// minutes; its standard output.
-fn headless(browser: &Path, profile: &Path, url: &str, args: &[&str]) -> String {
-    // Standard output goes to a file: a dumped DOM is larger than a pipe's buffer.
-    let out_file = profile.with_extension("out");
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--window-size=1400,900")
-        .args(args)
-        .arg(url)
-        .stdout(std::fs::File::create(&out_file).unwrap())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(120) {
-            // The browser's helpers are in its process group: stop them all, by that id.
-            let _ = Command::new("kill")
-                .arg("--")
-                .arg(format!("-{}", child.id()))
-                .status();
-            let _ = child.wait();
-            panic!("chromium did not finish within two minutes on {url}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::fs::read_to_string(&out_file).unwrap()
-}
-
-/// The `<g class="node ...">` elements of a dumped DOM: their attributes.
-fn dom_nodes(dom: &str) -> Vec<&str> {
-    dom.split("<g class=\"node ")
-        .skip(1)
-        .map(|s| &s[..s.find('>').unwrap_or(s.len())])
-        .collect()
-}
-
 #[test]
 fn the_page_in_a_real_browser() {
     let Some(browser) = chromium() else {
@@ -408,6 +450,12 @@ fn the_page_in_a_real_browser() {
     );
     let nodes = dom_nodes(&dom);
     assert_eq!(nodes.len(), prod_model().nodes.len());
+    // As drawn: every link is routed around the nodes, none through one.
+    let (boxes, paths) = common::picture::from_dom(&dom);
+    assert_eq!(boxes.len(), nodes.len());
+    assert_eq!(paths.len(), prod_model().links.len());
+    let found = common::picture::crossings(&boxes, &paths);
+    assert!(found.is_empty(), "{}", found.join("\n"));
     for path in [
         "network/Vpc",
         "data/Database",
@@ -466,6 +514,57 @@ fn the_page_in_a_real_browser() {
         .unwrap();
     assert!(db.contains(r#"data-status="replaced""#), "{db}");
     assert!(dom.contains("may be replaced") || dom.contains(">replaced<"));
+
+    // A link the change removes is drawn, marked removed, with a legend line.
+    let folder = folder_with_a_backup_the_app_removes();
+    let removed_page = tmp.path().join("removed.html");
+    let dir = folder.path().to_str().unwrap();
+    let args = [
+        "--env",
+        "prod",
+        "--format",
+        "html",
+        "--diff",
+        "--against",
+        dir,
+    ];
+    std::fs::write(&removed_page, graph(&args)).unwrap();
+    let dom = headless(
+        &browser,
+        &profile,
+        &format!("file://{}", removed_page.display()),
+        &["--dump-dom"],
+    );
+    let removed: Vec<&str> = dom
+        .split("<g class=\"link\"")
+        .skip(1)
+        .filter(|g| g[..g.find('>').unwrap()].contains(r#"data-status="removed""#))
+        .collect();
+    assert_eq!(removed.len(), 1);
+    assert!(
+        removed[0].contains(r##"stroke="#e53e3e""##),
+        "{}",
+        removed[0]
+    );
+    assert!(dom.contains("removed by the change"));
+
+    // The README's pictures load as SVG (no XML error).
+    for svg in [
+        "docs/architecture.svg",
+        "examples/orders/docs/architecture.svg",
+    ] {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(svg);
+        let dom = headless(
+            &browser,
+            &profile,
+            &format!("file://{}", file.display()),
+            &["--dump-dom"],
+        );
+        assert!(
+            dom.contains("<svg") && !dom.contains("parsererror"),
+            "{svg}: {dom}"
+        );
+    }
 
     // Screenshots under target/: a page that drew nothing compresses to a few kilobytes.
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("graph-screenshots");

@@ -20,6 +20,7 @@ use crate::deploy::plan::{self, AwsOptions, ParameterOverride};
 use crate::deploy::preview;
 use crate::deploy::progress::Reporter;
 use crate::deploy::steps::StepOptions;
+use crate::deploy::template_bucket::TemplateBucket;
 use crate::deploy::{recovery, refactor, run, ScratchDir};
 use crate::error::{CliError, Result};
 use crate::output::compare_env;
@@ -58,9 +59,13 @@ pub struct DeployCommand {
     /// Endpoint URL (passed to every `aws` call; for emulators).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// S3 bucket for templates over 51,200 bytes (required when there are any).
+    /// S3 bucket for templates over 51,200 bytes (required when there are any; up to 1 MB),
+    /// in the target region. `--plan` uploads them keyed by their SHA-256.
     #[arg(long, value_name = "BUCKET")]
     pub s3_bucket: Option<String>,
+    /// Key prefix (a folder) for the templates uploaded to --s3-bucket.
+    #[arg(long, value_name = "PREFIX", requires = "s3_bucket")]
+    pub s3_prefix: Option<String>,
     /// Override one parameter value from the parameter files (repeatable), checked against
     /// the stack's declared parameters.
     #[arg(long = "parameter", value_name = "STACK:KEY=VALUE")]
@@ -100,9 +105,10 @@ pub struct DeployCommand {
     /// beside the offline prediction (disagreements marked `!`).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "apply"])]
     pub plan: Option<PathBuf>,
-    /// Execute exactly the change sets of the plan FILE, in order; refuses when a template,
-    /// a parameter, a deployed stack or a change set changed since the plan. A plan stands
-    /// for the production confirmation.
+    /// Execute exactly the change sets of the plan FILE, in order (with --concurrency,
+    /// independent ones at the same time); refuses when a template, a parameter, a deployed
+    /// stack or a change set changed since the plan. A plan stands for the production
+    /// confirmation.
     #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
     pub apply: Option<PathBuf>,
     /// Repair stacks a deploy cannot update first: delete and re-create a stack whose first
@@ -110,8 +116,9 @@ pub struct DeployCommand {
     /// `UPDATE_ROLLBACK_FAILED`. Without it such stacks stop the deploy with the fix.
     #[arg(long)]
     pub recover: bool,
-    /// Deploy up to N stacks at the same time: a stack starts once the stacks it depends on
-    /// are deployed (default 1: one after the other, in manifest order).
+    /// Deploy (or, with --apply, execute the change sets of) up to N stacks at the same time:
+    /// a stack starts once the stacks it depends on are deployed (default 1: one after the
+    /// other, in manifest order).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
     pub concurrency: u8,
 }
@@ -161,7 +168,11 @@ impl DeployCommand {
                 exclusively: self.exclusively,
                 overrides: &self.parameters,
                 params_dir: &params,
-                s3_bucket: self.s3_bucket.as_deref(),
+                template_bucket: self.s3_bucket.clone().map(|bucket| TemplateBucket {
+                    bucket,
+                    prefix: self.s3_prefix.clone(),
+                }),
+                sends_templates: self.apply.is_none(),
                 steps: self.step_options(&options)?,
                 scratch: scratch.path(),
             },
@@ -176,12 +187,7 @@ impl DeployCommand {
 
         if self.dry_run {
             let committed = self.templates.join(here);
-            let lines = plan.dry_run_lines(
-                &aws.program(),
-                &committed,
-                &options,
-                self.s3_bucket.as_deref(),
-            );
+            let lines = plan.dry_run_lines(&aws.program(), &committed, &options);
             for line in lines {
                 writeln!(io.out, "{line}").map_err(|e| CliError::io("stdout", e))?;
             }
@@ -190,6 +196,15 @@ impl DeployCommand {
 
         let identity = aws.check_identity()?;
         if let Some(file) = &self.plan {
+            let app = &assembly.app;
+            if let Some(p) = self.prepare_refactor(&aws, env, app, &plan.refactors, &scratch, io)? {
+                let _ = writeln!(
+                    io.err,
+                    "error: {} declared rename(s) and move(s) are not carried out yet in `{here}`: a stack refactor, which a change set cannot review or execute. Nothing was planned. Fix: carry it out first with a deploy without --plan (`deploy --env {here} --dry-run` shows its commands; production shows the preview and asks), then plan again: the refactor is then done and --plan goes on.",
+                    p.plan.mappings.len()
+                );
+                return Ok(EXIT_FAILURE);
+            }
             return reviewed::plan(&aws, &plan, &identity, &options, file, &scratch, io);
         }
         if self.apply.is_none() {
@@ -221,7 +236,8 @@ impl DeployCommand {
             )));
         }
         if let Some(file) = &self.apply {
-            return reviewed::apply(&aws, &mut plan, &identity, &options, file, io);
+            let concurrency = usize::from(self.concurrency);
+            return reviewed::apply(&aws, &mut plan, &identity, &options, file, concurrency, io);
         }
         let stack_names: Vec<&str> = plan
             .stacks
@@ -252,7 +268,6 @@ impl DeployCommand {
         let run = stacks::Run {
             aws: &aws,
             options: &options,
-            s3_bucket: self.s3_bucket.as_deref(),
             concurrency: usize::from(self.concurrency),
             rendered: scratch.path().join("templates"),
         };

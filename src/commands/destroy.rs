@@ -10,8 +10,9 @@ use stackforge_constructs::{Assembly, EnvironmentAssembly};
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::commands::AwsArgs;
 use crate::deploy::aws::AwsCli;
+use crate::deploy::deploy_plan::DeployPlan;
 use crate::deploy::destroy::{self, Doomed};
-use crate::deploy::plan::AwsOptions;
+use crate::deploy::plan::{self, AwsOptions};
 use crate::deploy::preview::is_production;
 use crate::deploy::progress::{EventLog, Reporter};
 use crate::deploy::{run, stack_status};
@@ -26,7 +27,9 @@ use crate::pipeline::{synthesize_against, Against, Factory, Io, Selection};
 /// needs `--yes`, or a confirmation typed at the prompt (for production environments, the
 /// environment's name).
 ///
-/// Exit codes: 0 deleted (or nothing deployed); 1 an import forbids it or a stack failed to
+/// `--dry-run` stops after the listing and prints the `delete-stack` commands it would run.
+///
+/// Exit codes: 0 deleted (or nothing deployed, or a dry run); 1 an import forbids it or a stack failed to
 /// delete (the stacks after it are left); 2 usage errors, no confirmation, a missing AWS CLI
 /// or credentials — nothing was deleted then.
 #[derive(Debug, Clone, Args)]
@@ -41,6 +44,10 @@ pub struct DestroyCommand {
     /// Delete without asking.
     #[arg(long)]
     pub yes: bool,
+    /// List what would be deleted and retained and the `delete-stack` commands, in order,
+    /// then stop: only read-only `aws` calls are made, nothing is deleted.
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
     /// Where the `aws` calls go (region, profile, endpoint).
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -58,12 +65,15 @@ impl DestroyCommand {
         };
         let (assembly, _) = synthesize_against(factory, &self.templates, against, io)?;
         let env = self.environment(&assembly)?;
-        let stacks = destroy::select(env, &self.select.stacks, self.exclusively);
-        let aws = AwsCli::from_env(&AwsOptions {
+        // The same typed plan as `deploy`'s, deleted in its reverse order.
+        let plan = DeployPlan::for_destroy(&assembly, env, &self.select.stacks, self.exclusively)?;
+        let stacks: Vec<_> = plan.deletion_order().map(|s| s.artifact).collect();
+        let options = AwsOptions {
             region: self.aws.region.clone(),
             profile: self.aws.profile.clone(),
             endpoint_url: self.aws.endpoint_url.clone(),
-        });
+        };
+        let aws = AwsCli::from_env(&options);
         let identity = aws.check_identity()?;
         let name = env.environment.name();
         let _ = writeln!(
@@ -96,6 +106,23 @@ impl DestroyCommand {
         let todo: Vec<&Doomed> = doomed.iter().filter(|d| d.deployed.is_some()).collect();
         if todo.is_empty() {
             let _ = writeln!(io.out, "nothing to delete in `{name}`");
+            return Ok(EXIT_OK);
+        }
+        if self.dry_run {
+            let _ = writeln!(
+                io.out,
+                "dry run: nothing deleted; destroy would run, in order:"
+            );
+            for d in &todo {
+                let mut args = vec![
+                    "cloudformation".to_owned(),
+                    "delete-stack".to_owned(),
+                    "--stack-name".to_owned(),
+                    d.stack_name.clone(),
+                ];
+                args.extend(options.global_args());
+                let _ = writeln!(io.out, "{}", plan::shell_line(&aws.program(), &args));
+            }
             return Ok(EXIT_OK);
         }
         self.confirm(name, todo.len(), io)?;

@@ -11,7 +11,9 @@ use crate::cli::EXIT_OK;
 use crate::diff::{diff_env, EnvContext, StackDiff};
 use crate::error::{CliError, Result};
 use crate::graph::architecture::{self, change};
-use crate::graph::{build, select_stacks, to_dot, to_html, to_mermaid, GraphOptions, Level};
+use crate::graph::{
+    build, select_stacks, to_dot, to_html, to_mermaid, to_svg, GraphOptions, Level,
+};
 use crate::pipeline::{synthesize, synthesize_against, Against, Factory, Io};
 
 /// The output format of `graph`.
@@ -25,6 +27,8 @@ pub enum GraphFormat {
     /// One self-contained HTML page (construct level) with zoom, search, a stack filter and
     /// a side panel.
     Html,
+    /// An SVG picture (construct level) laid out by stackforge to fit a README's width.
+    Svg,
 }
 
 /// Print one environment as a graph: stacks as clusters, resources as nodes, references,
@@ -64,9 +68,10 @@ impl GraphCommand {
             )));
         }
         let constructs = self.level == Level::Constructs;
-        if !constructs && (self.diff || self.format == GraphFormat::Html) {
+        if !constructs && (self.diff || matches!(self.format, GraphFormat::Html | GraphFormat::Svg))
+        {
             return Err(CliError::Usage(format!(
-                "`--format html` and `--diff` draw the construct level, not `--level {}`. Fix: leave out --level (or pass --level constructs).",
+                "`--format html`, `--format svg` and `--diff` draw the construct level, not `--level {}`. Fix: leave out --level (or pass --level constructs).",
                 if self.level == Level::Stacks { "stacks" } else { "resources" }
             )));
         }
@@ -124,9 +129,9 @@ impl GraphCommand {
                 )));
             }
         }
-        if self.format == GraphFormat::Html && !self.stacks.is_empty() {
+        if matches!(self.format, GraphFormat::Html | GraphFormat::Svg) && !self.stacks.is_empty() {
             return Err(CliError::Usage(
-                "the HTML page draws every stack and filters them itself. Fix: leave out --stack (the page's stack menu, or #stack=NAME in its URL, selects one)."
+                "the HTML page and the SVG picture draw every stack (the page filters them itself). Fix: leave out --stack, or use --format dot or mermaid (the page's stack menu, or #stack=NAME in its URL, selects one)."
                     .to_owned(),
             ));
         }
@@ -140,9 +145,11 @@ impl GraphCommand {
                     .swap_remove(env.environment.name())
                     .unwrap_or_default();
                 change::overlay(&mut model, &env_diff(env, &old), &shown(&dir));
+                change::compare_links(&mut model, &committed_model(env, &old));
             }
             match self.format {
                 GraphFormat::Html => to_html(&model),
+                GraphFormat::Svg => to_svg(&model),
                 format => {
                     let names: Vec<&str> = model.stacks.iter().map(|s| s.name.as_str()).collect();
                     let graph = select_stacks(architecture::to_graph(&model), &names, &self.stacks);
@@ -198,6 +205,30 @@ fn env_diff(env: &EnvironmentAssembly, old: &IndexMap<String, Template>) -> Vec<
         refactors: env.refactors.iter().flat_map(|r| &r.resources).collect(),
     };
     diff_env(env.environment.name(), old, &new, &ctx)
+}
+
+/// The construct-level picture of the committed templates `old` of `env`: the stacks in
+/// their order there, each with the constructs `env` records for it (the folder does not
+/// record construct kinds), so that its nodes match the new picture's by path.
+fn committed_model(
+    env: &EnvironmentAssembly,
+    old: &IndexMap<String, Template>,
+) -> architecture::Architecture {
+    let none = IndexMap::new();
+    let stacks: Vec<architecture::StackSource<'_>> = old
+        .iter()
+        .map(|(name, template)| {
+            let now = env.stack(name);
+            architecture::StackSource {
+                name,
+                stack_name: now.map_or(name.as_str(), |s| s.stack_name.as_str()),
+                dependencies: now.map_or(&[], |s| s.dependencies.as_slice()),
+                template,
+                constructs: now.map_or(&none, |s| &s.constructs),
+            }
+        })
+        .collect();
+    architecture::architecture(String::new(), &stacks)
 }
 
 /// The compared folder as the page names it: relative paths as given, so the page does not

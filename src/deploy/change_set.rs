@@ -5,8 +5,7 @@
 //! API reference: `CreateChangeSet`, `DescribeChangeSet`, `ExecuteChangeSet`
 //! (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/>).
 
-use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -64,13 +63,15 @@ pub fn change_set_type(status: Option<&str>) -> &'static str {
 }
 
 /// The files `create-change-set` reads: parameters and tags as JSON (values with commas or
-/// spaces need no escaping then), in `dir`, named after the stack.
+/// spaces need no escaping then, and none is on the command line `ps` shows), in `dir`,
+/// named after the stack, each new and readable by its owner only (parameter values may be
+/// `NoEcho` ones). The caller removes them once the change set is created.
 pub fn write_inputs(
     dir: &Path,
     stack_name: &str,
     parameters: &ParameterValues,
     tags: &indexmap::IndexMap<String, String>,
-) -> Result<(String, String)> {
+) -> Result<(PathBuf, PathBuf)> {
     let params: Vec<Value> = parameters
         .iter()
         .map(|(k, v)| json!({"ParameterKey": k, "ParameterValue": v}))
@@ -82,12 +83,22 @@ pub fn write_inputs(
     let mut paths = Vec::new();
     for (what, v) in [("parameters", params), ("tags", tags)] {
         let path = dir.join(format!("{stack_name}.{what}.json"));
-        fs::write(&path, Value::Array(v).to_string()).map_err(|e| CliError::io(&path, e))?;
-        paths.push(format!("file://{}", path.display()));
+        super::write_private(&path, Value::Array(v).to_string().as_bytes())
+            .map_err(|e| CliError::io(&path, e))?;
+        paths.push(path);
     }
     let tags = paths.pop().unwrap_or_default();
     let params = paths.pop().unwrap_or_default();
     Ok((params, tags))
+}
+
+/// Where `create-change-set` reads the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// A local file (`--template-body file://`), up to the inline limit.
+    File(PathBuf),
+    /// An object in S3 (`--template-url`), up to 1 MB.
+    Url(String),
 }
 
 /// The arguments after `aws` creating the change set `name` of `stack_name`.
@@ -95,9 +106,17 @@ pub fn create_args(
     stack_name: &str,
     name: &str,
     kind: &str,
-    template: &str,
-    inputs: &(String, String),
+    template: &TemplateSource,
+    inputs: &(PathBuf, PathBuf),
 ) -> Vec<String> {
+    let (template_flag, template) = match template {
+        TemplateSource::File(path) => ("--template-body", format!("file://{}", path.display())),
+        TemplateSource::Url(url) => ("--template-url", url.clone()),
+    };
+    let (parameters, tags) = (
+        format!("file://{}", inputs.0.display()),
+        format!("file://{}", inputs.1.display()),
+    );
     let mut args: Vec<String> = [
         "cloudformation",
         "create-change-set",
@@ -107,12 +126,12 @@ pub fn create_args(
         name,
         "--change-set-type",
         kind,
-        "--template-body",
-        template,
+        template_flag,
+        &template,
         "--parameters",
-        &inputs.0,
+        &parameters,
         "--tags",
-        &inputs.1,
+        &tags,
         "--capabilities",
     ]
     .iter()

@@ -14,6 +14,7 @@ use super::plan_file::{self, PlannedStackChange};
 use super::preview::is_production;
 use super::refactor;
 use super::steps::{StepOptions, Steps};
+use super::template_bucket::{self, TemplateBucket, MAX_S3_TEMPLATE_BYTES};
 use crate::error::{CliError, Result};
 use crate::output::{render_env, EnvFiles};
 use crate::params::ParameterValues;
@@ -29,8 +30,11 @@ pub struct PlanRequest<'a> {
     pub overrides: &'a [ParameterOverride],
     /// The folder of this environment's parameter files (`params/<env>/`).
     pub params_dir: &'a Path,
-    /// `--s3-bucket`.
-    pub s3_bucket: Option<&'a str>,
+    /// `--s3-bucket`, `--s3-prefix`.
+    pub template_bucket: Option<TemplateBucket>,
+    /// Whether the templates are sent to CloudFormation (those over the inline limit then
+    /// need `template_bucket`); not for `--apply`, whose change sets hold them already.
+    pub sends_templates: bool,
     /// The deploy-time steps' options (images, setup tasks).
     pub steps: StepOptions,
     /// A private folder for merged parameter files.
@@ -93,6 +97,8 @@ pub struct DeployPlan<'a> {
     pub steps: Steps,
     /// The rendered files of the whole environment (for the staleness check).
     pub files: EnvFiles,
+    /// Where templates over the inline limit are uploaded (`--s3-bucket`).
+    pub template_bucket: Option<TemplateBucket>,
 }
 
 impl<'a> DeployPlan<'a> {
@@ -116,22 +122,11 @@ impl<'a> DeployPlan<'a> {
             );
         }
         let steps = Steps::plan(&assembly.app, env, &artifacts, &mut values, request.steps)?;
-        check_sizes(&artifacts, request.s3_bucket)?;
+        if request.sends_templates {
+            check_sizes(&artifacts, request.template_bucket.is_some())?;
+        }
         let files = render_env(assembly, env, OutputFormat::Json);
-        let stacks = artifacts
-            .iter()
-            .map(|artifact| {
-                let file_name = artifact.template_file(OutputFormat::Json);
-                let body = files.files.get(&file_name).cloned().unwrap_or_default();
-                PlannedStack {
-                    artifact,
-                    parameters: values.shift_remove(&artifact.name).unwrap_or_default(),
-                    template_sha256: plan_file::sha256(body.as_bytes()),
-                    file_name,
-                    body,
-                }
-            })
-            .collect();
+        let stacks = planned_stacks(&artifacts, &files, values);
         Ok(DeployPlan {
             app: &assembly.app,
             env,
@@ -140,7 +135,63 @@ impl<'a> DeployPlan<'a> {
             refactors: refactor::relevant(env, &names),
             steps,
             files,
+            template_bucket: request.template_bucket,
         })
+    }
+
+    /// Plans destroying stacks of `env`: `names` plus, unless `exclusively`, every stack
+    /// depending on them, transitively (no names: all of them). The stacks are kept in
+    /// deploy order, as for [`DeployPlan::build`]; [`DeployPlan::deletion_order`] reverses it.
+    /// Pure and reads no parameter file (deleting a stack takes no parameters); it plans no
+    /// refactor and no deploy-time step.
+    pub fn for_destroy(
+        assembly: &'a Assembly,
+        env: &'a EnvironmentAssembly,
+        names: &[String],
+        exclusively: bool,
+    ) -> Result<Self> {
+        let artifacts = plan::select_dependents(env, names, exclusively);
+        let steps = Steps::plan(
+            &assembly.app,
+            env,
+            &[],
+            &mut indexmap::IndexMap::new(),
+            StepOptions::default(),
+        )?;
+        let files = render_env(assembly, env, OutputFormat::Json);
+        let stacks = planned_stacks(&artifacts, &files, indexmap::IndexMap::new());
+        Ok(DeployPlan {
+            app: &assembly.app,
+            env,
+            production: is_production(env.environment.name()),
+            stacks,
+            refactors: Vec::new(),
+            steps,
+            files,
+            template_bucket: None,
+        })
+    }
+
+    /// Per stack (by index), the indexes of the stacks of this plan it depends on: what
+    /// [`parallel::deploy_all`](super::parallel::deploy_all) waits for.
+    pub fn needs(&self) -> Vec<Vec<usize>> {
+        let names = self.stack_names();
+        self.stacks
+            .iter()
+            .map(|s| {
+                s.artifact
+                    .dependencies
+                    .iter()
+                    .filter_map(|d| names.iter().position(|n| n == d))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The stacks in the order `destroy` deletes them: dependents first, the reverse of the
+    /// deploy order.
+    pub fn deletion_order(&self) -> impl Iterator<Item = &PlannedStack<'a>> {
+        self.stacks.iter().rev()
     }
 
     /// The environment's name.
@@ -164,7 +215,6 @@ impl<'a> DeployPlan<'a> {
         program: &str,
         committed: &Path,
         options: &AwsOptions,
-        s3_bucket: Option<&str>,
     ) -> Vec<String> {
         let mut lines = refactor::dry_run_lines(
             self.env,
@@ -176,8 +226,9 @@ impl<'a> DeployPlan<'a> {
         lines.extend(self.steps.dry_run_lines(None));
         for s in &self.stacks {
             let file = committed.join(&s.file_name);
-            let args =
-                plan::deploy_args(s.artifact, &file, &s.parameters, s3_bucket, options, true);
+            let shown = plan::ParameterArgs::Shown(&s.parameters);
+            let bucket = self.template_bucket.as_ref();
+            let args = plan::deploy_args(s.artifact, &file, shown, bucket, options);
             lines.push(plan::shell_line(program, &args));
             lines.extend(self.steps.dry_run_lines(Some(&s.artifact.name)));
         }
@@ -185,17 +236,39 @@ impl<'a> DeployPlan<'a> {
     }
 }
 
-fn check_sizes(stacks: &[&StackArtifact], s3_bucket: Option<&str>) -> Result<()> {
-    let big = plan::oversized(stacks);
-    if big.is_empty() || s3_bucket.is_some() {
+/// The planned stacks of `artifacts` (in that order) with their rendered bodies and the
+/// parameter values in `values` (by short name; none for a stack missing there).
+fn planned_stacks<'a>(
+    artifacts: &[&'a StackArtifact],
+    files: &EnvFiles,
+    mut values: indexmap::IndexMap<String, ParameterValues>,
+) -> Vec<PlannedStack<'a>> {
+    artifacts
+        .iter()
+        .map(|artifact| {
+            let file_name = artifact.template_file(OutputFormat::Json);
+            let body = files.files.get(&file_name).cloned().unwrap_or_default();
+            PlannedStack {
+                artifact,
+                parameters: values.shift_remove(&artifact.name).unwrap_or_default(),
+                template_sha256: plan_file::sha256(body.as_bytes()),
+                file_name,
+                body,
+            }
+        })
+        .collect()
+}
+
+fn check_sizes(stacks: &[&StackArtifact], bucket: bool) -> Result<()> {
+    let problems: Vec<String> = stacks
+        .iter()
+        .filter_map(|s| template_bucket::size_problem(&s.stack_name, s.body().len(), bucket))
+        .collect();
+    if problems.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = big
-        .iter()
-        .map(|(s, n)| format!("{} ({n} bytes)", s.stack_name))
-        .collect();
     Err(CliError::Usage(format!(
-        "template(s) over CloudFormation's {MAX_INLINE_TEMPLATE_BYTES}-byte inline limit: {}. They must be uploaded to S3. Fix: pass --s3-bucket BUCKET (a bucket in the target region). Nothing was deployed.",
-        list.join(", ")
+        "template(s) over CloudFormation's {MAX_INLINE_TEMPLATE_BYTES}-byte inline limit: {}. They must be uploaded to S3 (up to {MAX_S3_TEMPLATE_BYTES} bytes). Fix: pass --s3-bucket BUCKET (a bucket in the target region; --s3-prefix P for a folder). Nothing was deployed.",
+        problems.join(", ")
     )))
 }

@@ -1,5 +1,6 @@
-//! What `destroy` deletes and keeps, decided before anything is deleted: the stacks in
-//! reverse dependency order, per stack the resources CloudFormation keeps (`DeletionPolicy`
+//! What `destroy` deletes and keeps, decided before anything is deleted: for the stacks of
+//! the typed plan ([`DeployPlan::for_destroy`](super::deploy_plan::DeployPlan::for_destroy),
+//! deleted in reverse deploy order), per stack the resources CloudFormation keeps (`DeletionPolicy`
 //! `Retain`, `RetainExceptOnCreate`, `Snapshot`) and those it deletes, and the imports that
 //! forbid deleting an exporting stack.
 //!
@@ -10,41 +11,12 @@ use std::fmt::Write as _;
 
 use indexmap::IndexMap;
 use stackforge_constructs::change::stateful;
-use stackforge_constructs::{EnvironmentAssembly, RemovalPolicy, StackArtifact, Template};
+use stackforge_constructs::{RemovalPolicy, StackArtifact, Template};
 
 use super::aws::{AwsCli, AwsError};
 use super::preview;
 use super::stack_status::{self, DeployedStack};
 use crate::error::{CliError, Result};
-
-/// The stacks to destroy, dependents first (reverse manifest order): the named ones plus,
-/// unless `exclusively`, every stack depending on them, transitively. No names means all.
-pub fn select<'a>(
-    env: &'a EnvironmentAssembly,
-    names: &[String],
-    exclusively: bool,
-) -> Vec<&'a StackArtifact> {
-    let mut wanted: Vec<&str> = if names.is_empty() {
-        env.stacks.iter().map(|s| s.name.as_str()).collect()
-    } else {
-        names.iter().map(String::as_str).collect()
-    };
-    if !exclusively {
-        // Manifest order puts dependents after their dependencies: one pass finds them all.
-        for s in &env.stacks {
-            if !wanted.contains(&s.name.as_str())
-                && s.dependencies.iter().any(|d| wanted.contains(&d.as_str()))
-            {
-                wanted.push(&s.name);
-            }
-        }
-    }
-    env.stacks
-        .iter()
-        .rev()
-        .filter(|s| wanted.contains(&s.name.as_str()))
-        .collect()
-}
 
 /// A resource CloudFormation keeps when its stack is deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,6 +15,7 @@
 //! - [`stack_status`], [`recovery`]: deployed stacks' states, waiting on them, and the
 //!   recovery of stacks a deploy cannot update as they are;
 //! - [`change_set`], [`plan_file`], [`reviewed`]: `--plan FILE` and `--apply FILE`;
+//! - [`template_bucket`]: templates over the inline limit, through S3;
 //! - [`destroy`]: what `destroy` deletes and keeps; [`drift`]: drift detection.
 
 pub mod aws;
@@ -37,6 +38,7 @@ pub mod schedule;
 pub mod setup_tasks;
 pub mod stack_status;
 pub mod steps;
+pub mod template_bucket;
 
 use std::io::Write;
 use std::path::Path;

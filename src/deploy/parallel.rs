@@ -1,5 +1,6 @@
-//! Running the stacks of a deploy, up to N at a time ([`Schedule`]): each stack's
-//! `aws cloudformation deploy` runs on its own thread; its progress lines travel whole to
+//! Running the stacks of a deploy or of an `--apply`, up to N at a time ([`Schedule`]): each
+//! stack's job (`aws cloudformation deploy`, or executing its reviewed change set) runs on its
+//! own thread; its progress lines travel whole to
 //! the calling thread, which prints them (each keeps its `[i/n] stack:` label, so
 //! interleaved stacks stay readable) and runs what comes before and after each stack.
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use super::aws::AwsCli;
 use super::progress::Reporter;
-use super::run::{self, Outcome, StackJob};
+use super::run::{Outcome, StackJob};
 use super::schedule::Schedule;
 use crate::error::Result;
 
@@ -96,7 +97,7 @@ pub fn deploy_all(
                                 tx: tx.clone(),
                                 pending: Vec::new(),
                             };
-                            let result = run::deploy_stack(aws, &job, poll, reporter, &mut lines);
+                            let result = job.run(aws, poll, reporter, &mut lines);
                             drop(lines);
                             let _ = tx.send(Message::Done(i, result));
                         });

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use indexmap::IndexMap;
 use stackforge_constructs::{EnvironmentAssembly, ParameterType, StackArtifact};
 
+use super::template_bucket::TemplateBucket;
 use crate::error::{CliError, Result};
 use crate::params::{self, ParameterValues};
 
@@ -109,6 +110,34 @@ pub fn select_stacks<'a>(
         .collect()
 }
 
+/// The stacks a destroy deletes, in manifest (deploy) order: the named ones plus, unless
+/// `exclusively`, every stack depending on them, transitively. No names means every stack.
+pub fn select_dependents<'a>(
+    env: &'a EnvironmentAssembly,
+    names: &[String],
+    exclusively: bool,
+) -> Vec<&'a StackArtifact> {
+    let mut wanted: Vec<&str> = if names.is_empty() {
+        env.stacks.iter().map(|s| s.name.as_str()).collect()
+    } else {
+        names.iter().map(String::as_str).collect()
+    };
+    if !exclusively {
+        // Manifest order puts dependents after their dependencies: one pass finds them all.
+        for s in &env.stacks {
+            if !wanted.contains(&s.name.as_str())
+                && s.dependencies.iter().any(|d| wanted.contains(&d.as_str()))
+            {
+                wanted.push(&s.name);
+            }
+        }
+    }
+    env.stacks
+        .iter()
+        .filter(|s| wanted.contains(&s.name.as_str()))
+        .collect()
+}
+
 /// The parameter values of `stack`: its parameter file in `dir` (checked by
 /// [`params::load`]) with `overrides` applied on top, each checked against the declared
 /// parameter. When the file alone is incomplete, the merged values are checked instead, so
@@ -195,26 +224,36 @@ fn merged_file_values(
     values
 }
 
-/// The stacks whose template is too large to pass inline, with their sizes.
-pub fn oversized<'a>(stacks: &[&'a StackArtifact]) -> Vec<(&'a StackArtifact, usize)> {
-    stacks
-        .iter()
-        .filter(|s| s.body().len() > MAX_INLINE_TEMPLATE_BYTES)
-        .map(|s| (*s, s.body().len()))
-        .collect()
+/// How `deploy_args` passes the parameter values.
+#[derive(Debug, Clone, Copy)]
+pub enum ParameterArgs<'a> {
+    /// On the command line as `KEY=VALUE`, a `NoEcho` value shown as [`MASKED`]: what
+    /// `--dry-run` prints for a reader, never what runs.
+    Shown(&'a ParameterValues),
+    /// `file://PATH`: the file [`write_parameter_file`] wrote. What runs: values on the
+    /// command line are visible to every user of the machine (`ps`).
+    File(&'a Path),
+}
+
+/// Writes `parameters` to the new file `path` for `aws cloudformation deploy
+/// --parameter-overrides file://PATH`, readable by its owner only: a JSON list of
+/// `KEY=VALUE` strings (the AWS CLI's original JSON form, read by its versions 1 and 2).
+pub fn write_parameter_file(path: &Path, parameters: &ParameterValues) -> Result<()> {
+    let list: Vec<String> = parameters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let text = serde_json::to_string(&list).unwrap_or_default();
+    super::write_private(path, text.as_bytes()).map_err(|e| CliError::io(path, e))
 }
 
 /// The arguments after `aws` that deploy `stack` from `template_file`: `cloudformation
-/// deploy`, parameters (a `NoEcho` value shown as [`MASKED`] when `mask_no_echo`),
-/// capabilities, tags, `--no-fail-on-empty-changeset`, `--s3-bucket` for a template over
-/// [`MAX_INLINE_TEMPLATE_BYTES`], then the global options.
+/// deploy`, parameters (see [`ParameterArgs`]; none when `parameters` has none),
+/// capabilities, tags, `--no-fail-on-empty-changeset`, `--s3-bucket` (and `--s3-prefix`) for
+/// a template over [`MAX_INLINE_TEMPLATE_BYTES`], then the global options.
 pub fn deploy_args(
     stack: &StackArtifact,
     template_file: &Path,
-    parameters: &ParameterValues,
-    s3_bucket: Option<&str>,
+    parameters: ParameterArgs<'_>,
+    bucket: Option<&TemplateBucket>,
     aws: &AwsOptions,
-    mask_no_echo: bool,
 ) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "cloudformation".into(),
@@ -224,16 +263,22 @@ pub fn deploy_args(
         "--stack-name".into(),
         stack.stack_name.clone(),
     ];
-    if !parameters.is_empty() {
-        args.push("--parameter-overrides".into());
-        for (k, v) in parameters {
-            let hidden = mask_no_echo
-                && stack
+    match parameters {
+        ParameterArgs::Shown(values) if !values.is_empty() => {
+            args.push("--parameter-overrides".into());
+            for (k, v) in values {
+                let hidden = stack
                     .template()
                     .parameters
                     .get(k)
                     .is_some_and(|p| p.no_echo);
-            args.push(format!("{k}={}", if hidden { MASKED } else { v }));
+                args.push(format!("{k}={}", if hidden { MASKED } else { v }));
+            }
+        }
+        ParameterArgs::Shown(_) => {}
+        ParameterArgs::File(path) => {
+            args.push("--parameter-overrides".into());
+            args.push(format!("file://{}", path.display()));
         }
     }
     args.push("--capabilities".into());
@@ -243,9 +288,8 @@ pub fn deploy_args(
         args.extend(stack.tags.iter().map(|(k, v)| format!("{k}={v}")));
     }
     args.push("--no-fail-on-empty-changeset".into());
-    if let Some(bucket) = s3_bucket.filter(|_| stack.body().len() > MAX_INLINE_TEMPLATE_BYTES) {
-        args.push("--s3-bucket".into());
-        args.push(bucket.to_owned());
+    if let Some(bucket) = bucket.filter(|_| stack.body().len() > MAX_INLINE_TEMPLATE_BYTES) {
+        args.extend(bucket.deploy_args());
     }
     args.extend(aws.global_args());
     args

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::aws::AwsCli;
-use super::change_set::{self, Created};
+use super::change_set::{self, Created, TemplateSource};
 use super::deploy_plan::DeployPlan;
 use super::plan::MAX_INLINE_TEMPLATE_BYTES;
 use super::plan_file::{self, PlanFile, FORMAT};
@@ -20,6 +20,8 @@ use crate::diff;
 use crate::error::{CliError, Result};
 
 /// Creates the change sets of `plan` (in `scratch`) and returns the plan file's content.
+/// The caller has checked that no declared refactor is pending (change sets cannot carry
+/// one out).
 /// `account` and `aws_options` are recorded so `--apply` can check it acts on the same.
 pub fn create(
     aws: &AwsCli,
@@ -30,26 +32,10 @@ pub fn create(
     poll: Duration,
     log: &mut dyn Write,
 ) -> Result<PlanFile> {
-    if !plan.refactors.is_empty() {
-        return Err(CliError::Usage(
-            "deploy --plan does not carry out declared renames and moves (stack refactoring) yet. Nothing was planned. Fix: deploy without --plan once every environment has the refactor, then remove the declarations".into(),
-        ));
-    }
     if plan.steps.builds_images() {
         return Err(CliError::Usage(
-            "deploy --plan needs the images fixed before planning, so their digests are part of the reviewed parameters. Nothing was planned. Fix: push the images first and pass --image-digest [STACK:PARAMETER=]sha256:...".into(),
+            "deploy --plan cannot build or push images: their digests are parameters, known only after the push, and a plan reviews fixed parameters. Nothing was planned. Fix: build and push the image first (docker build, docker push to the stack's repository) and plan with --image-digest [STACK:PARAMETER=]sha256:... (the digest the push printed); or deploy without --plan, which builds and pushes during the deploy.".into(),
         ));
-    }
-    if let Some(s) = plan
-        .stacks
-        .iter()
-        .find(|s| s.body.len() > MAX_INLINE_TEMPLATE_BYTES)
-    {
-        return Err(CliError::Usage(format!(
-            "deploy --plan does not upload templates to S3 yet, and {} has {} bytes (over {MAX_INLINE_TEMPLATE_BYTES}). Nothing was planned. Fix: deploy it without --plan",
-            s.artifact.stack_name,
-            s.body.len()
-        )));
     }
     let dir = scratch.join("change-sets");
     fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
@@ -58,22 +44,35 @@ pub fn create(
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let mut stacks = Vec::new();
+    let mut region = None;
     for s in &plan.stacks {
         let name = &s.artifact.stack_name;
         let deployed = stack_status::describe(aws, name)?;
         let template = dir.join(&s.file_name);
         fs::write(&template, &s.body).map_err(|e| CliError::io(&template, e))?;
+        // DeployPlan::build refused a large template without a bucket.
+        let source = match plan.template_bucket.as_ref() {
+            Some(b) if s.body.len() > MAX_INLINE_TEMPLATE_BYTES => {
+                let url = b.upload(aws, &template, &s.template_sha256, &mut region)?;
+                let _ = writeln!(log, "{name}: template uploaded to {url}");
+                TemplateSource::Url(url)
+            }
+            _ => TemplateSource::File(template),
+        };
         let inputs = change_set::write_inputs(&dir, name, &s.parameters, &s.artifact.tags)?;
         let kind = change_set::change_set_type(deployed.as_ref().map(|d| d.status.as_str()));
         let args = change_set::create_args(
             name,
             &format!("stackforge-{stamp}-{}", &s.template_sha256[..12]),
             kind,
-            &format!("file://{}", template.display()),
+            &source,
             &inputs,
         );
         let _ = writeln!(log, "{name}: creating change set ({kind})");
-        let created = change_set::create(aws, name, &args, poll)?;
+        let created = change_set::create(aws, name, &args, poll);
+        // The parameters file may hold NoEcho values: gone once CloudFormation has read it.
+        let _ = fs::remove_file(&inputs.0);
+        let created = created?;
         // Read after the change set exists: one for a new stack creates it in
         // REVIEW_IN_PROGRESS, which `--apply` then finds unchanged.
         let deployed = stack_status::describe(aws, name)?;

@@ -1,5 +1,6 @@
 //! Deploying one stack: run `aws cloudformation deploy`, translate its output into steps,
-//! and poll the stack's events while it runs.
+//! and poll the stack's events while it runs; or, for `--apply`, execute its reviewed
+//! change set and wait for it ([`StackJob::run`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::aws::AwsCli;
 use super::progress::{EventLog, Reporter, StackEvent};
+use super::reviewed::{execute, Executed};
 use crate::error::{CliError, Result};
 
 /// Environment variable setting how often stack events are polled, in milliseconds.
@@ -45,6 +47,17 @@ pub enum Outcome {
     },
 }
 
+/// What is done to one stack.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// `aws` with these arguments (`cloudformation deploy ...`).
+    Deploy(Vec<String>),
+    /// Execute the reviewed change set with this ARN (`deploy --apply`).
+    ExecuteChangeSet(String),
+    /// Nothing: the reviewed plan found no changes for it.
+    Unchanged,
+}
+
 /// One stack to deploy.
 #[derive(Debug, Clone)]
 pub struct StackJob {
@@ -52,15 +65,50 @@ pub struct StackJob {
     pub label: String,
     /// The CloudFormation stack name.
     pub stack_name: String,
-    /// The arguments after `aws`.
-    pub args: Vec<String>,
+    /// What is done to it.
+    pub action: Action,
 }
 
-/// Deploys `job`, printing progress to `out`; returns how it ended. Errors only when the
-/// AWS CLI cannot be started.
-pub fn deploy_stack(
+impl StackJob {
+    /// Carries out the job, printing progress to `out`; returns how it ended. Errors when
+    /// the AWS CLI cannot be started or refuses to execute a change set.
+    pub fn run(
+        &self,
+        aws: &AwsCli,
+        poll: Duration,
+        reporter: &Reporter,
+        out: &mut dyn Write,
+    ) -> Result<Outcome> {
+        let label = &self.label;
+        match &self.action {
+            Action::Deploy(args) => deploy_stack(aws, self, args, poll, reporter, out),
+            Action::ExecuteChangeSet(id) => {
+                match execute(aws, &self.stack_name, id, label, poll, reporter, out)? {
+                    Executed::Done(status) => {
+                        reporter.line(out, &format!("{label}: {status}"));
+                        Ok(Outcome::Deployed(Some(status)))
+                    }
+                    Executed::Failed(waited) => Ok(Outcome::Failed {
+                        status: waited.status,
+                        failures: waited.failures,
+                        output: String::new(),
+                    }),
+                }
+            }
+            Action::Unchanged => {
+                reporter.line(out, &format!("{label}: no changes (as planned)"));
+                Ok(Outcome::NoChanges)
+            }
+        }
+    }
+}
+
+/// Deploys `job` with `aws` and `args`, printing progress to `out`; returns how it ended.
+/// Errors only when the AWS CLI cannot be started.
+fn deploy_stack(
     aws: &AwsCli,
     job: &StackJob,
+    args: &[String],
     poll: Duration,
     reporter: &Reporter,
     out: &mut dyn Write,
@@ -75,7 +123,7 @@ pub fn deploy_stack(
         log.baseline(events);
     }
 
-    let args: Vec<&str> = job.args.iter().map(String::as_str).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = aws
         .command(&args)
         .stdout(Stdio::piped())

@@ -2,7 +2,10 @@
 
 use std::fmt::Write;
 
-use super::style::{edge_color, edge_meaning, status_colors, CONSTRUCT_EDGE_KINDS, STATUSES};
+use super::style::{
+    edge_color, edge_meaning, status_colors, CONSTRUCT_EDGE_KINDS, REMOVED_LINK,
+    REMOVED_LINK_MEANING, STATUSES,
+};
 use super::{ChangeStatus, Cluster, ClusterKind, Edge, EdgeKind, Graph, Node, NodeKind};
 
 /// Renders `graph` as a DOT digraph. Identifiers are `[A-Za-z0-9_]` starting with a letter
@@ -82,7 +85,7 @@ fn rows(out: &mut String, graph: &Graph) {
     }
 }
 
-/// How an edge is drawn: its kind's style, green when a change adds it, grey and dashed
+/// How an edge is drawn: its kind's style, green when a change adds it, red and dashed
 /// when it removes it.
 fn edge_style(e: &Edge) -> String {
     let color = edge_color(e.kind);
@@ -100,7 +103,9 @@ fn edge_style(e: &Edge) -> String {
     };
     match e.status {
         Some(ChangeStatus::Added) => format!("{kind}, color=\"#2f855a\", penwidth=3"),
-        Some(ChangeStatus::Removed) => format!("{kind}, color=\"#a0aec0\", style=dashed"),
+        Some(ChangeStatus::Removed) => format!(
+            "{kind}, color=\"{REMOVED_LINK}\", fontcolor=\"{REMOVED_LINK}\", style=dashed, penwidth=2"
+        ),
         _ => kind,
     }
     .trim_start_matches(", ")
@@ -126,6 +131,17 @@ fn legend_node(out: &mut String, graph: &Graph) {
             "<tr><td><font color=\"{}\">{sample}</font></td><td align=\"left\">{}</td></tr>",
             edge_color(kind),
             html_escape(edge_meaning(kind))
+        );
+    }
+    if graph
+        .edges
+        .iter()
+        .any(|e| e.status == Some(ChangeStatus::Removed))
+    {
+        let _ = write!(
+            rows,
+            "<tr><td><font color=\"{REMOVED_LINK}\"><b>- - - -</b></font></td><td align=\"left\">{}</td></tr>",
+            html_escape(REMOVED_LINK_MEANING)
         );
     }
     let mut statuses = Vec::new();

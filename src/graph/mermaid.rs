@@ -3,7 +3,10 @@
 
 use std::fmt::Write;
 
-use super::style::{edge_color, edge_meaning, status_colors, CONSTRUCT_EDGE_KINDS, STATUSES};
+use super::style::{
+    edge_color, edge_meaning, status_colors, CONSTRUCT_EDGE_KINDS, REMOVED_LINK,
+    REMOVED_LINK_MEANING, STATUSES,
+};
 use super::{dot::legend, ChangeStatus, Cluster, ClusterKind, EdgeKind, Graph, Node, NodeKind};
 
 /// Renders `graph` as a Mermaid flowchart. Identifiers are `[A-Za-z0-9_]` with a prefix
@@ -48,9 +51,7 @@ pub fn to_mermaid(graph: &Graph) -> String {
             Some(ChangeStatus::Added) => {
                 Some("stroke:#2f855a,stroke-width:3px,color:#2f855a".to_owned())
             }
-            Some(ChangeStatus::Removed) => {
-                Some("stroke:#a0aec0,stroke-dasharray:5 5,color:#718096".to_owned())
-            }
+            Some(ChangeStatus::Removed) => Some(removed_style()),
             _ => link_style(e.kind),
         };
         if let Some(style) = style {
@@ -79,6 +80,21 @@ pub fn to_mermaid(graph: &Graph) -> String {
             count += 1;
             classes_push(&mut classes, "legendpoint", &format!("{name}_a"));
             classes_push(&mut classes, "legendpoint", &format!("{name}_b"));
+        }
+        if graph
+            .edges
+            .iter()
+            .any(|e| e.status == Some(ChangeStatus::Removed))
+        {
+            let _ = writeln!(
+                out,
+                "    legend_removed_a[\" \"] -.->|{}| legend_removed_b[\" \"]",
+                quote_lines(&[REMOVED_LINK_MEANING.to_owned()])
+            );
+            // The last link of the picture: no count to advance.
+            add_style(removed_style(), count);
+            classes_push(&mut classes, "legendpoint", "legend_removed_a");
+            classes_push(&mut classes, "legendpoint", "legend_removed_b");
         }
         for status in STATUSES.into_iter().filter(|s| statuses.contains(s)) {
             let name = format!("legend_{status:?}").to_ascii_lowercase();
@@ -269,6 +285,11 @@ fn yaml_quote(s: &str) -> String {
         })
         .collect();
     format!("\"{body}\"")
+}
+
+/// The style of links a compared change removes: red and dashed.
+fn removed_style() -> String {
+    format!("stroke:{REMOVED_LINK},stroke-width:2px,stroke-dasharray:8 4,color:{REMOVED_LINK}")
 }
 
 #[cfg(test)]

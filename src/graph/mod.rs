@@ -21,17 +21,20 @@
 //!
 //! `--level constructs` (the default) draws one node per construct the app declared, with
 //! traffic, data-access and alerting links (see [`architecture`]); `--format html` makes it
-//! a page to explore (see [`html`]), and `--diff` colours it by what a change does.
+//! a page to explore (see [`html`]), `--format svg` a picture that fits a README (see
+//! [`layout`]), and `--diff` colours it by what a change does.
 
 pub mod architecture;
 mod build;
 mod collapse;
 mod dot;
 pub mod html;
+pub mod layout;
 mod mermaid;
 mod security;
 mod stacks;
 mod style;
+mod svg;
 
 use std::collections::BTreeSet;
 
@@ -41,6 +44,7 @@ pub use architecture::{Architecture, ChangeStatus, LinkKind};
 pub use dot::to_dot;
 pub use html::to_html;
 pub use mermaid::to_mermaid;
+pub use svg::to_svg;
 
 /// How much detail the graph shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

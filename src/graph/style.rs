@@ -57,3 +57,10 @@ pub(crate) fn status_colors(status: ChangeStatus) -> (&'static str, &'static str
         ChangeStatus::Replaced => ("#fed7d7", "#c53030"),
     }
 }
+
+/// The colour of links a compared change removes (drawn dashed).
+pub(crate) const REMOVED_LINK: &str = "#e53e3e";
+
+/// What a removed link means, as the legends say it.
+pub(crate) const REMOVED_LINK_MEANING: &str =
+    "removed by the change (in the committed templates only)";

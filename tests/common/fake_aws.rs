@@ -14,7 +14,9 @@ use assert_cmd::Command;
 /// `delete-fails-STACK`, `resources-STACK`, `imports-EXPORT`, `changes-STACK`,
 /// `cs-status-STACK`, `drift-STACK` (see each answer). It copies the files a
 /// `create-stack-refactor` names to `refactor-<file name>`, and those of a
-/// `create-change-set` to `changeset-STACK.<file name>`. Each answer's shape follows the
+/// `create-change-set` to `changeset-STACK.<file name>` and those of a `deploy` to
+/// `deploy-STACK.<file name>`, each with its permission bits in `<copy>.mode` (octal, as
+/// `stat` prints them) and its path in `file-args`. Each answer's shape follows the
 /// operation's output in the AWS CloudFormation API reference (named beside it).
 pub const FAKE_AWS: &str = r#"#!/bin/sh
 # A stand-in for the AWS CLI: logs each call and answers from files beside it.
@@ -37,6 +39,18 @@ emit() {
   n=$(( $(cat "$events" 2>/dev/null | wc -l) + 1 ))
   printf '{"EventId":"%s-%s","StackName":"%s","LogicalResourceId":"%s","ResourceType":"%s","Timestamp":"2026-01-01T10:00:%02d.000Z","ResourceStatus":"%s","ResourceStatusReason":"%s"}\n' \
     "$stack" "$n" "$stack" "$1" "$2" "$n" "$3" "$4" >> "$events"
+}
+# keep PREFIX: copies each file:// argument to PREFIX.<file name>, its permission bits to
+# PREFIX.<file name>.mode and its path to `file-args`.
+keep() {
+  for a in "$@"; do
+    case "$a" in file://*)
+      f=${a#file://}; b=$(basename "$f")
+      cp "$f" "$dir/$prefix.$b"
+      { stat -c %a "$f" 2>/dev/null || stat -f %Lp "$f"; } > "$dir/$prefix.$b.mode"
+      echo "$f" >> "$dir/file-args" ;;
+    esac
+  done
 }
 case "$1 $2" in
 "sts get-caller-identity")
@@ -137,9 +151,7 @@ case "$1 $2" in
 # create-change-set (CreateChangeSet: answers Id, the change set ARN, and StackId). The
 # files it reads are copied to `changeset-STACK.<file name>`.
 "cloudformation create-change-set")
-  for a in "$@"; do
-    case "$a" in file://*) f=${a#file://}; cp "$f" "$dir/changeset-$stack.$(basename "$f")" ;; esac
-  done
+  prefix="changeset-$stack"; keep "$@"
   rm -f "$dir/executed-$stack"
   # A change set of a new stack creates it in REVIEW_IN_PROGRESS.
   if [ -f "$dir/deleted-$stack" ] || { [ ! -f "$dir/status-$stack" ] && [ ! -f "$events" ] && [ ! -f "$dir/template-$stack" ]; }; then
@@ -164,7 +176,12 @@ case "$1 $2" in
   printf '{"ChangeSetId": "%s", "Status": "CREATE_COMPLETE", "ExecutionStatus": "%s", "Changes": [%s]}\n' "$csname" "$execution" "$changes" ;;
 "cloudformation delete-change-set") ;;
 # execute-change-set (ExecuteChangeSet: no output; the stack's events follow, as for deploy).
+# With `slow-execute` it takes half a second, logged as `begin STACK` / `end STACK` in
+# `order.log` (to see which stacks overlap).
 "cloudformation execute-change-set")
+  if [ -f "$dir/slow-execute" ]; then
+    echo "begin $stack" >> "$dir/order.log"; sleep 0.5; echo "end $stack" >> "$dir/order.log"
+  fi
   verb=UPDATE; failed=UPDATE_ROLLBACK_COMPLETE
   if [ "$(cat "$dir/status-$stack" 2>/dev/null)" = REVIEW_IN_PROGRESS ]; then verb=CREATE; failed=ROLLBACK_COMPLETE; fi
   touch "$dir/executed-$stack"; rm -f "$dir/deleted-$stack" "$dir/status-$stack"
@@ -199,6 +216,7 @@ case "$1 $2" in
 "cloudformation describe-stack-resource-drifts")
   printf '{"StackResourceDrifts": [%s]}\n' "$(cat "$dir/drift-$stack" 2>/dev/null)" ;;
 "cloudformation deploy")
+  prefix="deploy-$stack"; keep "$@"
   rm -f "$dir/deleted-$stack" "$dir/status-$stack"
   echo; echo "Waiting for changeset to be created.."
   if [ -f "$dir/unchanged-$stack" ]; then

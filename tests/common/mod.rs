@@ -1,6 +1,8 @@
 //! Shared by the CLI integration tests: runs the CLI in-process on a test app.
 
+pub mod browser;
 pub mod fake_aws;
+pub mod picture;
 use std::path::Path;
 
 use stackforge::{AppFactory, Io};

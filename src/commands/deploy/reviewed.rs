@@ -2,18 +2,24 @@
 //! [`crate::deploy::reviewed`].
 
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::deploy::aws::{AwsCli, Identity};
 use crate::deploy::deploy_plan::DeployPlan;
+use crate::deploy::parallel::{self, Around};
 use crate::deploy::plan::AwsOptions;
 use crate::deploy::plan_file;
+use crate::deploy::plan_file::PlanFile;
 use crate::deploy::progress::Reporter;
-use crate::deploy::reviewed::{self, Executed};
+use crate::deploy::reviewed;
+use crate::deploy::run::{Action, Outcome, StackJob};
 use crate::deploy::{recovery, run, ScratchDir};
 use crate::error::{CliError, Result};
 use crate::pipeline::Io;
+
+use super::stacks;
 
 /// Creates the change sets of `plan`, writes the plan to `file` and prints it for review.
 pub(super) fn plan(
@@ -71,13 +77,15 @@ pub(super) fn plan(
     Ok(EXIT_OK)
 }
 
-/// Executes the change sets of the plan `file` after checking that nothing changed since.
+/// Executes the change sets of the plan `file` after checking that nothing changed since, up
+/// to `concurrency` at a time (a stack starts once the stacks it depends on are done).
 pub(super) fn apply(
     aws: &AwsCli,
     plan: &mut DeployPlan<'_>,
     identity: &Identity,
     options: &AwsOptions,
     file: &Path,
+    concurrency: usize,
     io: &mut Io<'_>,
 ) -> Result<u8> {
     let reviewed_plan = reviewed::read(file)?;
@@ -112,54 +120,30 @@ pub(super) fn apply(
         identity.account
     );
     let reporter = Reporter::new();
-    let poll = run::poll_interval();
-    for (i, s) in reviewed_plan.stacks.iter().enumerate() {
-        let label = format!("[{}/{count}] {}", i + 1, s.stack_name);
-        let Some(id) = &s.change_set_id else {
-            reporter.line(io.out, &format!("{label}: no changes (as planned)"));
-            continue;
-        };
-        let outcome = reviewed::execute(aws, &s.stack_name, id, &label, poll, &reporter, io.out);
-        let later: Vec<&str> = reviewed_plan.stacks[i + 1..]
-            .iter()
-            .map(|s| s.stack_name.as_str())
-            .collect();
-        match outcome {
-            Ok(Executed::Done(status)) => {
-                reporter.line(io.out, &format!("{label}: {status}"));
-                let artifact = plan.stacks[i].artifact;
-                let mut say = |l: &str| reporter.line(io.out, &format!("{label}: {l}"));
-                if let Err(e) = plan.steps.after_stack(aws, artifact, poll, &mut say) {
-                    reporter.finish();
-                    let _ = writeln!(io.err, "error: {e}");
-                    stopped(&later, io);
-                    return Ok(EXIT_FAILURE);
-                }
-            }
-            Ok(Executed::Failed(waited)) => {
-                reporter.finish();
-                let outcome = run::Outcome::Failed {
-                    status: waited.status.clone(),
-                    failures: waited.failures.clone(),
-                    output: String::new(),
-                };
-                let _ = write!(
-                    io.err,
-                    "error: {}",
-                    run::failure_report(&s.stack_name, &outcome)
-                );
-                stopped(&later, io);
-                return Ok(EXIT_FAILURE);
-            }
-            Err(e) => {
-                reporter.finish();
-                let _ = writeln!(io.err, "error: {e}");
-                stopped(&later, io);
-                return Ok(EXIT_FAILURE);
-            }
-        }
-    }
+    let stack_names: Vec<String> = reviewed_plan
+        .stacks
+        .iter()
+        .map(|s| s.stack_name.clone())
+        .collect();
+    let needs = plan.needs();
+    let ended = parallel::deploy_all(
+        aws,
+        needs,
+        concurrency,
+        run::poll_interval(),
+        &reporter,
+        &mut Reviewed {
+            aws,
+            plan,
+            file: &reviewed_plan,
+            reporter: &reporter,
+        },
+        io.out,
+    );
     reporter.finish();
+    if stacks::report_failures(&ended, &stack_names, io) {
+        return Ok(EXIT_FAILURE);
+    }
     writeln!(
         io.out,
         "applied {}: {} change set(s) executed",
@@ -174,12 +158,46 @@ pub(super) fn apply(
     Ok(EXIT_OK)
 }
 
-fn stopped(later: &[&str], io: &mut Io<'_>) {
-    if !later.is_empty() {
-        let _ = writeln!(
-            io.err,
-            "stopped at the first failure; not deployed: {}",
-            later.join(", ")
-        );
+/// The reviewed change sets as jobs of [`parallel::deploy_all`], with the deploy-time steps
+/// after each executed one.
+struct Reviewed<'r, 'p> {
+    aws: &'r AwsCli,
+    plan: &'r mut DeployPlan<'p>,
+    file: &'r PlanFile,
+    reporter: &'r Reporter,
+}
+
+impl Reviewed<'_, '_> {
+    fn label(&self, i: usize) -> String {
+        let count = self.file.stacks.len();
+        format!("[{}/{count}] {}", i + 1, self.file.stacks[i].stack_name)
+    }
+}
+
+impl Around for Reviewed<'_, '_> {
+    fn start(&mut self, i: usize) -> Result<StackJob> {
+        let s = &self.file.stacks[i];
+        Ok(StackJob {
+            label: self.label(i),
+            stack_name: s.stack_name.clone(),
+            action: match &s.change_set_id {
+                Some(id) => Action::ExecuteChangeSet(id.clone()),
+                None => Action::Unchanged,
+            },
+        })
+    }
+
+    fn after(&mut self, i: usize, outcome: &Outcome, out: &mut dyn Write) -> Result<()> {
+        if !matches!(outcome, Outcome::Deployed(_)) {
+            return Ok(());
+        }
+        let label = self.label(i);
+        let reporter = self.reporter;
+        let mut say = |l: &str| reporter.line(out, &format!("{label}: {l}"));
+        // `changed_since` checked that the plan file's stacks are the plan's, in order.
+        let artifact = self.plan.stacks[i].artifact;
+        self.plan
+            .steps
+            .after_stack(self.aws, artifact, run::poll_interval(), &mut say)
     }
 }

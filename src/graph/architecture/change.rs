@@ -5,12 +5,14 @@
 //! by a replacement*, with `diff`'s lines in the side panel. A node takes the strongest
 //! status of its resources (all added: added; all removed: removed). Removed resources join
 //! the node whose construct path holds theirs, or a node of their own. A link all of whose
-//! source resources are added is added.
+//! source resources are added is added. [`compare_links`] draws the links of the committed
+//! picture that the change removes, and marks as added those it did not have.
 
 use std::collections::BTreeSet;
 
 use super::{
-    Architecture, ChangeStatus, ConstructNode, NodeRole, ResourceInfo, StackChange, StackInfo,
+    Architecture, ChangeStatus, ConstructNode, Link, LinkKind, LinkSource, NodeRole, ResourceInfo,
+    StackChange, StackInfo,
 };
 use crate::diff::render;
 use crate::diff::{Action, StackDiff, StackStatus};
@@ -133,6 +135,75 @@ pub fn overlay(a: &mut Architecture, diffs: &[StackDiff], compared: &str) {
         .collect();
     for (l, is_added) in a.links.iter_mut().zip(link_added) {
         if is_added {
+            l.status = Some(ChangeStatus::Added);
+        }
+    }
+}
+
+/// Compares the links of `a` (the new picture, already [`overlay`]ed) with those of `old`
+/// (the committed templates' picture). Nodes match by construct path (externals by name).
+/// A link of `old` that `a` lacks joins `a` as removed; so do the traffic ports and data
+/// actions a kept link no longer has (a link of their own, beside it). A link `old` lacks
+/// is added. A removed link whose node is in neither picture is not drawn.
+pub fn compare_links(a: &mut Architecture, old: &Architecture) {
+    let key = |n: &ConstructNode| {
+        (
+            n.role == NodeRole::External,
+            n.path.clone().unwrap_or_else(|| n.name.clone()),
+        )
+    };
+    let index = |a: &Architecture, k: &(bool, String)| a.nodes.iter().position(|n| key(n) == *k);
+    let new_links = a.links.len();
+    for ol in &old.links {
+        let (Some(from), Some(to)) = (
+            index(a, &key(&old.nodes[ol.from])),
+            index(a, &key(&old.nodes[ol.to])),
+        ) else {
+            continue;
+        };
+        let kept = a.links[..new_links]
+            .iter()
+            .find(|l| l.from == from && l.to == to && l.kind == ol.kind);
+        let labels: Vec<String> = match kept {
+            None => ol.labels.clone(),
+            Some(_) if !matches!(ol.kind, LinkKind::Traffic | LinkKind::DataAccess) => continue,
+            Some(k) => ol
+                .labels
+                .iter()
+                .filter(|l| !k.labels.contains(l))
+                .cloned()
+                .collect(),
+        };
+        if kept.is_some() && labels.is_empty() {
+            continue;
+        }
+        let sources = ol
+            .sources
+            .iter()
+            .filter_map(|s| {
+                let name = &old.stacks.get(s.stack)?.name;
+                let stack = a.stacks.iter().position(|st| &st.name == name)?;
+                Some(LinkSource { stack, ..s.clone() })
+            })
+            .collect();
+        a.links.push(Link {
+            from,
+            to,
+            kind: ol.kind,
+            labels,
+            sources,
+            status: Some(ChangeStatus::Removed),
+        });
+    }
+    let was = |l: &Link| {
+        let (f, t) = (key(&a.nodes[l.from]), key(&a.nodes[l.to]));
+        old.links
+            .iter()
+            .any(|o| o.kind == l.kind && key(&old.nodes[o.from]) == f && key(&old.nodes[o.to]) == t)
+    };
+    let added: Vec<bool> = a.links[..new_links].iter().map(|l| !was(l)).collect();
+    for (l, is_new) in a.links.iter_mut().zip(added) {
+        if is_new && l.status.is_none() {
             l.status = Some(ChangeStatus::Added);
         }
     }

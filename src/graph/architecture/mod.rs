@@ -20,7 +20,7 @@ pub mod change;
 mod iam;
 mod links;
 mod nodes;
-mod picture;
+pub(crate) mod picture;
 
 use indexmap::IndexMap;
 use serde::Serialize;

@@ -5,8 +5,7 @@
 (function () {
   const model = JSON.parse(document.getElementById("model").textContent);
   const SVG = "http://www.w3.org/2000/svg";
-  const NODE_W = 200, NODE_H = 50, GAP_X = 36, GAP_Y = 46, COLS = 4, PAD = 18, HEAD = 44;
-  const EXT_X = 0, STACK_X = NODE_W + 140;
+  const REMOVED = { color: "#e53e3e", dash: "8 4", text: "removed by the change (in the committed templates only)" };
   const EDGE = {
     traffic: { color: "#c53030", dash: "", width: 2.5, text: "traffic (security groups, listeners)" },
     data_access: { color: "#2b6cb0", dash: "7 4", width: 1.6, text: "data access (IAM grants, backups)" },
@@ -39,87 +38,48 @@
     return e;
   };
 
-  // Layout: stacks top to bottom in deploy order, nodes in rows of COLS; externals on the
-  // left, level with the first node they link to.
-  const pos = new Array(model.nodes.length);
-  const boxes = [];
-  let y = 0;
-  model.stacks.forEach((s, si) => {
-    const members = model.nodes.map((n, i) => i).filter((i) => model.nodes[i].stack === si);
-    if (members.length === 0) return;
-    // At least two columns wide, so the stack's name and change fit above one node.
-    const cols = Math.max(2, Math.min(COLS, members.length));
-    const rows = Math.ceil(members.length / COLS);
-    const w = cols * NODE_W + (cols - 1) * GAP_X + 2 * PAD;
-    const h = HEAD + rows * NODE_H + (rows - 1) * GAP_Y + PAD;
-    members.forEach((i, k) => {
-      pos[i] = {
-        x: STACK_X + PAD + (k % COLS) * (NODE_W + GAP_X),
-        y: y + HEAD + Math.floor(k / COLS) * (NODE_H + GAP_Y),
-      };
-    });
-    boxes.push({ si, x: STACK_X, y, w, h });
-    y += h + GAP_Y;
-  });
-  let extY = 0;
-  model.nodes.forEach((n, i) => {
-    if (n.stack !== null) return;
-    const peer = model.links.find((l) => l.from === i || l.to === i);
-    const other = peer ? (peer.from === i ? peer.to : peer.from) : null;
-    const want = other !== null && pos[other] ? pos[other].y : extY;
-    const at = Math.max(want, extY);
-    pos[i] = { x: EXT_X, y: at };
-    extY = at + NODE_H + GAP_Y / 2;
-  });
+  // Layout: computed by stackforge (the same as `graph --format svg`): stacks top to
+  // bottom in deploy order on one grid, links routed through the gaps between the nodes.
+  const L = model.layout;
+  const pos = L.nodes;
 
   // Drawing.
   const defs = el("defs", {}, svg);
-  for (const kind in EDGE) {
-    const m = el("marker", { id: "arrow-" + kind, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" }, defs);
-    el("path", { d: "M0,0 L10,5 L0,10 z", fill: EDGE[kind].color }, m);
+  const arrows = Object.assign({ added: "#2f855a", removed: REMOVED.color }, ...Object.keys(EDGE).map((k) => ({ [k]: EDGE[k].color })));
+  for (const kind of Object.keys(arrows).sort()) {
+    const m = el("marker", { id: "arrow-" + kind, viewBox: "0 0 10 10", refX: "9", refY: "5", markerUnits: "userSpaceOnUse", markerWidth: "9", markerHeight: "9", orient: "auto-start-reverse" }, defs);
+    el("path", { d: "M0,0 L10,5 L0,10 z", fill: arrows[kind] }, m);
   }
   const viewport = el("g", { id: "viewport" }, svg);
   const stackLayer = el("g", {}, viewport);
   const linkLayer = el("g", {}, viewport);
   const nodeLayer = el("g", {}, viewport);
   const stackEls = [];
-  boxes.forEach((b) => {
+  L.stacks.forEach((b) => {
+    b.si = b.stack;
     const s = model.stacks[b.si];
     const g = el("g", { class: "stackbox", "data-stack": s.name }, stackLayer);
     const r = el("rect", { x: b.x, y: b.y, width: b.w, height: b.h, rx: 8 }, g);
     if (s.change && s.change.status === "added") r.setAttribute("style", "stroke:#2f855a;stroke-width:3");
     if (s.change && s.change.status === "removed") r.setAttribute("style", "stroke:#718096;stroke-dasharray:6 4");
-    el("text", { x: b.x + 10, y: b.y + 18, class: "name" }, g).textContent = (b.si + 1) + ". " + s.name;
-    let sub = s.stack_name;
-    if (s.change && s.change.status !== "unchanged") sub += " (stack " + s.change.status + ")";
-    el("text", { x: b.x + 10, y: b.y + 34 }, g).textContent = sub;
+    let name = (b.si + 1) + ". " + s.name;
+    if (s.change && s.change.status !== "unchanged") name += " (stack " + s.change.status + ")";
+    el("text", { x: b.x + 8, y: b.y + 15, class: "name" }, g).textContent = name;
+    el("text", { x: b.x + 8, y: b.y + 28 }, g).textContent = s.stack_name;
     stackEls[b.si] = g;
   });
-  const center = (i) => ({ x: pos[i].x + NODE_W / 2, y: pos[i].y + NODE_H / 2 });
-  // Where the segment from the centre of node i towards p leaves the node's box.
-  const border = (i, p) => {
-    const c = center(i), dx = p.x - c.x, dy = p.y - c.y;
-    if (dx === 0 && dy === 0) return c;
-    const t = Math.min(dx ? NODE_W / 2 / Math.abs(dx) : Infinity, dy ? NODE_H / 2 / Math.abs(dy) : Infinity);
-    return { x: c.x + dx * t, y: c.y + dy * t };
-  };
-  const pairCount = {};
-  const linkEls = model.links.map((l) => {
-    const key = Math.min(l.from, l.to) + "-" + Math.max(l.from, l.to);
-    const nth = (pairCount[key] = (pairCount[key] || 0) + 1) - 1;
-    const a = center(l.from), b = center(l.to);
-    const dx = b.x - a.x, dy = b.y - a.y, len = Math.hypot(dx, dy) || 1;
-    const bend = 30 + nth * 28;
-    const mid = { x: (a.x + b.x) / 2 - (dy / len) * bend, y: (a.y + b.y) / 2 + (dx / len) * bend };
-    const p = border(l.from, mid), q = border(l.to, mid);
+  const center = (i) => ({ x: pos[i].x + pos[i].w / 2, y: pos[i].y + pos[i].h / 2 });
+  const linkEls = model.links.map((l, k) => {
+    const route = L.links[k];
     const st = EDGE[l.kind] || EDGE.uses;
-    const g = el("g", { class: "link", "data-kind": l.kind }, linkLayer);
-    let color = st.color, dash = st.dash, width = st.width;
-    if (l.status === "added") { color = "#2f855a"; width = 3; }
-    if (l.status === "removed") { color = "#a0aec0"; dash = "5 5"; }
-    el("path", { d: `M${p.x},${p.y} Q${mid.x},${mid.y} ${q.x},${q.y}`, stroke: color, "stroke-width": width, "stroke-dasharray": dash, "marker-end": `url(#arrow-${l.kind})` }, g);
-    if (l.labels.length) {
-      const t = el("text", { x: (p.x + 2 * mid.x + q.x) / 4, y: (p.y + 2 * mid.y + q.y) / 4, fill: color, "text-anchor": "middle" }, g);
+    const g = el("g", { class: "link", "data-kind": l.kind, "data-from": l.from, "data-to": l.to, "data-status": l.status || "" }, linkLayer);
+    let color = st.color, dash = st.dash, width = st.width, marker = l.kind;
+    if (l.status === "added") { color = "#2f855a"; width = 3; marker = "added"; }
+    if (l.status === "removed") { color = REMOVED.color; dash = REMOVED.dash; width = 2; marker = "removed"; }
+    const d = route.points.map(([x, y], n) => `${n ? "L" : "M"}${x},${y}`).join(" ");
+    el("path", { d, stroke: color, "stroke-width": width, "stroke-dasharray": dash, "stroke-linejoin": "round", "marker-end": `url(#arrow-${marker})` }, g);
+    if (route.label) {
+      const t = el("text", { x: route.label[0], y: route.label[1], fill: color, "text-anchor": "middle" }, g);
       t.textContent = l.labels.join(", ");
     }
     return g;
@@ -127,48 +87,51 @@
   const nodeEls = model.nodes.map((n, i) => {
     const cls = ["node", n.role];
     const g = el("g", { class: cls.join(" "), "data-index": i, "data-name": n.name, "data-kind": n.kind, "data-path": n.path || "", "data-status": n.status || "" }, nodeLayer);
-    const { x, y } = pos[i];
-    const shape = n.role === "external"
-      ? el("ellipse", { cx: x + NODE_W / 2, cy: y + NODE_H / 2, rx: NODE_W / 2, ry: NODE_H / 2 }, g)
-      : el("rect", { x, y, width: NODE_W, height: NODE_H, rx: 8 }, g);
+    const { x, y, w, h } = pos[i];
+    const shape = el("rect", { x, y, width: w, height: h, rx: n.role === "external" ? h / 2 : 6 }, g);
     if (n.status && STATUS[n.status]) {
       const s = STATUS[n.status];
       shape.setAttribute("style", `fill:${s.fill};stroke:${s.border};stroke-width:3${n.status === "removed" ? ";stroke-dasharray:6 3" : ""}`);
     }
-    el("text", { x: x + NODE_W / 2, y: y + 21, "text-anchor": "middle" }, g).textContent = n.name;
+    el("text", { x: x + w / 2, y: y + 20, "text-anchor": "middle" }, g).textContent = n.name;
     const kind = n.status ? `${n.kind} · ${STATUS[n.status].text}` : n.kind;
-    el("text", { x: x + NODE_W / 2, y: y + 38, "text-anchor": "middle", class: "kind" }, g).textContent = kind;
+    const kt = el("text", { x: x + w / 2, y: y + 37, "text-anchor": "middle", class: "kind" }, g);
+    kt.textContent = kind;
+    // Long kinds shrink to fit the box (about 0.56 em per character).
+    const size = Math.min(11, Math.floor((w - 10) / (kind.length * 0.56)));
+    if (size < 11) kt.setAttribute("style", `font-size:${Math.max(size, 6)}px`);
     el("title", {}, g).textContent = n.path || n.name;
     g.addEventListener("click", (ev) => { if (!moved) select(i); ev.stopPropagation(); });
     return g;
   });
 
-  // Legend: the edge kinds drawn, and the change colours present.
-  const legend = document.getElementById("legend");
-  html("b", "Legend", legend);
+  // Legend, in the picture where the layout keeps room for it: the edge kinds drawn,
+  // removed links, and the change colours present.
+  const rows = [];
   for (const kind in EDGE) {
-    if (!model.links.some((l) => l.kind === kind)) continue;
-    const row = html("div", null, legend);
-    const s = document.createElementNS(SVG, "svg");
-    s.setAttribute("width", "34"); s.setAttribute("height", "8");
-    el("line", { x1: 0, y1: 4, x2: 34, y2: 4, stroke: EDGE[kind].color, "stroke-width": EDGE[kind].width, "stroke-dasharray": EDGE[kind].dash }, s);
-    row.appendChild(s);
-    html("span", EDGE[kind].text, row);
+    if (model.links.some((l) => l.kind === kind)) rows.push({ line: EDGE[kind], text: EDGE[kind].text });
   }
+  if (model.links.some((l) => l.status === "removed")) rows.push({ line: { color: REMOVED.color, width: 2, dash: REMOVED.dash }, text: REMOVED.text });
   for (const st in STATUS) {
-    if (!model.nodes.some((n) => n.status === st)) continue;
-    const row = html("div", null, legend);
-    const sw = html("span", null, row, "swatch");
-    sw.style.background = STATUS[st].fill; sw.style.borderColor = STATUS[st].border;
-    html("span", STATUS[st].text, row);
+    if (model.nodes.some((n) => n.status === st)) rows.push({ swatch: STATUS[st], text: STATUS[st].text });
   }
+  const [lx, ly] = L.legend, LINE = 14;
+  const legend = el("g", { id: "legend" }, viewport);
+  el("rect", { x: lx, y: ly, width: 300, height: (rows.length + 1) * LINE + 6, rx: 4, class: "frame" }, legend);
+  el("text", { x: lx + 8, y: ly + 14, class: "title" }, legend).textContent = "Legend";
+  rows.forEach((r, k) => {
+    const y = ly + (k + 1) * LINE + 10;
+    if (r.line) el("line", { x1: lx + 8, y1: y - 4, x2: lx + 42, y2: y - 4, stroke: r.line.color, "stroke-width": r.line.width, "stroke-dasharray": r.line.dash }, legend);
+    else el("rect", { x: lx + 14, y: y - 9, width: 24, height: 9, rx: 2, fill: r.swatch.fill, stroke: r.swatch.border, "stroke-width": 2 }, legend);
+    el("text", { x: lx + 50, y }, legend).textContent = r.text;
+  });
 
   // Zoom and pan.
   let view = { x: 20, y: 20, k: 1 };
   const apply = () => viewport.setAttribute("transform", `translate(${view.x},${view.y}) scale(${view.k})`);
   const fit = () => {
-    const w = Math.max(...boxes.map((b) => b.x + b.w), NODE_W) + 40;
-    const h = Math.max(...boxes.map((b) => b.y + b.h), extY) + 40;
+    const w = L.width + 40;
+    const h = L.height + 40;
     const cw = canvas.clientWidth || 1000, ch = canvas.clientHeight || 700;
     const k = Math.min(cw / w, ch / h, 1.5);
     view = { x: (cw - w * k) / 2 + 20 * k, y: 20 * k, k };
