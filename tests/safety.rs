@@ -418,7 +418,13 @@ fn refactor_declarations_are_checked_where_declared() {
 
 fn declares_nothing_real() -> Result<App, Error> {
     let mut app = build(V::default())?;
-    app.declare_move("network/Nope", "network/Other")?;
+    app.declare_move("network/Nope", "network/Alerts")?;
+    Ok(app)
+}
+
+fn declares_a_missing_path() -> Result<App, Error> {
+    let mut app = build(V::default())?;
+    app.declare_move("network/Logs", "network/Monitorng/Logs")?;
     Ok(app)
 }
 
@@ -443,10 +449,21 @@ fn declarations_that_match_nothing_are_refused() {
     let r = synth(declares_nothing_real, dir.path());
     assert_eq!(r.code, 1, "{}", r.err);
     assert!(
-        r.err.contains("dev: `network/Nope` -> `network/Other` renames or moves nothing: no committed resource below `network/Nope` reappears below `network/Other`"),
+        r.err.contains("dev: `network/Nope` -> `network/Alerts` renames or moves nothing: no committed resource below `network/Nope` reappears below `network/Alerts`"),
         "{}",
         r.err
     );
+    // A new path holding nothing is refused with or without committed templates.
+    for out in [dir.path().to_owned(), dir.path().join("fresh")] {
+        let r = synth(declares_a_missing_path, &out);
+        assert_eq!(r.code, 1, "{}", r.err);
+        assert!(
+            r.err.contains("`network/Monitorng/Logs`: invalid `app.declare_move`: `app.declare_move(\"network/Logs\", \"network/Monitorng/Logs\")` matches no resource")
+                && r.err.contains("nearest existing: `network/Logs`"),
+            "{}",
+            r.err
+        );
+    }
     let r = synth(keeps_nothing_real, dir.path());
     assert_eq!(r.code, 1, "{}", r.err);
     assert!(

@@ -31,6 +31,7 @@ pub mod export;
 pub mod integrity;
 pub mod layout;
 pub mod logical_id;
+pub mod names;
 pub mod resource;
 pub mod rules;
 pub mod schema_check;

@@ -94,7 +94,7 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Scope>, Vec<InputError>) {
 /// Reads one template; the error says why it is not a CloudFormation template stackforge
 /// can read.
 pub fn read(path: &Path) -> Result<stackforge_constructs::Template, String> {
-    let t = stackforge_constructs::document::load(path).map_err(|e| e.to_string())?;
+    let t = stackforge_constructs::document::load_checked(path).map_err(|e| e.to_string())?;
     if t.resources.is_empty() {
         return Err("`Resources`: CloudFormation needs at least one resource in a template. Fix: add a resource, or remove the file".into());
     }

@@ -308,6 +308,47 @@ pub fn cases() -> Vec<Case> {
             }),
             &["Nope1234", "matches no resource"],
         ),
+        synth(
+            "declared move to a path holding nothing",
+            app(|app, s| {
+                Topic::new(&mut s.root(), "Alerts", TopicProps::default())?;
+                app.declare_move("main/Alarms", "main/Alrts")
+            }),
+            &[
+                "app.declare_move",
+                "main/Alrts",
+                "matches no resource",
+                "main/Alerts",
+            ],
+        ),
+        synth(
+            "declared rename to a path holding nothing",
+            app(|_, s| {
+                Topic::new(&mut s.root(), "Alerts", TopicProps::default())?;
+                s.declare_rename("main/Old", "main/New")
+            }),
+            &["stack.declare_rename", "main/New", "matches no resource"],
+        ),
+        // Stacks.
+        synth(
+            "stack without resources",
+            app(|_, _| Ok(())),
+            &["dev-main", "no resources", "add a construct"],
+        ),
+        synth(
+            "second stack without resources",
+            Box::new(|| {
+                let mut app = App::new("hard");
+                let dev = Environment::new("dev");
+                let mut main = Stack::new(&app, &dev, "main", StackProps::default())?;
+                Topic::new(&mut main.root(), "Alerts", TopicProps::default())?;
+                app.add_stack(main)?;
+                let spare = Stack::new(&app, &dev, "spare", StackProps::default())?;
+                app.add_stack(spare)?;
+                Ok(app)
+            }),
+            &["dev-spare", "no resources", "remove the stack"],
+        ),
         // References.
         synth(
             "Ref to a missing resource",

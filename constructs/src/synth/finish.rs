@@ -58,10 +58,12 @@ impl App {
         };
         let name = stack.stack_name();
         if template.resources.is_empty() {
-            // A warning for now: test helpers synthesize empty stacks (follow-up: an error).
-            warnings.push(Warning {
-                location: name.to_owned(),
-                message: "the stack has no resources, which CloudFormation refuses to create: add a resource, or remove the stack".into(),
+            // CloudFormation: "Template format error: At least one Resources member must be
+            // defined".
+            errors.push(Error::Template {
+                path: name.to_owned(),
+                location: "Resources".into(),
+                problem: "the stack has no resources, and CloudFormation refuses a template without one. Fix: add a construct to the stack, or remove the stack from the app".into(),
             });
         }
         for p in crate::integrity::check(&template) {

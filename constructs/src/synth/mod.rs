@@ -9,6 +9,7 @@
 //! - `order`: deploy order, or the cycle preventing one;
 //! - `finish`: validation, rendering, limits.
 
+mod declared;
 mod draft;
 mod finish;
 mod order;
@@ -62,7 +63,7 @@ impl App {
     /// stacks still import are kept, and logical-ID changes of committed construct paths are
     /// reported in [`Assembly::safety`] (the CLI refuses them with [`SafetyReport::refusal`]).
     pub fn synth_with(&self, committed: &CommittedState) -> Result<Assembly> {
-        let mut errors = Vec::new();
+        let mut errors = self.unmatched_declarations();
         let mut warnings = Vec::new();
         let mut environments = Vec::new();
         let mut safety = SafetyReport::default();

@@ -5,7 +5,7 @@
 use stackforge_constructs::aws::ec2::{Subnet, Vpc, VpcAttributes};
 use stackforge_constructs::aws::refs::{RouteTableId, SubnetId, VpcId};
 use stackforge_constructs::testing::synth_stack;
-use stackforge_constructs::{Expr, Result, Scope};
+use stackforge_constructs::{Expr, RawResource, ResourceOptions, Result, Scope};
 
 fn subnet(n: u32, az: &str) -> Subnet {
     Subnet {
@@ -26,15 +26,31 @@ pub fn vpc() -> Vpc {
     })
 }
 
+/// A topic, so that a stack whose `setup` adds nothing still has a resource (CloudFormation
+/// refuses an empty template, and so does synth).
+fn marker(s: &mut Scope<'_>) -> Result<()> {
+    s.add_raw(
+        "Marker",
+        RawResource::new("AWS::SNS::Topic"),
+        ResourceOptions::default(),
+    )
+    .map(|_| ())
+}
+
 /// The error `fail` returns after `setup`; panics unless the template is the same as with
 /// `setup` alone (the failing construct added nothing).
 pub fn rejected<T>(
     setup: impl Fn(&mut Scope<'_>) -> Result<T>,
     fail: impl FnOnce(&mut Scope<'_>, T) -> Result<()>,
 ) -> String {
-    let before = synth_stack(|s| setup(s).map(|_| ())).expect("setup synthesizes");
+    let before = synth_stack(|s| {
+        marker(s)?;
+        setup(s).map(|_| ())
+    })
+    .expect("setup synthesizes");
     let mut message = None;
     let after = synth_stack(|s| {
+        marker(s)?;
         let made = setup(s)?;
         match fail(s, made) {
             Ok(()) => panic!("the construct accepted props it should refuse"),

@@ -116,10 +116,15 @@ impl BackupPlan {
         let resources: Vec<Expr> = resources.into_iter().map(Into::into).collect();
         validate(&scope, &resources, &props)?;
 
-        let prefix = props
-            .name_prefix
-            .map(Expr::from)
-            .unwrap_or_else(Expr::stack_name);
+        let stack_name = scope.stack().stack_name().to_owned();
+        let prefix = match props.name_prefix {
+            Some(p) => Expr::from(p),
+            // A stack name too long for a vault name is shortened with a hash.
+            None if stack_name.len() > MAX_PREFIX => {
+                Expr::str(crate::names::fit(&stack_name, MAX_PREFIX))
+            }
+            None => Expr::stack_name(),
+        };
         let name = |suffix: &str| Expr::concat([prefix.clone(), Expr::str(suffix)]);
 
         let key = KmsKey::given_or_new(
@@ -314,17 +319,19 @@ fn validate(scope: &Scope<'_>, resources: &[Expr], props: &BackupPlanProps) -> R
     check_prefix(scope, props)
 }
 
-/// Vault names are 2 to 50 letters, digits, `-` and `_`; the prefix leaves room for
-/// `-vault-` and the 8 hex digits of the stack creation. A default prefix is the stack
-/// name, known here.
+/// Characters of a name prefix: vault names are 2 to 50 characters, and the prefix leaves
+/// room for `-vault-` and the 8 hex digits of the stack creation.
+const MAX_PREFIX: usize = 50 - "-vault-".len() - 8;
+
+/// Vault names are 2 to 50 letters, digits, `-` and `_`; a given prefix must fit.
 fn check_prefix(scope: &Scope<'_>, props: &BackupPlanProps) -> Result<()> {
-    const MAX_PREFIX: usize = 50 - "-vault-".len() - 8;
     let prefix = match &props.name_prefix {
         Some(p) => match p.expr().as_str() {
             Some(s) => s.to_owned(),
             None => return Ok(()),
         },
-        None => scope.stack().stack_name().to_owned(),
+        // The default is made valid by construction (stack names are letters, digits, `-`).
+        None => return Ok(()),
     };
     let ok_chars = prefix
         .chars()

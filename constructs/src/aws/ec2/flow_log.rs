@@ -72,7 +72,10 @@ impl FlowLog {
             "Role",
             ServiceRoleProps {
                 service: "vpc-flow-logs.amazonaws.com".to_owned(),
-                description: Some(format!("Writes the flow logs of {vpc_path}")),
+                description: Some(crate::names::ascii_description(
+                    &format!("Writes the flow logs of {vpc_path}"),
+                    crate::names::IAM_DESCRIPTION_CHARS,
+                )),
                 policy: Some(PolicyDocument::new(vec![Statement::allow(
                     [
                         "logs:CreateLogStream",
@@ -91,7 +94,7 @@ impl FlowLog {
                 log_destination_type: Some(LogDestinationType::CloudWatchLogs),
                 log_group_name: Some(group.name().into()),
                 traffic_type: Some(TrafficType::All),
-                tags: Some(vec![Tag::new("Name", vpc_path.as_str())]),
+                tags: Some(vec![Tag::new("Name", crate::names::tag_value(&vpc_path))]),
                 ..ec2::FlowLog::new(vpc_id, ResourceType::Vpc)
             },
         )?;

@@ -112,7 +112,7 @@ impl Vpc {
         let mut scope = scope.construct(id, "Vpc")?;
         let plan = plan(&scope, &props)?;
         let path = scope.path().to_owned();
-        let name = |p: &str| Some(vec![Tag::new("Name", p)]);
+        let name = |p: &str| Some(vec![Tag::new("Name", crate::names::tag_value(p))]);
 
         let vpc = scope.add(
             "Resource",

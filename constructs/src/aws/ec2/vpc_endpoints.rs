@@ -118,7 +118,9 @@ impl VpcEndpoints {
                 "SecurityGroup",
                 &attrs.vpc_id,
                 SecurityGroupProps {
-                    description: format!("Interface endpoints of {vpc_path}"),
+                    description: crate::names::ec2_description(&format!(
+                        "Interface endpoints of {vpc_path}"
+                    )),
                     ..Default::default()
                 },
             )?;
@@ -134,7 +136,10 @@ impl VpcEndpoints {
             None
         };
         for service in &unique {
-            let tags = Some(vec![Tag::new("Name", format!("{path}/{}", service.id()))]);
+            let tags = Some(vec![Tag::new(
+                "Name",
+                crate::names::tag_value(&format!("{path}/{}", service.id())),
+            )]);
             let endpoint = match (service, &group) {
                 (VpcEndpointService::S3, _) => ec2::VpcEndpoint {
                     service_name: Some(service_name(*service)),

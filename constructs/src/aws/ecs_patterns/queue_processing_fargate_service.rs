@@ -130,10 +130,13 @@ impl QueueProcessingFargateService {
         props: QueueProcessingFargateServiceProps,
     ) -> Result<QueueProcessingFargateService> {
         let mut scope = scope.construct(id, "QueueProcessingFargateService")?;
-        let prefix = props
-            .alarm_name_prefix
-            .clone()
-            .unwrap_or_else(|| format!("{}-{id}", scope.stack().stack_name()));
+        let prefix = props.alarm_name_prefix.clone().unwrap_or_else(|| {
+            // Room for the longest suffix (`-oldest-message`) in an alarm name.
+            crate::names::fit(
+                &format!("{}-{id}", scope.stack().stack_name()),
+                crate::names::ALARM_NAME_CHARS - "-oldest-message".len(),
+            )
+        });
         let depth = StepScaling {
             id: "QueueDepth".into(),
             scale_out_metric: queue.metric_visible_messages(),

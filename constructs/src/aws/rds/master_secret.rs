@@ -12,6 +12,9 @@ use crate::resources::secretsmanager::SecretTargetAttachment;
 use crate::scope::Scope;
 use crate::value::Str;
 
+/// Characters of a Secrets Manager secret's description.
+const SECRET_DESCRIPTION_CHARS: usize = 2048;
+
 /// The master user's secret of an [`RdsEncrypted`](super::RdsEncrypted).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum MasterSecret {
@@ -52,7 +55,10 @@ impl NamedSecret {
                 }),
                 encryption_key: Some(key.clone()),
                 name: Some(name.to_owned()),
-                description: Some(format!("Master user of the database {path}")),
+                description: Some(crate::names::ascii_description(
+                    &format!("Master user of the database {path}"),
+                    SECRET_DESCRIPTION_CHARS,
+                )),
                 ..Default::default()
             },
         )?;

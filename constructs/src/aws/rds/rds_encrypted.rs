@@ -306,7 +306,7 @@ impl RdsEncrypted {
             "SecurityGroup",
             &vpc.vpc_id(),
             SecurityGroupProps {
-                description: format!("Database {path}"),
+                description: crate::names::ec2_description(&format!("Database {path}")),
                 ..Default::default()
             },
         )?;
@@ -315,7 +315,10 @@ impl RdsEncrypted {
             "MonitoringRole",
             ServiceRoleProps {
                 service: "monitoring.rds.amazonaws.com".to_owned(),
-                description: Some(format!("Enhanced monitoring of {path}")),
+                description: Some(crate::names::ascii_description(
+                    &format!("Enhanced monitoring of {path}"),
+                    crate::names::IAM_DESCRIPTION_CHARS,
+                )),
                 managed_policy_arns: vec![Expr::concat([
                     Expr::str("arn:"),
                     Expr::partition(),
@@ -415,7 +418,7 @@ impl RdsEncrypted {
         id: &str,
         peer: &impl Connectable,
     ) -> Result<()> {
-        let description = format!("{id} to {}", self.path);
+        let description = crate::names::ec2_description(&format!("{id} to {}", self.path));
         self.security_group
             .allow_from(scope, id, peer, self.port, &description)
     }

@@ -114,7 +114,10 @@ impl DatabaseUserSetup {
             "SecurityGroup",
             &vpc.vpc_id(),
             SecurityGroupProps {
-                description: format!("Database user setup of {}", db.path()),
+                description: crate::names::ec2_description(&format!(
+                    "Database user setup of {}",
+                    db.path()
+                )),
                 egress: vec![EgressRule {
                     cidr: "0.0.0.0/0".into(),
                     port: 443,

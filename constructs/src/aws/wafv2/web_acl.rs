@@ -135,9 +135,18 @@ impl WebAcl {
         props.check(&scope, "")?;
         // Metric names only have to be readable and stable; the path-derived ID is both.
         let components: Vec<&str> = scope.path().split('/').skip(1).collect();
-        let base = make_unique_id(&components).unwrap_or_else(|| id.to_owned());
-        let visibility =
-            |metric: &str| web_acl::VisibilityConfig::new(true, format!("{base}{metric}"), true);
+        // An id without ASCII letters or digits at the stack root leaves no readable base.
+        let base = make_unique_id(&components)
+            .filter(|b| !b.is_empty())
+            .unwrap_or_else(|| "WebAcl".to_owned());
+        // WAF metric names are 1 to 128 characters.
+        let visibility = |metric: &str| {
+            web_acl::VisibilityConfig::new(
+                true,
+                crate::names::fit(&format!("{base}{metric}"), 128),
+                true,
+            )
+        };
         let mut rules = vec![web_acl::Rule {
             action: Some(web_acl::RuleAction {
                 block: Some(web_acl::BlockAction::default()),
