@@ -51,7 +51,7 @@ pub enum RefKind {
 /// A reference to a resource or parameter of a stack, as handed out by handles.
 ///
 /// `owner` is `None` only for references built by hand from a logical ID
-/// ([`Expr::local_ref`]); synthesis checks those exist in the stack that uses them.
+/// ([`Expr::local_ref`](crate::expr::Expr::local_ref)); synthesis checks those exist in the stack that uses them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Reference {
     pub(super) owner: Option<StackKey>,
