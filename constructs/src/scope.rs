@@ -66,20 +66,19 @@ impl<'a> Scope<'a> {
             R::TYPE_NAME.to_owned(),
             resource.into_properties(),
             options,
-            false,
         )?;
         Ok(ResourceHandle::new(reference))
     }
 
     /// Adds a raw resource (type name + properties), validated against its type's schema at
-    /// synth. Prefer typed resources; this is the escape hatch.
+    /// synth like every resource. Prefer typed resources; this is the escape hatch.
     pub fn add_raw(
         &mut self,
         id: &str,
         resource: RawResource,
         options: ResourceOptions,
     ) -> Result<ResourceHandle<RawResource>> {
-        let reference = self.insert(id, resource.type_name, resource.properties, options, true)?;
+        let reference = self.insert(id, resource.type_name, resource.properties, options)?;
         Ok(ResourceHandle::new(reference))
     }
 
@@ -89,7 +88,6 @@ impl<'a> Scope<'a> {
         type_name: String,
         properties: indexmap::IndexMap<String, crate::Expr>,
         options: ResourceOptions,
-        raw: bool,
     ) -> Result<crate::Reference> {
         if let Some((name, _)) = properties
             .iter()
@@ -111,7 +109,6 @@ impl<'a> Scope<'a> {
             type_name,
             properties,
             options,
-            raw,
         })
     }
 

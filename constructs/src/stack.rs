@@ -102,7 +102,6 @@ pub(crate) struct StackResource {
     pub(crate) type_name: String,
     pub(crate) properties: IndexMap<String, Expr>,
     pub(crate) options: ResourceOptions,
-    pub(crate) raw: bool,
 }
 
 /// A policy-rule suppression on a construct path and everything below it.

@@ -1,7 +1,8 @@
 //! Synth checks backed by the schema index, for every resource (typed or raw) whatever the
 //! catalog features: the type name exists, the environment's region has the type, each
-//! `Fn::GetAtt` names an attribute of its target's type, and raw resources' properties match
-//! the type's schema. `synth` calls [`check_environment`] and [`validate_raw`].
+//! `Fn::GetAtt` names an attribute of its target's type, and every resource's properties
+//! (typed ones too: their structs fix shapes, not patterns or lengths) match the type's
+//! schema. `synth` calls [`check_environment`] and [`validate_properties`].
 
 use indexmap::IndexMap;
 use stackforge_core::schema::{self, TypeInfo, TypeName};
@@ -38,9 +39,9 @@ pub(crate) fn check_environment(
     }
 }
 
-/// Validates a raw resource's properties against its type's schema (types the index does not
+/// Validates a resource's properties (typed or raw) against its type's schema (types the index does not
 /// have are reported by [`check_environment`]).
-pub(crate) fn validate_raw(
+pub(crate) fn validate_properties(
     path: &str,
     type_name: &str,
     properties: &IndexMap<String, Expr>,

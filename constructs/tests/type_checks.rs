@@ -2,7 +2,7 @@
 //! type's shape, property validation, `Fn::GetAtt` attributes, type names and regions.
 
 use serde_json::{json, Value};
-use stackforge_constructs::resources::sqs;
+use stackforge_constructs::resources::{iam, sqs};
 use stackforge_constructs::testing::{synth_error, synth_template};
 use stackforge_constructs::{
     App, Environment, Error, Expr, Output, RawResource, ResourceOptions, Stack, StackProps,
@@ -347,4 +347,21 @@ fn a_type_the_environments_region_lacks_is_an_error() {
     assert!(asm.warnings[0]
         .message
         .contains("the region `moon-north-1` is not in the schemas"));
+}
+
+#[test]
+fn typed_resources_are_validated_against_their_schema_too() {
+    // The struct fixes the property's type; the schema's length and pattern are checked at
+    // synth like a raw resource's.
+    let err = synth_error(|s| {
+        s.add(
+            "Policy",
+            iam::Policy::new(json!({"Version": "2012-10-17"}), "p".repeat(129)),
+        )?;
+        Ok(())
+    });
+    assert!(
+        err.contains("`test/Policy`") && err.contains("PolicyName") && err.contains("128"),
+        "{err}"
+    );
 }

@@ -28,7 +28,7 @@ pub mod limits {
 }
 
 impl App {
-    /// Validates raw resources, renders the template and checks CloudFormation's limits.
+    /// Validates every resource against its type's schema, renders the template and checks CloudFormation's limits.
     pub(super) fn finish(
         &self,
         draft: Draft<'_>,
@@ -38,12 +38,8 @@ impl App {
         let stack = draft.stack;
         let mut errors = Vec::new();
         for (id, r) in &draft.resources {
-            let raw = stack.resources.get(id).is_some_and(|s| s.raw);
-            if !raw {
-                continue;
-            }
             let path = r.path().unwrap_or(id);
-            crate::type_checks::validate_raw(path, &r.type_name, &r.properties, &mut errors);
+            crate::type_checks::validate_properties(path, &r.type_name, &r.properties, &mut errors);
         }
 
         let template = Template {

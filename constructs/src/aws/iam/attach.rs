@@ -26,7 +26,11 @@ pub fn attach_policy(
         .skip(1)
         .chain(["Resource"])
         .collect();
-    let name = make_unique_id(&components).unwrap_or_else(|| id.to_owned());
+    // IAM accepts policy names of at most 128 characters.
+    let name = crate::names::fit(
+        &make_unique_id(&components).unwrap_or_else(|| id.to_owned()),
+        128,
+    );
     scope.add(
         "Resource",
         Policy {
