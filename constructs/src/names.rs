@@ -40,53 +40,37 @@ pub fn fit(name: &str, max: usize) -> String {
     format!("{head}-{hash}")
 }
 
+/// `text` with every character `allowed` refuses replaced by `_`, fitted to `max` characters
+/// (see [`fit`]).
+fn restrict(text: &str, max: usize, allowed: impl Fn(char) -> bool) -> String {
+    let kept: String = text
+        .chars()
+        .map(|c| if allowed(c) { c } else { '_' })
+        .collect();
+    fit(&kept, max)
+}
+
 /// `text` in printable ASCII (every other character becomes `_`), at most `max` characters
 /// (see [`fit`]): a description the strictest services accept (IAM's allows Latin-1 only,
 /// Secrets Manager's and CloudWatch's take any text).
 pub fn ascii_description(text: &str, max: usize) -> String {
-    let ascii: String = text
-        .chars()
-        .map(|c| {
-            if c == ' ' || c.is_ascii_graphic() {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    fit(&ascii, max)
+    restrict(text, max, |c| c == ' ' || c.is_ascii_graphic())
 }
 
 /// `text` as an EC2 security group (or rule) description: only the characters EC2 accepts
 /// (`a-zA-Z0-9`, space and `._-:/()#,@[]+=&;{}!$*`; others become `_`), at most 255.
 pub fn ec2_description(text: &str) -> String {
-    let allowed: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    fit(&allowed, EC2_DESCRIPTION_CHARS)
+    restrict(text, EC2_DESCRIPTION_CHARS, |c| {
+        c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c)
+    })
 }
 
 /// `text` as a tag value: letters, digits, spaces and `_.:/=+-@` (others become `_`), at
 /// most 256 characters.
 pub fn tag_value(text: &str) -> String {
-    let allowed: String = text
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    fit(&allowed, TAG_VALUE_CHARS)
+    restrict(text, TAG_VALUE_CHARS, |c| {
+        c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
+    })
 }
 
 #[cfg(test)]
