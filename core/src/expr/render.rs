@@ -40,19 +40,30 @@ fn sub_form(items: &[Expr]) -> Option<String> {
         return None;
     }
     let mut template = String::new();
+    let mut placeholders = 0;
     for item in items {
         match item {
             // A literal `${` would read as a placeholder; `${!` is Fn::Sub's escape for it.
             Expr::String(s) => template.push_str(&s.replace("${", "${!")),
             Expr::Pseudo(p) if *p != Pseudo::NoValue => {
+                placeholders += 1;
                 template.push_str(&format!("${{{}}}", p.name()))
             }
-            Expr::Ref(r) => template.push_str(&format!("${{{}}}", r.logical_id)),
+            Expr::Ref(r) => {
+                placeholders += 1;
+                template.push_str(&format!("${{{}}}", r.logical_id))
+            }
             Expr::GetAtt { target, attribute } => {
+                placeholders += 1;
                 template.push_str(&format!("${{{}.{attribute}}}", target.logical_id))
             }
             _ => return None,
         }
+    }
+    // An escaped literal `${` whose `}` comes after a placeholder (`${!${Queue}`) would
+    // swallow it; such strings stay an exact Fn::Join.
+    if sub_placeholders(&template).len() != placeholders {
+        return None;
     }
     Some(template)
 }

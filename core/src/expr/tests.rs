@@ -214,3 +214,14 @@ fn pseudo_names_round_trip() {
     }
     assert_eq!(Pseudo::from_name("AWS::Nope"), None);
 }
+
+#[test]
+fn a_literal_dollar_brace_before_a_reference_renders_as_join() {
+    // As Fn::Sub the escape `${!` would run up to the reference's `}` and swallow it
+    // (found by constructs/tests/document_roundtrip.rs).
+    let e = Expr::concat([Expr::str("${"), Expr::Ref(vpc_ref())]);
+    assert_eq!(
+        render(&e),
+        json!({"Fn::Join": ["", ["${", {"Ref": "Vpc8378EB38"}]]})
+    );
+}
