@@ -3,6 +3,9 @@
 //! insertion order and the bytes are stable. Values are [`Expr`]s, so references, exports and
 //! construct paths are read through the accessors here, never by walking JSON.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use indexmap::IndexMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -430,12 +433,7 @@ impl Parameter {
             return Err(format!("its length {len} is above MaxLength {max}"));
         }
         if let Some(pattern) = &self.allowed_pattern {
-            // CloudFormation matches the whole value against AllowedPattern.
-            let anchored = format!("^(?:{pattern})$");
-            // Java regex syntax (look-around included), as CloudFormation reads it.
-            let matched = fancy_regex::Regex::new(&anchored)
-                .ok()
-                .and_then(|re| re.is_match(value).ok());
+            let matched = allowed_pattern(pattern).and_then(|re| re.is_match(value).ok());
             if matched == Some(false) {
                 return Err(format!(
                     "`{value}` does not match AllowedPattern `{pattern}`{}",
@@ -614,6 +612,21 @@ impl Serialize for Output {
         }
         m.end()
     }
+}
+
+/// `pattern` compiled to match a whole value, as CloudFormation matches AllowedPattern, in
+/// Java regex syntax (look-around included); `None` when it does not compile here. Compiled
+/// once per process: every stack of an app repeats its parameters.
+fn allowed_pattern(pattern: &str) -> Option<fancy_regex::Regex> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<fancy_regex::Regex>>>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    cache
+        .entry(pattern.to_owned())
+        .or_insert_with(|| fancy_regex::Regex::new(&format!("^(?:{pattern})$")).ok())
+        .clone()
 }
 
 #[cfg(test)]

@@ -371,13 +371,15 @@ fn export_changes(
     prediction: &Prediction,
 ) -> Vec<ExportChange> {
     let mut out = Vec::new();
+    // Each stack's imports once: computing them walks every value of the template.
+    let imports: Vec<(&String, Vec<&str>)> = old.iter().map(|(s, t)| (s, t.imports())).collect();
     for (stack, t) in old {
         for e in t.exports() {
             let Some(name) = e.name else { continue };
-            let importers: Vec<String> = old
+            let importers: Vec<String> = imports
                 .iter()
-                .filter(|(s, ot)| *s != stack && ot.imports().contains(&name))
-                .map(|(s, _)| s.clone())
+                .filter(|(s, names)| *s != stack && names.contains(&name))
+                .map(|(s, _)| (*s).clone())
                 .collect();
             if importers.is_empty() {
                 continue;

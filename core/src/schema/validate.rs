@@ -70,6 +70,16 @@ fn search(re: &Regex, s: &str) -> bool {
 /// attribute patterns such as `Outputs\..*`); a pattern the regex crate cannot compile matches
 /// only itself.
 pub(crate) fn full_match(source: &str, s: &str) -> bool {
+    // Most sources are plain names (`Arn`, `Endpoint.Address`): compare them without
+    // compiling a regex for each (hundreds across the types an app uses). `.` is the one
+    // metacharacter they hold; it matches any character but a newline.
+    if !source.contains(|c: char| r"\*+?[](){}|^$".contains(c)) {
+        return source.chars().count() == s.chars().count()
+            && source
+                .chars()
+                .zip(s.chars())
+                .all(|(p, c)| p == c || (p == '.' && c != '\n'));
+    }
     match pattern(&format!("^(?:{source})$")) {
         Some(re) => re.is_match(s),
         None => source == s,
@@ -473,6 +483,28 @@ mod tests {
     use super::*;
     use crate::expr::{ConditionRef, MappingRef, StackKey};
     use crate::schema::{type_info, type_names};
+
+    #[test]
+    fn plain_attribute_names_match_as_their_regex_would() {
+        let cases = [
+            ("Arn", "Arn", true),
+            ("Arn", "Arns", false),
+            ("Endpoint.Address", "Endpoint.Address", true),
+            ("Endpoint.Address", "EndpointxAddress", true),
+            ("Endpoint.Address", "Endpoint\nAddress", false),
+            ("Outputs\\..*", "Outputs.VpcId", true),
+            ("Outputs\\..*", "OutputsXVpcId", false),
+        ];
+        for (source, s, want) in cases {
+            assert_eq!(full_match(source, s), want, "{source} ~ {s:?}");
+            let re = Regex::new(&format!("^(?:{source})$")).unwrap();
+            assert_eq!(
+                re.is_match(s),
+                want,
+                "the regex crate agrees: {source} ~ {s:?}"
+            );
+        }
+    }
 
     fn props(v: serde_json::Value) -> IndexMap<String, Expr> {
         match Expr::from(v) {
