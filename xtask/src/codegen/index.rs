@@ -6,7 +6,7 @@
 use anyhow::{bail, Result};
 use serde_json::{Map, Value};
 
-use super::model::{Resource, TagKind};
+use stackforge_catalog_model::model::{Resource, TagKind};
 use super::source::{Source, TypeData, SOURCE};
 
 /// Schema keywords the validator never reads: dropped to keep the index small.
