@@ -24,6 +24,7 @@ mod module;
 mod names;
 mod rust_expr;
 mod suggest;
+mod typed;
 
 use std::fmt;
 
@@ -51,6 +52,12 @@ pub struct MigratedStack {
     pub text: String,
     /// The module source, rustfmt-formatted once written with [`rustfmt`].
     pub code: String,
+    /// The catalog features (`ec2-vpc`) the module's typed resources need.
+    pub features: Vec<String>,
+    /// How many resources are typed catalog structs.
+    pub typed: usize,
+    /// How many resources are raw (no catalog type, or values the typed shape cannot hold).
+    pub raw: usize,
     /// Logical IDs of resources that already carry what stackforge adds (its construct-path
     /// metadata, or `app`/`env`/`stack` tags): `--exact` leaves them as synthesized.
     pub already_stackforge: Vec<String>,
@@ -106,10 +113,10 @@ pub fn migrate_template(
         return Err(not(reasons, false));
     }
     let module = module_name(stack);
-    let code = module::write(
+    let written = module::write(
         &module::ModuleSpec { stack, source },
         &template,
-        &emit::RawEmitter,
+        &typed::TypedEmitter::default(),
     );
     let already_stackforge = compare::already_stackforge(&template, app, env, stack);
     Ok(MigratedStack {
@@ -118,7 +125,10 @@ pub fn migrate_template(
         source: source.to_owned(),
         template,
         text: text.to_owned(),
-        code,
+        code: written.code,
+        features: written.features,
+        typed: written.typed,
+        raw: written.raw,
         already_stackforge,
     })
 }

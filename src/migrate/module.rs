@@ -21,8 +21,21 @@ pub struct ModuleSpec<'a> {
     pub source: &'a str,
 }
 
-/// The module source (not yet rustfmt-formatted).
-pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter) -> String {
+/// A module as written.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// The module source (not yet rustfmt-formatted).
+    pub code: String,
+    /// The catalog features its typed resources need (`ec2-vpc`).
+    pub features: Vec<String>,
+    /// How many resources are typed.
+    pub typed: usize,
+    /// How many resources are raw.
+    pub raw: usize,
+}
+
+/// The module of template `t`.
+pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter) -> Written {
     let mut ctx = Ctx::default();
     let mut names = Names::default();
     let used = used_names(t);
@@ -180,7 +193,12 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
         "\n/// Builds the `{stack}` stack in `env`.\npub fn stack(app: &App, env: &Environment) -> Result<Stack, Error> {{\n{body}}}\n",
         stack = spec.stack
     );
-    super::indent::indent(&text)
+    Written {
+        code: super::indent::indent(&text),
+        features: ctx.features.into_iter().collect(),
+        typed: ctx.typed,
+        raw: ctx.raw,
+    }
 }
 
 fn header(spec: &ModuleSpec<'_>, ctx: &Ctx) -> String {
@@ -201,6 +219,17 @@ fn header(spec: &ModuleSpec<'_>, ctx: &Ctx) -> String {
         "use stackforge_constructs::{{{}}};\n",
         imports.join(", ")
     ));
+    match ctx.services.len() {
+        0 => {}
+        1 => out.push_str(&format!(
+            "use stackforge_constructs::resources::{};\n",
+            ctx.services.iter().next().map_or("", String::as_str)
+        )),
+        _ => out.push_str(&format!(
+            "use stackforge_constructs::resources::{{{}}};\n",
+            ctx.services.iter().cloned().collect::<Vec<_>>().join(", ")
+        )),
+    }
     let mut support = vec!["kept"];
     if ctx.uses_json_text {
         support.push("json_text");

@@ -18,7 +18,7 @@ pub enum Binding {
 }
 
 /// The names in scope while writing values, and the imports the code needs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Ctx {
     /// Resources and parameters declared so far, by logical ID.
     pub refs: HashMap<String, Binding>,
@@ -34,6 +34,15 @@ pub struct Ctx {
     pub uses_sub: bool,
     /// Whether the `json_text` helper is used.
     pub uses_json_text: bool,
+    /// Catalog service modules the code names (`ec2`), imported from
+    /// `stackforge_constructs::resources`.
+    pub services: BTreeSet<String>,
+    /// Catalog features of the typed resources written (`ec2-vpc`).
+    pub features: BTreeSet<String>,
+    /// Resources written typed.
+    pub typed: usize,
+    /// Resources written raw.
+    pub raw: usize,
 }
 
 /// A Rust string literal for `s`: a raw string with real line breaks when `s` spans lines

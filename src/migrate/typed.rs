@@ -1,0 +1,237 @@
+//! Typed resources: a resource whose type the catalog has becomes its struct literal
+//! (`ec2::Vpc { cidr_block: Some("10.0.0.0/16".into()), ..Default::default() }`), named
+//! exactly as the catalog names it (both use `stackforge-catalog-model`). A resource with a
+//! value the typed shape cannot hold (an intrinsic where a property type or a list is
+//! expected, a property the struct lacks) stays raw, whole: typed structs have no per-property
+//! escape. The typed code builds the same property values, so synth renders the same
+//! template (properties in the catalog's order, which the template comparison ignores).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+use stackforge_catalog_model::model::{self, EnumDef, Resource, StructDef, Ty};
+use stackforge_constructs::schema::type_info;
+use stackforge_constructs::{Expr, ResourceDef};
+
+use super::emit::{RawEmitter, ResourceEmitter};
+use super::rust_expr::{number_lit, string_lit, Ctx};
+
+/// Emits typed catalog resources, raw ones where the typed shape does not fit.
+#[derive(Debug, Default)]
+pub struct TypedEmitter {
+    /// The catalog model of each type seen (`None`: no typed struct).
+    models: RefCell<HashMap<String, Option<Rc<Resource>>>>,
+}
+
+impl TypedEmitter {
+    fn model(&self, type_name: &str) -> Option<Rc<Resource>> {
+        self.models
+            .borrow_mut()
+            .entry(type_name.to_owned())
+            .or_insert_with(|| {
+                let schema = type_info(type_name)?.schema().ok()?;
+                model::build(schema).ok().map(Rc::new)
+            })
+            .clone()
+    }
+}
+
+impl ResourceEmitter for TypedEmitter {
+    fn emit(&self, id: &str, resource: &ResourceDef, options: &str, ctx: &mut Ctx) -> String {
+        if let Some(model) = self.model(&resource.type_name) {
+            // Written on a copy: a resource that does not fit leaves no imports behind.
+            let mut attempt = ctx.clone();
+            let code = Writer {
+                model: &model,
+                ctx: &mut attempt,
+            }
+            .resource(&resource.properties);
+            if let Some(code) = code {
+                *ctx = attempt;
+                ctx.typed += 1;
+                ctx.features.insert(model.feature());
+                ctx.services.insert(model.service.clone());
+                return format!("root.add_with(\n{},\n{code},\n{options},\n)", string_lit(id));
+            }
+        }
+        ctx.raw += 1;
+        RawEmitter.emit(id, resource, options, ctx)
+    }
+}
+
+/// Where a value's code goes, which decides how much of its type the code must spell out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The type is known from the context (a struct field, a list item of a known list):
+    /// `"a".into()` is enough.
+    Known,
+    /// An argument of a generated `new` (`impl Into<T>`): a bare literal or `Expr`.
+    Into,
+    /// Nothing fixes the type: the code names it (`Str::from("a")`).
+    Explicit,
+}
+
+struct Writer<'a> {
+    model: &'a Resource,
+    ctx: &'a mut Ctx,
+}
+
+impl Writer<'_> {
+    fn resource(&mut self, props: &IndexMap<String, Expr>) -> Option<String> {
+        let path = format!("{}::{}", self.model.service, self.model.main.name);
+        self.struct_literal(&self.model.main, &path, props)
+    }
+
+    /// The Rust path of a property type of this resource.
+    fn type_path(&self, name: &str) -> String {
+        format!("{}::{}::{name}", self.model.service, self.model.module)
+    }
+
+    /// A struct literal holding exactly `props`, or `None` when one does not fit.
+    fn struct_literal(
+        &mut self,
+        def: &StructDef,
+        path: &str,
+        props: &IndexMap<String, Expr>,
+    ) -> Option<String> {
+        let mut fields = Vec::new();
+        for (json, value) in props {
+            let field = def.fields.iter().find(|f| &f.json == json)?;
+            fields.push((field, value));
+        }
+        let required: Vec<_> = def.fields.iter().filter(|f| f.required).collect();
+        if required.iter().any(|r| !props.contains_key(&r.json)) {
+            return None;
+        }
+        let mut set = Vec::new();
+        for (field, value) in &fields {
+            if field.required && fields.len() < def.fields.len() {
+                continue; // an argument of `new` below
+            }
+            let mut code = self.value(&field.ty, value, Mode::Known)?;
+            if field.boxed {
+                code = format!("Box::new({code})");
+            }
+            if !field.required {
+                code = format!("Some({code})");
+            }
+            set.push(format!("{}: {code}", field.rust));
+        }
+        let base = if fields.len() == def.fields.len() {
+            None
+        } else if required.is_empty() {
+            Some("Default::default()".to_owned())
+        } else {
+            let mut args = Vec::new();
+            for r in &required {
+                args.push(self.value(&r.ty, &props[&r.json], Mode::Into)?);
+            }
+            Some(format!("{path}::new({})", args.join(", ")))
+        };
+        Some(match (base, set.is_empty()) {
+            (Some(base), true) if base.starts_with("Default") => format!("{path}::default()"),
+            (Some(base), true) => base,
+            (Some(base), false) => format!("{path} {{\n{},\n..{base}\n}}", set.join(",\n")),
+            (None, true) => format!("{path} {{}}"),
+            (None, false) => format!("{path} {{\n{},\n}}", set.join(",\n")),
+        })
+    }
+
+    /// Code of type `ty` building `e`, or `None` when `e` does not fit the type.
+    fn value(&mut self, ty: &Ty, e: &Expr, mode: Mode) -> Option<String> {
+        match ty {
+            Ty::Str | Ty::Int | Ty::Num | Ty::Bool => Some(self.scalar(ty, e, mode)),
+            Ty::Expr => Some(match mode {
+                Mode::Known if e.is_literal() => format!("{}.into()", self.ctx.convertible(e)),
+                _ => self.ctx.expr(e),
+            }),
+            Ty::Tag => {
+                let Expr::Map(m) = e else { return None };
+                let (Some(k), Some(v), 2) = (m.get("Key"), m.get("Value"), m.len()) else {
+                    return None;
+                };
+                self.ctx.imports.insert("Tag");
+                Some(format!(
+                    "Tag::new({}, {})",
+                    self.scalar(&Ty::Str, k, Mode::Into),
+                    self.scalar(&Ty::Str, v, Mode::Into)
+                ))
+            }
+            Ty::Vec(item) => {
+                let Expr::List(items) = e else { return None };
+                if items.is_empty() && mode != Mode::Known {
+                    return None;
+                }
+                let inner = if mode == Mode::Known {
+                    Mode::Known
+                } else {
+                    Mode::Explicit
+                };
+                let codes: Option<Vec<String>> =
+                    items.iter().map(|i| self.value(item, i, inner)).collect();
+                Some(format!("vec![{}]", codes?.join(", ")))
+            }
+            Ty::Map(value) => {
+                let Expr::Map(m) = e else { return None };
+                if m.is_empty() && mode != Mode::Known {
+                    return None;
+                }
+                self.ctx.imports.insert("IndexMap");
+                let mut entries = Vec::new();
+                for (k, v) in m {
+                    let code = self.value(value, v, Mode::Explicit)?;
+                    entries.push(format!("({}.to_owned(), {code})", string_lit(k)));
+                }
+                Some(format!("IndexMap::from([{}])", entries.join(", ")))
+            }
+            Ty::Named(name) => {
+                let path = self.type_path(name);
+                if let Some(def) = self.model.enum_named(name) {
+                    return Some(self.enum_value(def, &path, e));
+                }
+                let def = self.model.struct_named(name)?;
+                let Expr::Map(m) = e else { return None };
+                self.struct_literal(def, &path, m)
+            }
+        }
+    }
+
+    /// A scalar (`Str`, `Int`, `Num`, `Bool`): these hold any `Expr`, so every value fits;
+    /// a literal of the scalar's own kind is written as a Rust literal.
+    fn scalar(&mut self, ty: &Ty, e: &Expr, mode: Mode) -> String {
+        let literal = match (ty, e) {
+            (Ty::Str, Expr::String(s)) => Some(string_lit(s)),
+            (Ty::Bool, Expr::Bool(b)) => Some(b.to_string()),
+            (Ty::Int, Expr::Number(n)) if n.is_i64() || n.is_u64() => Some(number_lit(n)),
+            (Ty::Num, Expr::Number(n)) => Some(number_lit(n)),
+            _ => None,
+        };
+        let code = literal.unwrap_or_else(|| self.ctx.expr(e));
+        match mode {
+            Mode::Known => format!("{code}.into()"),
+            Mode::Into => code,
+            Mode::Explicit => {
+                let name = match ty {
+                    Ty::Str => "Str",
+                    Ty::Int => "Int",
+                    Ty::Num => "Num",
+                    _ => "Bool",
+                };
+                self.ctx.imports.insert(name);
+                format!("{name}::from({code})")
+            }
+        }
+    }
+
+    /// An enum value: its variant when the value is one the enum names, else `Expr(..)`.
+    fn enum_value(&mut self, def: &EnumDef, path: &str, e: &Expr) -> String {
+        if let Expr::String(s) = e {
+            if let Some((variant, _)) = def.variants.iter().find(|(_, v)| v == s) {
+                return format!("{path}::{variant}");
+            }
+        }
+        format!("{path}::Expr({})", self.ctx.expr(e))
+    }
+}
