@@ -97,10 +97,9 @@ pub(super) fn catalog_dependency(dependencies: &str, features: &BTreeSet<&str>) 
     let source = line.split_once('=')?.1.trim();
     let inner = source.strip_prefix('{')?.strip_suffix('}')?.trim();
     let inner = inner.replace("constructs\"", "catalog\"");
-    let list: Vec<String> = features.iter().map(|f| format!("{f:?}")).collect();
+    let list: String = features.iter().map(|f| format!("  {f:?},\n")).collect();
     Some(format!(
-        "stackforge-catalog = {{ {inner}, features = [{}] }}",
-        list.join(", ")
+        "stackforge-catalog = {{ {inner}, features = [\n{list}] }}"
     ))
 }
 

@@ -152,6 +152,9 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
         let r = &t.resources[id];
         let options = options(id, r, &mut ctx);
         let call = emitter.emit(id, r, &options, &mut ctx);
+        // Comments the emitter leads with go above the statement.
+        let (comments, call) = split_comments(&call);
+        body.push_str(comments);
         if used.contains(id.as_str()) {
             let var = names.fresh(id, "res");
             body.push_str(&format!("let {var} = {call}?;\n"));
@@ -242,6 +245,18 @@ fn header(spec: &ModuleSpec<'_>, ctx: &Ctx) -> String {
         support.join(", ")
     ));
     out
+}
+
+/// Splits the leading `//` comment lines off `code`.
+fn split_comments(code: &str) -> (&str, &str) {
+    let mut at = 0;
+    while code[at..].starts_with("//") {
+        match code[at..].find('\n') {
+            Some(end) => at += end + 1,
+            None => break,
+        }
+    }
+    code.split_at(at)
 }
 
 /// The `ResourceOptions` of a resource: its logical ID kept, plus its attributes.

@@ -39,6 +39,9 @@ pub struct Ctx {
     pub services: BTreeSet<String>,
     /// Catalog features of the typed resources written (`ec2-vpc`).
     pub features: BTreeSet<String>,
+    /// The `Fn::GetAtt` accessors of typed resources, by logical ID: attribute -> method
+    /// (`QueueName` -> `queue_name`).
+    pub attributes: HashMap<String, HashMap<String, String>>,
     /// Resources written typed.
     pub typed: usize,
     /// Resources written raw.
@@ -147,9 +150,14 @@ impl Ctx {
                 None => format!("Expr::local_ref({})", string_lit(r.logical_id())),
             },
             Expr::GetAtt { target, attribute } => match self.refs.get(target.logical_id()) {
-                Some(Binding::Resource(var)) => {
-                    format!("{var}.get_att({})", string_lit(attribute))
-                }
+                Some(Binding::Resource(var)) => match self
+                    .attributes
+                    .get(target.logical_id())
+                    .and_then(|a| a.get(attribute))
+                {
+                    Some(method) => format!("{var}.{method}()"),
+                    None => format!("{var}.get_att({})", string_lit(attribute)),
+                },
                 _ => format!(
                     "Expr::local_get_att({}, {})",
                     string_lit(target.logical_id()),

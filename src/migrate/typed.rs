@@ -40,24 +40,37 @@ impl TypedEmitter {
 
 impl ResourceEmitter for TypedEmitter {
     fn emit(&self, id: &str, resource: &ResourceDef, options: &str, ctx: &mut Ctx) -> String {
-        if let Some(model) = self.model(&resource.type_name) {
-            // Written on a copy: a resource that does not fit leaves no imports behind.
-            let mut attempt = ctx.clone();
-            let code = Writer {
-                model: &model,
-                ctx: &mut attempt,
-            }
-            .resource(&resource.properties);
-            if let Some(code) = code {
+        let Some(model) = self.model(&resource.type_name) else {
+            ctx.raw += 1;
+            return RawEmitter.emit(id, resource, options, ctx);
+        };
+        // Written on a copy: a resource that does not fit leaves no imports behind.
+        let mut attempt = ctx.clone();
+        let code = Writer {
+            model: &model,
+            ctx: &mut attempt,
+        }
+        .resource(&resource.properties);
+        match code {
+            Ok(code) => {
                 *ctx = attempt;
                 ctx.typed += 1;
                 ctx.features.insert(model.feature());
                 ctx.services.insert(model.service.clone());
-                return format!("root.add_with(\n{},\n{code},\n{options},\n)", string_lit(id));
+                let methods = model
+                    .attributes
+                    .iter()
+                    .map(|a| (a.name.clone(), a.method.clone()))
+                    .collect();
+                ctx.attributes.insert(id.to_owned(), methods);
+                format!("root.add_with(\n{},\n{code},\n{options},\n)", string_lit(id))
+            }
+            Err(reason) => {
+                ctx.raw += 1;
+                let raw = RawEmitter.emit(id, resource, options, ctx);
+                format!("// Raw, not `{}::{}`: {reason}.\n{raw}", model.service, model.main.name)
             }
         }
-        ctx.raw += 1;
-        RawEmitter.emit(id, resource, options, ctx)
     }
 }
 
@@ -79,9 +92,9 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    fn resource(&mut self, props: &IndexMap<String, Expr>) -> Option<String> {
+    fn resource(&mut self, props: &IndexMap<String, Expr>) -> Result<String, String> {
         let path = format!("{}::{}", self.model.service, self.model.main.name);
-        self.struct_literal(&self.model.main, &path, props)
+        self.struct_literal(&self.model.main, &path, props, "")
     }
 
     /// The Rust path of a property type of this resource.
@@ -89,28 +102,34 @@ impl Writer<'_> {
         format!("{}::{}::{name}", self.model.service, self.model.module)
     }
 
-    /// A struct literal holding exactly `props`, or `None` when one does not fit.
+    /// A struct literal holding exactly `props` (at property path `at`), or why one does
+    /// not fit.
     fn struct_literal(
         &mut self,
         def: &StructDef,
         path: &str,
         props: &IndexMap<String, Expr>,
-    ) -> Option<String> {
+        at: &str,
+    ) -> Result<String, String> {
         let mut fields = Vec::new();
         for (json, value) in props {
-            let field = def.fields.iter().find(|f| &f.json == json)?;
+            let Some(field) = def.fields.iter().find(|f| &f.json == json) else {
+                return Err(format!(
+                    "`{at}{json}` is not a writable property of `{path}`"
+                ));
+            };
             fields.push((field, value));
         }
         let required: Vec<_> = def.fields.iter().filter(|f| f.required).collect();
-        if required.iter().any(|r| !props.contains_key(&r.json)) {
-            return None;
+        if let Some(r) = required.iter().find(|r| !props.contains_key(&r.json)) {
+            return Err(format!("`{path}` requires `{at}{}`", r.json));
         }
         let mut set = Vec::new();
         for (field, value) in &fields {
             if field.required && fields.len() < def.fields.len() {
                 continue; // an argument of `new` below
             }
-            let mut code = self.value(&field.ty, value, Mode::Known)?;
+            let mut code = self.value(&field.ty, value, Mode::Known, &field_at(at, &field.json))?;
             if field.boxed {
                 code = format!("Box::new({code})");
             }
@@ -126,11 +145,11 @@ impl Writer<'_> {
         } else {
             let mut args = Vec::new();
             for r in &required {
-                args.push(self.value(&r.ty, &props[&r.json], Mode::Into)?);
+                args.push(self.value(&r.ty, &props[&r.json], Mode::Into, &field_at(at, &r.json))?);
             }
             Some(format!("{path}::new({})", args.join(", ")))
         };
-        Some(match (base, set.is_empty()) {
+        Ok(match (base, set.is_empty()) {
             (Some(base), true) if base.starts_with("Default") => format!("{path}::default()"),
             (Some(base), true) => base,
             (Some(base), false) => format!("{path} {{\n{},\n..{base}\n}}", set.join(",\n")),
@@ -139,61 +158,79 @@ impl Writer<'_> {
         })
     }
 
-    /// Code of type `ty` building `e`, or `None` when `e` does not fit the type.
-    fn value(&mut self, ty: &Ty, e: &Expr, mode: Mode) -> Option<String> {
+    /// Code of type `ty` building `e` (at property path `at`), or why `e` does not fit.
+    fn value(&mut self, ty: &Ty, e: &Expr, mode: Mode, at: &str) -> Result<String, String> {
+        let misfit = |what: &str| {
+            Err(format!(
+                "`{at}` is {} where the typed struct takes {what}",
+                kind(e)
+            ))
+        };
         match ty {
-            Ty::Str | Ty::Int | Ty::Num | Ty::Bool => Some(self.scalar(ty, e, mode)),
-            Ty::Expr => Some(match mode {
+            Ty::Str | Ty::Int | Ty::Num | Ty::Bool => Ok(self.scalar(ty, e, mode)),
+            Ty::Expr => Ok(match mode {
                 Mode::Known if e.is_literal() => format!("{}.into()", self.ctx.convertible(e)),
                 _ => self.ctx.expr(e),
             }),
             Ty::Tag => {
-                let Expr::Map(m) = e else { return None };
+                let Expr::Map(m) = e else {
+                    return misfit("a tag");
+                };
                 let (Some(k), Some(v), 2) = (m.get("Key"), m.get("Value"), m.len()) else {
-                    return None;
+                    return Err(format!("`{at}` is a tag with other keys than `Key` and `Value`"));
                 };
                 self.ctx.imports.insert("Tag");
-                Some(format!(
+                Ok(format!(
                     "Tag::new({}, {})",
                     self.scalar(&Ty::Str, k, Mode::Into),
                     self.scalar(&Ty::Str, v, Mode::Into)
                 ))
             }
             Ty::Vec(item) => {
-                let Expr::List(items) = e else { return None };
+                let Expr::List(items) = e else {
+                    return misfit("a list");
+                };
                 if items.is_empty() && mode != Mode::Known {
-                    return None;
+                    return Err(format!("`{at}` is an empty list of no known type"));
                 }
                 let inner = if mode == Mode::Known {
                     Mode::Known
                 } else {
                     Mode::Explicit
                 };
-                let codes: Option<Vec<String>> =
-                    items.iter().map(|i| self.value(item, i, inner)).collect();
-                Some(format!("vec![{}]", codes?.join(", ")))
+                let mut codes = Vec::new();
+                for (n, i) in items.iter().enumerate() {
+                    codes.push(self.value(item, i, inner, &format!("{at}[{n}]"))?);
+                }
+                Ok(format!("vec![{}]", codes.join(", ")))
             }
             Ty::Map(value) => {
-                let Expr::Map(m) = e else { return None };
+                let Expr::Map(m) = e else {
+                    return misfit("a map");
+                };
                 if m.is_empty() && mode != Mode::Known {
-                    return None;
+                    return Err(format!("`{at}` is an empty map of no known type"));
                 }
                 self.ctx.imports.insert("IndexMap");
                 let mut entries = Vec::new();
                 for (k, v) in m {
-                    let code = self.value(value, v, Mode::Explicit)?;
+                    let code = self.value(value, v, Mode::Explicit, &format!("{at}.{k}"))?;
                     entries.push(format!("({}.to_owned(), {code})", string_lit(k)));
                 }
-                Some(format!("IndexMap::from([{}])", entries.join(", ")))
+                Ok(format!("IndexMap::from([{}])", entries.join(", ")))
             }
             Ty::Named(name) => {
                 let path = self.type_path(name);
                 if let Some(def) = self.model.enum_named(name) {
-                    return Some(self.enum_value(def, &path, e));
+                    return Ok(self.enum_value(def, &path, e));
                 }
-                let def = self.model.struct_named(name)?;
-                let Expr::Map(m) = e else { return None };
-                self.struct_literal(def, &path, m)
+                let Some(def) = self.model.struct_named(name) else {
+                    return Err(format!("the catalog model has no type `{name}`"));
+                };
+                let Expr::Map(m) = e else {
+                    return misfit(&format!("`{path}`"));
+                };
+                self.struct_literal(def, &path, m, &format!("{at}."))
             }
         }
     }
@@ -233,5 +270,22 @@ impl Writer<'_> {
             }
         }
         format!("{path}::Expr({})", self.ctx.expr(e))
+    }
+}
+
+/// The property path of field `json` under `at` (`""` or `"Parent."`).
+fn field_at(at: &str, json: &str) -> String {
+    format!("{at}{json}")
+}
+
+/// What a value is, in a reason for staying raw.
+fn kind(e: &Expr) -> &'static str {
+    match e {
+        Expr::String(_) => "a string",
+        Expr::Number(_) => "a number",
+        Expr::Bool(_) => "a boolean",
+        Expr::List(_) => "a list",
+        Expr::Map(_) => "a map",
+        _ => "an intrinsic function",
     }
 }
