@@ -136,13 +136,29 @@ pub(super) fn lib_rs(spec: &AppSpec, stacks: &[MigratedStack]) -> String {
         out.push_str("let mut app = App::new(APP_NAME);\n");
     }
     out.push_str("let env = Environment::new(ENV);\n");
-    for s in stacks {
-        out.push_str(&format!(
-            "let stack = {}::stack(&app, &env)?;\napp.add_stack(stack)?;\n",
-            s.module
-        ));
-    }
+    out.push_str(&build_stacks(stacks));
     out.push_str("Ok(app)\n}\n");
+    out
+}
+
+/// The statements building and adding each stack to `app` (in the given order, producers
+/// first), passing each consumer the `Exports` of the stacks it references.
+pub fn build_stacks(stacks: &[MigratedStack]) -> String {
+    let mut out = String::new();
+    for s in stacks {
+        let args: String = s
+            .takes
+            .iter()
+            .map(|p| format!(", &{p}_exports"))
+            .collect();
+        let call = format!("{}::stack(&app, &env{args})?", s.module);
+        if s.exports.is_empty() {
+            out.push_str(&format!("let stack = {call};\n"));
+        } else {
+            out.push_str(&format!("let (stack, {}_exports) = {call};\n", s.module));
+        }
+        out.push_str("app.add_stack(stack)?;\n");
+    }
     out
 }
 

@@ -42,6 +42,9 @@ pub struct Ctx {
     /// The `Fn::GetAtt` accessors of typed resources, by logical ID: attribute -> method
     /// (`QueueName` -> `queue_name`).
     pub attributes: HashMap<String, HashMap<String, String>>,
+    /// Imports of exports of other migrated stacks: export name -> code of the typed
+    /// reference (`network_exports.vpc_id.clone()`).
+    pub linked: HashMap<String, String>,
     /// Resources written typed.
     pub typed: usize,
     /// Resources written raw.
@@ -225,7 +228,11 @@ impl Ctx {
                 Expr::String(s) if s.is_empty() => "Expr::get_azs()".into(),
                 other => format!("Expr::GetAzs {{ region: Box::new({}) }}", self.expr(other)),
             },
-            Expr::ImportValue(name) => format!("Expr::import_value({})", self.expr(name)),
+            Expr::ImportValue(name) => match &**name {
+                Expr::String(n) if self.linked.contains_key(n) => self.linked[n].clone(),
+                Expr::String(n) => format!("Expr::import_value({})", string_lit(n)),
+                _ => format!("Expr::import_value({})", self.expr(name)),
+            },
             Expr::If {
                 condition,
                 then,
