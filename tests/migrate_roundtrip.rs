@@ -153,13 +153,23 @@ fn migrated_templates_synthesize_back_to_the_originals() {
     let (linked, linked_refused) = migrate::migrate_templates(&inputs, "xstack", "test");
     assert!(linked_refused.is_empty(), "{linked_refused:?}");
     let order: Vec<&str> = linked.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!(order, ["xstack-network", "xstack-service"], "producer first");
+    assert_eq!(
+        order,
+        ["xstack-network", "xstack-service"],
+        "producer first"
+    );
     assert!(linked[0].code.contains("pub struct Exports"));
     assert_eq!(linked[1].takes, ["xstack_network"]);
-    assert!(linked[1].code.contains("xstack_network_exports.vpc_id.clone()"));
-    assert!(linked[1].code.contains("xstack_network_exports.vpc_cidr.clone()"));
+    assert!(linked[1]
+        .code
+        .contains("xstack_network_exports.vpc_id.clone()"));
+    assert!(linked[1]
+        .code
+        .contains("xstack_network_exports.vpc_cidr.clone()"));
     assert!(
-        linked[1].code.contains("Expr::import_value(\"shared-Prefix\")"),
+        linked[1]
+            .code
+            .contains("Expr::import_value(\"shared-Prefix\")"),
         "an export no migrated template declares stays an import:\n{}",
         linked[1].code
     );
@@ -293,7 +303,12 @@ fn migrated_templates_synthesize_back_to_the_originals() {
                 continue;
             };
             let synthesized = document::parse(body).unwrap();
-            let diff = migrate::compare(&m.template, &synthesized, exact, ("xstack", "test", &m.name));
+            let diff = migrate::compare(
+                &m.template,
+                &synthesized,
+                exact,
+                ("xstack", "test", &m.name),
+            );
             if !diff.is_empty() {
                 failures.push(format!("{} (linked):\n  {}", m.source, diff.join("\n  ")));
                 ok = false;
@@ -333,7 +348,10 @@ fn migrated_templates_synthesize_back_to_the_originals() {
     );
 }
 
-fn main_rs(migrated: &[(&Case, migrate::MigratedStack)], linked: &[migrate::MigratedStack]) -> String {
+fn main_rs(
+    migrated: &[(&Case, migrate::MigratedStack)],
+    linked: &[migrate::MigratedStack],
+) -> String {
     let mut out = String::from(
         "//! Synthesizes every migrated template, with and without `ExactTemplates`.\n\n#[allow(dead_code)]\nmod support;\n",
     );

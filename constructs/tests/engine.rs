@@ -231,8 +231,11 @@ fn a_cross_stack_reference_imports_an_explicitly_named_export_of_the_same_value(
     let dev = Environment::new("dev");
     let mut net = stack(&app, &dev, "network");
     let topic = net.root().add("Alerts", Topic::default()).unwrap();
-    net.add_output("AlertsArn", Output::new(topic.ref_()).export("net-AlertsArn"))
-        .unwrap();
+    net.add_output(
+        "AlertsArn",
+        Output::new(topic.ref_()).export("net-AlertsArn"),
+    )
+    .unwrap();
     let mut svc = stack(&app, &dev, "service");
     svc.root()
         .add(
@@ -262,7 +265,10 @@ fn a_cross_stack_reference_imports_an_explicitly_named_export_of_the_same_value(
     );
     let consumer = env.stack("service").unwrap().json();
     let props = &consumer["Resources"]["Consumer"]["Properties"];
-    assert_eq!(props["TopicName"], json!({"Fn::ImportValue": "net-AlertsArn"}));
+    assert_eq!(
+        props["TopicName"],
+        json!({"Fn::ImportValue": "net-AlertsArn"})
+    );
     assert_eq!(
         props["DisplayName"],
         json!({"Fn::ImportValue": "shop-dev-network:Alerts-TopicName"})

@@ -146,11 +146,7 @@ pub(super) fn lib_rs(spec: &AppSpec, stacks: &[MigratedStack]) -> String {
 pub fn build_stacks(stacks: &[MigratedStack]) -> String {
     let mut out = String::new();
     for s in stacks {
-        let args: String = s
-            .takes
-            .iter()
-            .map(|p| format!(", &{p}_exports"))
-            .collect();
+        let args: String = s.takes.iter().map(|p| format!(", &{p}_exports")).collect();
         let call = format!("{}::stack(&app, &env{args})?", s.module);
         if s.exports.is_empty() {
             out.push_str(&format!("let stack = {call};\n"));
@@ -203,5 +199,24 @@ pub fn rustfmt(dir: &Path, files: &[(PathBuf, String)]) -> Result<(), String> {
             "rustfmt failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_comes_from_where_the_constructs_come_from() {
+        let features: BTreeSet<&str> = ["sqs-queue", "ec2-vpc"].into();
+        let path = "stackforge = { path = \"../sf\", default-features = false }\nstackforge-constructs = { path = \"../sf/constructs\" }";
+        assert_eq!(
+            catalog_dependency(path, &features).as_deref(),
+            Some("stackforge-catalog = { path = \"../sf/catalog\", features = [\n  \"ec2-vpc\",\n  \"sqs-queue\",\n] }")
+        );
+        let git = "stackforge-constructs = { git = \"https://example.com/sf\" }";
+        assert!(catalog_dependency(git, &features).is_some_and(|l| l
+            .starts_with("stackforge-catalog = { git = \"https://example.com/sf\", features = [")));
+        assert_eq!(catalog_dependency(path, &BTreeSet::new()), None);
     }
 }

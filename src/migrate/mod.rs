@@ -141,10 +141,7 @@ pub fn migrate_templates(
     }
     let templates: Vec<&Template> = read_ok.iter().map(|(_, t)| t).collect();
     let (links, order) = link::link(&templates);
-    let modules: Vec<String> = read_ok
-        .iter()
-        .map(|(i, _)| module_name(&i.stack))
-        .collect();
+    let modules: Vec<String> = read_ok.iter().map(|(i, _)| module_name(&i.stack)).collect();
     let mut migrated = Vec::new();
     for i in order {
         let (input, template) = &read_ok[i];

@@ -63,12 +63,18 @@ impl ResourceEmitter for TypedEmitter {
                     .map(|a| (a.name.clone(), a.method.clone()))
                     .collect();
                 ctx.attributes.insert(id.to_owned(), methods);
-                format!("root.add_with(\n{},\n{code},\n{options},\n)", string_lit(id))
+                format!(
+                    "root.add_with(\n{},\n{code},\n{options},\n)",
+                    string_lit(id)
+                )
             }
             Err(reason) => {
                 ctx.raw += 1;
                 let raw = RawEmitter.emit(id, resource, options, ctx);
-                format!("// Raw, not `{}::{}`: {reason}.\n{raw}", model.service, model.main.name)
+                format!(
+                    "// Raw, not `{}::{}`: {reason}.\n{raw}",
+                    model.service, model.main.name
+                )
             }
         }
     }
@@ -145,7 +151,12 @@ impl Writer<'_> {
         } else {
             let mut args = Vec::new();
             for r in &required {
-                args.push(self.value(&r.ty, &props[&r.json], Mode::Into, &field_at(at, &r.json))?);
+                args.push(self.value(
+                    &r.ty,
+                    &props[&r.json],
+                    Mode::Into,
+                    &field_at(at, &r.json),
+                )?);
             }
             Some(format!("{path}::new({})", args.join(", ")))
         };
@@ -177,7 +188,9 @@ impl Writer<'_> {
                     return misfit("a tag");
                 };
                 let (Some(k), Some(v), 2) = (m.get("Key"), m.get("Value"), m.len()) else {
-                    return Err(format!("`{at}` is a tag with other keys than `Key` and `Value`"));
+                    return Err(format!(
+                        "`{at}` is a tag with other keys than `Key` and `Value`"
+                    ));
                 };
                 self.ctx.imports.insert("Tag");
                 Ok(format!(
@@ -287,5 +300,71 @@ fn kind(e: &Expr) -> &'static str {
         Expr::List(_) => "a list",
         Expr::Map(_) => "a map",
         _ => "an intrinsic function",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::migrate_template;
+
+    fn code(resources: &str) -> super::super::MigratedStack {
+        let text = format!(r#"{{"Resources": {resources}}}"#);
+        migrate_template("t.json", &text, "s", "app", "dev").unwrap()
+    }
+
+    #[test]
+    fn a_catalog_type_becomes_its_struct_with_its_feature() {
+        let m = code(
+            r#"{"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16", "Tags": [{"Key": "k", "Value": "v"}]}},
+                "Sub": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.0.0/24", "Ipv6Native": false}}}"#,
+        );
+        for want in [
+            "ec2::Vpc {",
+            "cidr_block: Some(\"10.0.0.0/16\".into())",
+            "tags: Some(vec![Tag::new(\"k\", \"v\")])",
+            // Required properties go through `new`, the rest is set around it.
+            "..ec2::Subnet::new(vpc.ref_())",
+            "ipv6_native: Some(false.into())",
+        ] {
+            assert!(m.code.contains(want), "{want} in:\n{}", m.code);
+        }
+        assert!(!m.code.contains("RawResource"), "{}", m.code);
+        assert_eq!((m.typed, m.raw), (2, 0));
+        assert_eq!(m.features, ["ec2-subnet", "ec2-vpc"]);
+    }
+
+    #[test]
+    fn a_value_the_typed_shape_cannot_hold_keeps_the_resource_raw_and_says_why() {
+        let m = code(
+            r#"{"Lb": {"Type": "AWS::ElasticLoadBalancing::LoadBalancer", "Properties": {
+                 "AvailabilityZones": {"Fn::GetAZs": ""},
+                 "Listeners": [{"LoadBalancerPort": "80", "InstancePort": "80", "Protocol": "HTTP"}]}},
+                "Custom": {"Type": "Custom::Thing", "Properties": {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:f"}}}"#,
+        );
+        assert!(
+            m.code.contains("// Raw, not `elasticloadbalancing::LoadBalancer`: `AvailabilityZones` is an intrinsic function where the typed struct takes a list."),
+            "{}",
+            m.code
+        );
+        assert!(m.code.contains("RawResource::new(\"Custom::Thing\")"));
+        assert_eq!((m.typed, m.raw), (0, 2));
+        assert!(m.features.is_empty());
+    }
+
+    #[test]
+    fn scalars_take_any_value_and_enums_name_their_variants() {
+        let m = code(
+            r#"{"Q": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": "5", "FifoQueue": {"Fn::Equals": ["a", "a"]}}},
+                "A": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"ComparisonOperator": "LessThanThreshold",
+                  "EvaluationPeriods": 1, "Statistic": {"Ref": "AWS::Region"}}}}"#,
+        );
+        for want in [
+            // A string where the schema says integer stays a string: the template is kept.
+            "delay_seconds: Some(Expr::from(\"5\").into())",
+            "comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::LessThanThreshold)",
+            "statistic: Some(cloudwatch::alarm::Statistic::Expr(Expr::region()))",
+        ] {
+            assert!(m.code.contains(want), "{want} in:\n{}", m.code);
+        }
     }
 }

@@ -119,10 +119,13 @@ impl Resolver<'_, '_> {
         // A value the producer already exports under a name of its own (an output with a
         // literal `Export.Name`, as migrated stacks declare) is imported by that name, so
         // the export keeps its name and no second export of the same value is made.
-        let named = producer.outputs.values().find_map(|o| match &o.export_name {
-            Some(Expr::String(name)) if o.condition.is_none() && o.value == value => Some(name),
-            _ => None,
-        });
+        let named = producer
+            .outputs
+            .values()
+            .find_map(|o| match &o.export_name {
+                Some(Expr::String(name)) if o.condition.is_none() && o.value == value => Some(name),
+                _ => None,
+            });
         if let Some(name) = named {
             self.record_dependency(owner, r, attribute, consumer);
             return Some(Expr::import_value(Expr::String(name.clone())));
