@@ -12,9 +12,10 @@
 //! - [`compare`] checks a synthesized template against its original: equal as templates,
 //!   up to the [`ALLOWED_DIFFERENCES`] (which `--exact` turns off).
 //!
-//! How a resource is written is decided in one place, `emit::ResourceEmitter`: today every
-//! resource is raw (type name + properties); a typed-catalog emitter replaces it without
-//! touching the rest.
+//! How a resource is written is decided in one place, `emit::ResourceEmitter`: the typed
+//! catalog struct where its values fit (`typed`), raw (type name + properties) elsewhere.
+//! [`migrate_templates`] migrates templates together, so an import of an export another of
+//! them declares becomes a typed cross-stack reference (`link`).
 
 mod app;
 mod compare;
