@@ -78,15 +78,58 @@ fn templates_become_an_app_crate_with_one_module_per_stack() {
     );
     let orders = fs::read_to_string(out.join("src/orders.rs")).unwrap();
     for want in [
-        "let queue = root.add_raw(",
+        "let queue = root.add_with(",
+        "sqs::Queue {",
+        "message_retention_period: Some(retention.clone().into())",
         "deletion_policy: Some(RemovalPolicy::Retain)",
         "depends_on: vec![queue.reference().clone()]",
-        "queue.get_att(\"Arn\")",
-        "retention.clone()",
+        "sns::topic::Subscription {",
+        "endpoint: queue.arn().into()",
         "..kept(\"Topic\")",
     ] {
         assert!(orders.contains(want), "{want} in:\n{orders}");
     }
+    // The typed resources' catalog features, from beside the constructs.
+    let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    let catalog = manifest
+        .lines()
+        .find(|l| l.starts_with("stackforge-catalog = "))
+        .unwrap_or_else(|| panic!("a catalog dependency in:\n{manifest}"));
+    assert!(catalog.contains("catalog\", features = ["), "{catalog}");
+    for feature in ["\"sns-topic\"", "\"sqs-queue\""] {
+        assert!(manifest.contains(feature), "{feature} in:\n{manifest}");
+    }
+}
+
+#[test]
+fn an_import_of_an_export_migrated_alongside_becomes_a_typed_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/migrate-cross-stack");
+    let out = dir.path().join("shop");
+    // The consumer first: the app builds the producer first anyway.
+    let r = run_cli(
+        no_app,
+        &[
+            "migrate",
+            fixtures.join("service.yaml").to_str().unwrap(),
+            fixtures.join("network.yaml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    let lib = fs::read_to_string(out.join("src/lib.rs")).unwrap();
+    let producer = lib.find("network::stack(&app, &env)").unwrap_or(usize::MAX);
+    let consumer = lib.find("service::stack(&app, &env, &network_exports)");
+    assert!(consumer.is_some_and(|c| producer < c), "{lib}");
+    let network = fs::read_to_string(out.join("src/network.rs")).unwrap();
+    assert!(network.contains("pub struct Exports"), "{network}");
+    let service = fs::read_to_string(out.join("src/service.rs")).unwrap();
+    assert!(
+        service.contains("network_exports.vpc_id.clone()"),
+        "{service}"
+    );
+    assert!(!service.contains("\"net-VpcId\""), "{service}");
 }
 
 #[test]

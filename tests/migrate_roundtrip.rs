@@ -139,6 +139,41 @@ fn migrated_templates_synthesize_back_to_the_originals() {
         );
     }
 
+    // Two templates migrated together: the service imports two of the network's exports by
+    // literal name (typed references) and one export nobody migrated (stays an import).
+    let dir = root().join("tests/fixtures/migrate-cross-stack");
+    let inputs: Vec<migrate::TemplateInput> = ["service", "network"]
+        .iter()
+        .map(|name| migrate::TemplateInput {
+            source: format!("tests/fixtures/migrate-cross-stack/{name}.yaml"),
+            text: fs::read_to_string(dir.join(format!("{name}.yaml"))).unwrap(),
+            stack: format!("xstack-{name}"),
+        })
+        .collect();
+    let (linked, linked_refused) = migrate::migrate_templates(&inputs, "xstack", "test");
+    assert!(linked_refused.is_empty(), "{linked_refused:?}");
+    let order: Vec<&str> = linked.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        order,
+        ["xstack-network", "xstack-service"],
+        "producer first"
+    );
+    assert!(linked[0].code.contains("pub struct Exports"));
+    assert_eq!(linked[1].takes, ["xstack_network"]);
+    assert!(linked[1]
+        .code
+        .contains("xstack_network_exports.vpc_id.clone()"));
+    assert!(linked[1]
+        .code
+        .contains("xstack_network_exports.vpc_cidr.clone()"));
+    assert!(
+        linked[1]
+            .code
+            .contains("Expr::import_value(\"shared-Prefix\")"),
+        "an export no migrated template declares stays an import:\n{}",
+        linked[1].code
+    );
+
     // The generated crate: support.rs as apps get it, one module per template, and a main
     // printing each synthesized template (with and without `--exact`) as a JSON line.
     let base = std::env::var_os("CARGO_TARGET_DIR")
@@ -157,7 +192,11 @@ fn migrated_templates_synthesize_back_to_the_originals() {
             root().join("constructs").display().to_string()
         ),
     };
-    let stacks: Vec<_> = migrated.iter().map(|(_, m)| m.clone()).collect();
+    let stacks: Vec<_> = migrated
+        .iter()
+        .map(|(_, m)| m.clone())
+        .chain(linked.iter().cloned())
+        .collect();
     let mut files: Vec<(PathBuf, String)> = migrate::app_files(&spec, &stacks)
         .into_iter()
         .filter(|(p, _)| {
@@ -166,7 +205,7 @@ fn migrated_templates_synthesize_back_to_the_originals() {
                 || p.starts_with("src") && !p.ends_with("lib.rs") && !p.ends_with("main.rs")
         })
         .collect();
-    files.push(("src/main.rs".into(), main_rs(&migrated)));
+    files.push(("src/main.rs".into(), main_rs(&migrated, &linked)));
     for (p, text) in &files {
         let path = staging.join(p);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -223,6 +262,7 @@ fn migrated_templates_synthesize_back_to_the_originals() {
 
     let mut failures = Vec::new();
     let mut round_trips = 0;
+    let mut linked_round_trips = 0;
     for (c, m) in &migrated {
         let mut ok = true;
         for exact in [false, true] {
@@ -249,6 +289,35 @@ fn migrated_templates_synthesize_back_to_the_originals() {
             round_trips += 1;
         }
     }
+    for m in &linked {
+        let mut ok = true;
+        for exact in [false, true] {
+            let r = &results[&(m.name.clone(), exact)];
+            let Some(body) = r["ok"].as_str() else {
+                failures.push(format!(
+                    "{} (linked): synth failed: {}",
+                    m.source,
+                    r["error"].as_str().unwrap_or_default()
+                ));
+                ok = false;
+                continue;
+            };
+            let synthesized = document::parse(body).unwrap();
+            let diff = migrate::compare(
+                &m.template,
+                &synthesized,
+                exact,
+                ("xstack", "test", &m.name),
+            );
+            if !diff.is_empty() {
+                failures.push(format!("{} (linked):\n  {}", m.source, diff.join("\n  ")));
+                ok = false;
+            }
+        }
+        if ok {
+            linked_round_trips += 1;
+        }
+    }
     println!(
         "migrate round trip: {round_trips} of {} templates migrated and synthesized back exactly (with --exact) and up to stackforge's additions (without); {} of {} not migrated:",
         migrated.len(),
@@ -258,6 +327,18 @@ fn migrated_templates_synthesize_back_to_the_originals() {
     for r in &refused {
         println!("  {r}");
     }
+    println!(
+        "migrate round trip: {linked_round_trips} of {} templates migrated together (typed cross-stack references) synthesized back exactly",
+        linked.len()
+    );
+    let typed: usize = migrated.iter().map(|(_, m)| m.typed).sum();
+    let raw: usize = migrated.iter().map(|(_, m)| m.raw).sum();
+    let features: std::collections::BTreeSet<&String> =
+        migrated.iter().flat_map(|(_, m)| &m.features).collect();
+    println!(
+        "migrate round trip: {typed} resources typed (catalog structs, {} resource types), {raw} raw",
+        features.len()
+    );
     assert!(
         failures.is_empty(),
         "{} of {} migrated templates do not round-trip:\n{}",
@@ -267,11 +348,14 @@ fn migrated_templates_synthesize_back_to_the_originals() {
     );
 }
 
-fn main_rs(migrated: &[(&Case, migrate::MigratedStack)]) -> String {
+fn main_rs(
+    migrated: &[(&Case, migrate::MigratedStack)],
+    linked: &[migrate::MigratedStack],
+) -> String {
     let mut out = String::from(
         "//! Synthesizes every migrated template, with and without `ExactTemplates`.\n\n#[allow(dead_code)]\nmod support;\n",
     );
-    for (_, m) in migrated {
+    for m in migrated.iter().map(|(_, m)| m).chain(linked) {
         out.push_str(&format!("mod {};\n", m.module));
     }
     out.push_str(
@@ -309,6 +393,16 @@ fn synth(app: &str, env: &str, stack: &str, build: Build, leave: &[&str], exact:
 }
 
 fn main() {
+    for exact in [false, true] {
+        match linked(exact) {
+            Ok(stacks) => {
+                for (stack, body) in stacks {
+                    println!("{}", serde_json::json!({"module": stack, "exact": exact, "ok": body}));
+                }
+            }
+            Err(e) => println!("{}", serde_json::json!({"module": "linked", "exact": exact, "error": e.to_string()})),
+        }
+    }
     for (module, app, env, stack, build, leave) in CASES {
         for exact in [false, true] {
             let line = match synth(app, env, stack, *build, leave, exact) {
@@ -321,5 +415,9 @@ fn main() {
 }
 "#,
     );
+    out.push_str(&format!(
+        "\n/// The stacks migrated together, synthesized in one app: (stack, template).\nfn linked(exact: bool) -> Result<Vec<(String, String)>, Error> {{\nlet mut app = App::new(\"xstack\");\nif exact {{\napp.add_aspect(support::ExactTemplates::new(app.name()));\n}}\nlet env = Environment::new(\"test\");\n{}let assembly = app.synth()?;\nOk(assembly.environments[0].stacks.iter().map(|s| (s.name.clone(), s.render(OutputFormat::Json))).collect())\n}}\n",
+        migrate::build_stacks(linked)
+    ));
     out
 }

@@ -226,6 +226,56 @@ fn cross_stack_references_become_exports_and_imports_with_a_dependency() {
 }
 
 #[test]
+fn a_cross_stack_reference_imports_an_explicitly_named_export_of_the_same_value() {
+    let mut app = App::new("shop");
+    let dev = Environment::new("dev");
+    let mut net = stack(&app, &dev, "network");
+    let topic = net.root().add("Alerts", Topic::default()).unwrap();
+    net.add_output(
+        "AlertsArn",
+        Output::new(topic.ref_()).export("net-AlertsArn"),
+    )
+    .unwrap();
+    let mut svc = stack(&app, &dev, "service");
+    svc.root()
+        .add(
+            "Consumer",
+            Topic {
+                display_name: Some(topic.get_att("TopicName").into()),
+                extra: Some(topic.ref_()),
+            },
+        )
+        .unwrap();
+    app.add_stack(svc).unwrap();
+    app.add_stack(net).unwrap();
+    let asm = app.synth().unwrap();
+    let env = asm.environment("dev").unwrap();
+    assert_eq!(env.stack("service").unwrap().dependencies, ["network"]);
+    let producer = env.stack("network").unwrap().json();
+    // The named export serves the `Ref`; the attribute, exported by no name, gets its own.
+    assert_eq!(
+        producer["Outputs"],
+        json!({
+            "AlertsArn": {"Value": {"Ref": "Alerts"}, "Export": {"Name": "net-AlertsArn"}},
+            "ExportAlertsTopicName": {
+                "Value": {"Fn::GetAtt": ["Alerts", "TopicName"]},
+                "Export": {"Name": "shop-dev-network:Alerts-TopicName"}
+            }
+        })
+    );
+    let consumer = env.stack("service").unwrap().json();
+    let props = &consumer["Resources"]["Consumer"]["Properties"];
+    assert_eq!(
+        props["TopicName"],
+        json!({"Fn::ImportValue": "net-AlertsArn"})
+    );
+    assert_eq!(
+        props["DisplayName"],
+        json!({"Fn::ImportValue": "shop-dev-network:Alerts-TopicName"})
+    );
+}
+
+#[test]
 fn same_stack_references_stay_refs() {
     let mut app = App::new("shop");
     let dev = Environment::new("dev");

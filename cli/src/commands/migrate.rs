@@ -128,10 +128,10 @@ impl MigrateCommand {
         })
     }
 
-    /// Reads and migrates every template; stack names follow the file names, made unique.
+    /// Reads and migrates every template together (so imports between them become typed
+    /// references); stack names follow the file names, made unique.
     fn migrate_all(&self, app: &str) -> Result<(Vec<MigratedStack>, Vec<NotMigrated>)> {
-        let mut migrated: Vec<MigratedStack> = Vec::new();
-        let mut refused = Vec::new();
+        let mut inputs: Vec<migrate::TemplateInput> = Vec::new();
         for path in &self.templates {
             let text = fs::read_to_string(path).map_err(|e| CliError::Input {
                 path: path.clone(),
@@ -144,19 +144,18 @@ impl MigrateCommand {
             let base = migrate::stack_name(&stem);
             let mut stack = base.clone();
             let mut n = 2;
-            while migrated
-                .iter()
-                .any(|m| m.name == stack || m.module == migrate::module_name(&stack))
-            {
+            while inputs.iter().any(|m| {
+                m.stack == stack || migrate::module_name(&m.stack) == migrate::module_name(&stack)
+            }) {
                 stack = format!("{base}-{n}");
                 n += 1;
             }
-            let source = path.display().to_string();
-            match migrate::migrate_template(&source, &text, &stack, app, &self.env) {
-                Ok(m) => migrated.push(m),
-                Err(e) => refused.push(e),
-            }
+            inputs.push(migrate::TemplateInput {
+                source: path.display().to_string(),
+                text,
+                stack,
+            });
         }
-        Ok((migrated, refused))
+        Ok(migrate::migrate_templates(&inputs, app, &self.env))
     }
 }

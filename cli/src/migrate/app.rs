@@ -2,6 +2,7 @@
 //! `Cargo.toml`, `src/main.rs` (stackforge's CLI on the app), `src/lib.rs` (the app: one
 //! stack per module), `src/support.rs` (helpers), README and CI script.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -29,7 +30,7 @@ pub fn app_files(spec: &AppSpec, stacks: &[MigratedStack]) -> Vec<(PathBuf, Stri
             .replace("{{crate}}", &crate_name)
     };
     let mut out: Vec<(PathBuf, String)> = vec![
-        ("Cargo.toml".into(), cargo_toml(spec)),
+        ("Cargo.toml".into(), cargo_toml(spec, stacks)),
         (
             ".gitignore".into(),
             include_str!("../scaffold/files/gitignore.in").to_owned(),
@@ -65,11 +66,41 @@ pub fn app_files(spec: &AppSpec, stacks: &[MigratedStack]) -> Vec<(PathBuf, Stri
     out
 }
 
-fn cargo_toml(spec: &AppSpec) -> String {
+fn cargo_toml(spec: &AppSpec, stacks: &[MigratedStack]) -> String {
+    let features: BTreeSet<&str> = stacks
+        .iter()
+        .flat_map(|s| s.features.iter().map(String::as_str))
+        .collect();
+    let catalog = match catalog_dependency(&spec.dependencies, &features) {
+        Some(line) => format!(
+            "# The typed resources the stacks use (one catalog feature per resource type).\n{line}\n"
+        ),
+        None => String::new(),
+    };
     format!(
-        "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n# The CLI library (synth, check, diff, deploy, graph) and the constructs.\n{}\nserde_json = \"1\"\n\n# A repository of its own, even when created inside another workspace.\n[workspace]\n",
+        "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n# The CLI library (synth, check, diff, deploy, graph) and the constructs.\n{}\n{catalog}serde_json = \"1\"\n\n# A repository of its own, even when created inside another workspace.\n[workspace]\n",
         spec.name, spec.dependencies
     )
+}
+
+/// The `stackforge-catalog` dependency turning on `features`, from the same place as the
+/// `stackforge-constructs` line of `dependencies` (the catalog sits beside the constructs:
+/// `{ path = "../stackforge/catalog" }`, or the same git repository). `None` when no
+/// feature is needed or there is no such line.
+pub(super) fn catalog_dependency(dependencies: &str, features: &BTreeSet<&str>) -> Option<String> {
+    if features.is_empty() {
+        return None;
+    }
+    let line = dependencies
+        .lines()
+        .find(|l| l.trim_start().starts_with("stackforge-constructs ="))?;
+    let source = line.split_once('=')?.1.trim();
+    let inner = source.strip_prefix('{')?.strip_suffix('}')?.trim();
+    let inner = inner.replace("constructs\"", "catalog\"");
+    let list: String = features.iter().map(|f| format!("  {f:?},\n")).collect();
+    Some(format!(
+        "stackforge-catalog = {{ {inner}, features = [\n{list}] }}"
+    ))
 }
 
 /// `src/lib.rs`: the app with one stack per migrated template.
@@ -105,13 +136,25 @@ pub(super) fn lib_rs(spec: &AppSpec, stacks: &[MigratedStack]) -> String {
         out.push_str("let mut app = App::new(APP_NAME);\n");
     }
     out.push_str("let env = Environment::new(ENV);\n");
-    for s in stacks {
-        out.push_str(&format!(
-            "let stack = {}::stack(&app, &env)?;\napp.add_stack(stack)?;\n",
-            s.module
-        ));
-    }
+    out.push_str(&build_stacks(stacks));
     out.push_str("Ok(app)\n}\n");
+    out
+}
+
+/// The statements building and adding each stack to `app` (in the given order, producers
+/// first), passing each consumer the `Exports` of the stacks it references.
+pub fn build_stacks(stacks: &[MigratedStack]) -> String {
+    let mut out = String::new();
+    for s in stacks {
+        let args: String = s.takes.iter().map(|p| format!(", &{p}_exports")).collect();
+        let call = format!("{}::stack(&app, &env{args})?", s.module);
+        if s.exports.is_empty() {
+            out.push_str(&format!("let stack = {call};\n"));
+        } else {
+            out.push_str(&format!("let (stack, {}_exports) = {call};\n", s.module));
+        }
+        out.push_str("app.add_stack(stack)?;\n");
+    }
     out
 }
 
@@ -156,5 +199,24 @@ pub fn rustfmt(dir: &Path, files: &[(PathBuf, String)]) -> Result<(), String> {
             "rustfmt failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_comes_from_where_the_constructs_come_from() {
+        let features: BTreeSet<&str> = ["sqs-queue", "ec2-vpc"].into();
+        let path = "stackforge = { path = \"../sf\", default-features = false }\nstackforge-constructs = { path = \"../sf/constructs\" }";
+        assert_eq!(
+            catalog_dependency(path, &features).as_deref(),
+            Some("stackforge-catalog = { path = \"../sf/catalog\", features = [\n  \"ec2-vpc\",\n  \"sqs-queue\",\n] }")
+        );
+        let git = "stackforge-constructs = { git = \"https://example.com/sf\" }";
+        assert!(catalog_dependency(git, &features).is_some_and(|l| l
+            .starts_with("stackforge-catalog = { git = \"https://example.com/sf\", features = [")));
+        assert_eq!(catalog_dependency(path, &BTreeSet::new()), None);
     }
 }

@@ -1,8 +1,7 @@
-//! The one place that decides how a resource is written: [`ResourceEmitter`]. Today every
-//! resource is a [`RawResource`](stackforge_constructs::RawResource) (type name + property
-//! map, validated against the vendored schema at synth). When the typed catalog lands, a
-//! typed emitter implements the same trait (`root.add_with("Bucket", s3::Bucket { .. },
-//! options)`, raw only where no type exists) and nothing else in `migrate` changes.
+//! The one place that decides how a resource is written: [`ResourceEmitter`]. Migration uses
+//! the typed emitter (`typed::TypedEmitter`: the catalog struct where the values fit it),
+//! which falls back to [`RawEmitter`] (type name + property map, validated against the
+//! vendored schema at synth).
 
 use stackforge_constructs::ResourceDef;
 

@@ -12,18 +12,21 @@
 //! - [`compare`] checks a synthesized template against its original: equal as templates,
 //!   up to the [`ALLOWED_DIFFERENCES`] (which `--exact` turns off).
 //!
-//! How a resource is written is decided in one place, `emit::ResourceEmitter`: today every
-//! resource is raw (type name + properties); a typed-catalog emitter replaces it without
-//! touching the rest.
+//! How a resource is written is decided in one place, `emit::ResourceEmitter`: the typed
+//! catalog struct where its values fit (`typed`), raw (type name + properties) elsewhere.
+//! [`migrate_templates`] migrates templates together, so an import of an export another of
+//! them declares becomes a typed cross-stack reference (`link`).
 
 mod app;
 mod compare;
 mod emit;
 mod indent;
+mod link;
 mod module;
 mod names;
 mod rust_expr;
 mod suggest;
+mod typed;
 
 use std::fmt;
 
@@ -32,7 +35,7 @@ use stackforge_constructs::logical_id::is_valid_logical_id;
 use stackforge_constructs::schema;
 use stackforge_constructs::Template;
 
-pub use app::{app_files, rustfmt, AppSpec};
+pub use app::{app_files, build_stacks, rustfmt, AppSpec};
 pub use compare::{compare, ALLOWED_DIFFERENCES};
 pub use names::stack_name;
 
@@ -51,6 +54,17 @@ pub struct MigratedStack {
     pub text: String,
     /// The module source, rustfmt-formatted once written with [`rustfmt`].
     pub code: String,
+    /// The catalog features (`ec2-vpc`) the module's typed resources need.
+    pub features: Vec<String>,
+    /// How many resources are typed catalog structs.
+    pub typed: usize,
+    /// How many resources are raw (no catalog type, or values the typed shape cannot hold).
+    pub raw: usize,
+    /// The modules whose `Exports` this module's `stack` function takes (typed cross-stack
+    /// references), in order.
+    pub takes: Vec<String>,
+    /// The fields of this module's `Exports` (empty: `stack` returns the stack alone).
+    pub exports: Vec<String>,
     /// Logical IDs of resources that already carry what stackforge adds (its construct-path
     /// metadata, or `app`/`env`/`stack` tags): `--exact` leaves them as synthesized.
     pub already_stackforge: Vec<String>,
@@ -88,6 +102,74 @@ pub fn migrate_template(
     app: &str,
     env: &str,
 ) -> Result<MigratedStack, NotMigrated> {
+    let template = read(source, text)?;
+    Ok(write(
+        source,
+        text,
+        template,
+        stack,
+        (app, env),
+        module::CrossStack::default(),
+    ))
+}
+
+/// One template to migrate with others.
+#[derive(Debug, Clone)]
+pub struct TemplateInput {
+    /// Where it came from (a file name).
+    pub source: String,
+    /// Its text.
+    pub text: String,
+    /// The stack's short name.
+    pub stack: String,
+}
+
+/// Migrates templates together (in app `app`, environment `env`): like
+/// [`migrate_template`] each, and an import of an export another of them declares becomes a
+/// typed cross-stack reference. The stacks come back in build order (producers first).
+pub fn migrate_templates(
+    inputs: &[TemplateInput],
+    app: &str,
+    env: &str,
+) -> (Vec<MigratedStack>, Vec<NotMigrated>) {
+    let mut read_ok = Vec::new();
+    let mut refused = Vec::new();
+    for input in inputs {
+        match read(&input.source, &input.text) {
+            Ok(t) => read_ok.push((input, t)),
+            Err(e) => refused.push(e),
+        }
+    }
+    let templates: Vec<&Template> = read_ok.iter().map(|(_, t)| t).collect();
+    let (links, order) = link::link(&templates);
+    let modules: Vec<String> = read_ok.iter().map(|(i, _)| module_name(&i.stack)).collect();
+    let mut migrated = Vec::new();
+    for i in order {
+        let (input, template) = &read_ok[i];
+        let l = &links[i];
+        let cross = module::CrossStack {
+            exports: l.exports.clone(),
+            takes: l.producers.iter().map(|&p| modules[p].clone()).collect(),
+            imports: l
+                .imports
+                .iter()
+                .map(|(name, (p, field))| (name.clone(), (modules[*p].clone(), field.clone())))
+                .collect(),
+        };
+        migrated.push(write(
+            &input.source,
+            &input.text,
+            template.clone(),
+            &input.stack,
+            (app, env),
+            cross,
+        ));
+    }
+    (migrated, refused)
+}
+
+/// Reads a template and checks that stackforge can migrate it.
+fn read(source: &str, text: &str) -> Result<Template, NotMigrated> {
     let not = |reasons: Vec<String>, unsupported: bool| NotMigrated {
         source: source.to_owned(),
         reasons,
@@ -105,22 +187,45 @@ pub fn migrate_template(
     if !reasons.is_empty() {
         return Err(not(reasons, false));
     }
+    Ok(template)
+}
+
+/// Writes the module of a template read by [`read`].
+fn write(
+    source: &str,
+    text: &str,
+    template: Template,
+    stack: &str,
+    (app, env): (&str, &str),
+    cross: module::CrossStack,
+) -> MigratedStack {
     let module = module_name(stack);
-    let code = module::write(
-        &module::ModuleSpec { stack, source },
+    let takes = cross.takes.clone();
+    let exports = cross.exports.iter().map(|e| e.field.clone()).collect();
+    let written = module::write(
+        &module::ModuleSpec {
+            stack,
+            source,
+            cross,
+        },
         &template,
-        &emit::RawEmitter,
+        &typed::TypedEmitter::default(),
     );
     let already_stackforge = compare::already_stackforge(&template, app, env, stack);
-    Ok(MigratedStack {
+    MigratedStack {
         name: stack.to_owned(),
         module,
         source: source.to_owned(),
         template,
         text: text.to_owned(),
-        code,
+        code: written.code,
+        features: written.features,
+        typed: written.typed,
+        raw: written.raw,
+        takes,
+        exports,
         already_stackforge,
-    })
+    }
 }
 
 fn describe(e: &DocumentError) -> String {

@@ -3,12 +3,13 @@
 //! Resources come in dependency order (template order where it allows), so references
 //! between them use the handles of resources already added.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 use stackforge_constructs::{Expr, Parameter, ParameterType, Template};
 
 use super::emit::ResourceEmitter;
+use super::link::ExportField;
 use super::names::Names;
 use super::rust_expr::{string_lit, Binding, Ctx};
 use super::suggest;
@@ -19,14 +20,51 @@ pub struct ModuleSpec<'a> {
     pub stack: &'a str,
     /// The file it was migrated from, as shown in the header.
     pub source: &'a str,
+    /// Its links to the stacks migrated with it.
+    pub cross: CrossStack,
 }
 
-/// The module source (not yet rustfmt-formatted).
-pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter) -> String {
+/// A module's cross-stack links, with the producers named by their modules.
+#[derive(Debug, Clone, Default)]
+pub struct CrossStack {
+    /// What it exports to other migrated stacks: its module returns them as `Exports`.
+    pub exports: Vec<ExportField>,
+    /// The modules whose `Exports` its `stack` function takes, in order.
+    pub takes: Vec<String>,
+    /// Export name -> (producer module, field) of each import made a typed reference.
+    pub imports: HashMap<String, (String, String)>,
+}
+
+/// A module as written.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// The module source (not yet rustfmt-formatted).
+    pub code: String,
+    /// The catalog features its typed resources need (`ec2-vpc`).
+    pub features: Vec<String>,
+    /// How many resources are typed.
+    pub typed: usize,
+    /// How many resources are raw.
+    pub raw: usize,
+}
+
+/// The module of template `t`.
+pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter) -> Written {
     let mut ctx = Ctx::default();
     let mut names = Names::default();
     let used = used_names(t);
     let mut body = String::new();
+    let mut params = String::new();
+    for producer in &spec.cross.takes {
+        let var = names.fresh(&format!("{producer}_exports"), "param");
+        params.push_str(&format!(", {var}: &crate::{producer}::Exports"));
+        for (name, (module, field)) in &spec.cross.imports {
+            if module == producer {
+                ctx.linked
+                    .insert(name.clone(), format!("{var}.{field}.clone()"));
+            }
+        }
+    }
 
     // Stack props.
     let mut props = Vec::new();
@@ -139,6 +177,9 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
         let r = &t.resources[id];
         let options = options(id, r, &mut ctx);
         let call = emitter.emit(id, r, &options, &mut ctx);
+        // Comments the emitter leads with go above the statement.
+        let (comments, call) = split_comments(&call);
+        body.push_str(comments);
         if used.contains(id.as_str()) {
             let var = names.fresh(id, "res");
             body.push_str(&format!("let {var} = {call}?;\n"));
@@ -171,16 +212,45 @@ pub fn write(spec: &ModuleSpec<'_>, t: &Template, emitter: &dyn ResourceEmitter)
             string_lit(name)
         ));
     }
-    body.push_str("Ok(stack)\n");
+    let mut returns = "Stack".to_owned();
+    let mut exports_decl = String::new();
+    if spec.cross.exports.is_empty() {
+        body.push_str("Ok(stack)\n");
+    } else {
+        returns = "(Stack, Exports)".to_owned();
+        exports_decl.push_str("\n/// What this stack exports to the stacks migrated with it (typed references: synth\n/// imports each by its export name).\n#[derive(Debug, Clone)]\npub struct Exports {\n");
+        let mut fields = Vec::new();
+        for e in &spec.cross.exports {
+            exports_decl.push_str(&format!(
+                "/// Output `{}`, exported as `{}`.\npub {}: Expr,\n",
+                e.output,
+                e.name.replace('`', ""),
+                e.field
+            ));
+            let value = ctx.expr(&t.outputs[&e.output].value);
+            fields.push(format!("{}: {value}", e.field));
+        }
+        exports_decl.push_str("}\n");
+        ctx.imports.insert("Expr");
+        body.push_str(&format!(
+            "Ok((\nstack,\nExports {{\n{},\n}},\n))\n",
+            fields.join(",\n")
+        ));
+    }
 
     if body.contains("Expr::") {
         ctx.imports.insert("Expr");
     }
-    let text = header(spec, &ctx) + &format!(
-        "\n/// Builds the `{stack}` stack in `env`.\npub fn stack(app: &App, env: &Environment) -> Result<Stack, Error> {{\n{body}}}\n",
+    let text = header(spec, &ctx) + &exports_decl + &format!(
+        "\n/// Builds the `{stack}` stack in `env`.\npub fn stack(app: &App, env: &Environment{params}) -> Result<{returns}, Error> {{\n{body}}}\n",
         stack = spec.stack
     );
-    super::indent::indent(&text)
+    Written {
+        code: super::indent::indent(&text),
+        features: ctx.features.into_iter().collect(),
+        typed: ctx.typed,
+        raw: ctx.raw,
+    }
 }
 
 fn header(spec: &ModuleSpec<'_>, ctx: &Ctx) -> String {
@@ -201,6 +271,17 @@ fn header(spec: &ModuleSpec<'_>, ctx: &Ctx) -> String {
         "use stackforge_constructs::{{{}}};\n",
         imports.join(", ")
     ));
+    match ctx.services.len() {
+        0 => {}
+        1 => out.push_str(&format!(
+            "use stackforge_constructs::resources::{};\n",
+            ctx.services.iter().next().map_or("", String::as_str)
+        )),
+        _ => out.push_str(&format!(
+            "use stackforge_constructs::resources::{{{}}};\n",
+            ctx.services.iter().cloned().collect::<Vec<_>>().join(", ")
+        )),
+    }
     let mut support = vec!["kept"];
     if ctx.uses_json_text {
         support.push("json_text");
@@ -213,6 +294,18 @@ fn header(spec: &ModuleSpec<'_>, ctx: &Ctx) -> String {
         support.join(", ")
     ));
     out
+}
+
+/// Splits the leading `//` comment lines off `code`.
+fn split_comments(code: &str) -> (&str, &str) {
+    let mut at = 0;
+    while code[at..].starts_with("//") {
+        match code[at..].find('\n') {
+            Some(end) => at += end + 1,
+            None => break,
+        }
+    }
+    code.split_at(at)
 }
 
 /// The `ResourceOptions` of a resource: its logical ID kept, plus its attributes.

@@ -18,7 +18,7 @@ pub enum Binding {
 }
 
 /// The names in scope while writing values, and the imports the code needs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Ctx {
     /// Resources and parameters declared so far, by logical ID.
     pub refs: HashMap<String, Binding>,
@@ -34,6 +34,21 @@ pub struct Ctx {
     pub uses_sub: bool,
     /// Whether the `json_text` helper is used.
     pub uses_json_text: bool,
+    /// Catalog service modules the code names (`ec2`), imported from
+    /// `stackforge_constructs::resources`.
+    pub services: BTreeSet<String>,
+    /// Catalog features of the typed resources written (`ec2-vpc`).
+    pub features: BTreeSet<String>,
+    /// The `Fn::GetAtt` accessors of typed resources, by logical ID: attribute -> method
+    /// (`QueueName` -> `queue_name`).
+    pub attributes: HashMap<String, HashMap<String, String>>,
+    /// Imports of exports of other migrated stacks: export name -> code of the typed
+    /// reference (`network_exports.vpc_id.clone()`).
+    pub linked: HashMap<String, String>,
+    /// Resources written typed.
+    pub typed: usize,
+    /// Resources written raw.
+    pub raw: usize,
 }
 
 /// A Rust string literal for `s`: a raw string with real line breaks when `s` spans lines
@@ -138,9 +153,14 @@ impl Ctx {
                 None => format!("Expr::local_ref({})", string_lit(r.logical_id())),
             },
             Expr::GetAtt { target, attribute } => match self.refs.get(target.logical_id()) {
-                Some(Binding::Resource(var)) => {
-                    format!("{var}.get_att({})", string_lit(attribute))
-                }
+                Some(Binding::Resource(var)) => match self
+                    .attributes
+                    .get(target.logical_id())
+                    .and_then(|a| a.get(attribute))
+                {
+                    Some(method) => format!("{var}.{method}()"),
+                    None => format!("{var}.get_att({})", string_lit(attribute)),
+                },
                 _ => format!(
                     "Expr::local_get_att({}, {})",
                     string_lit(target.logical_id()),
@@ -208,7 +228,11 @@ impl Ctx {
                 Expr::String(s) if s.is_empty() => "Expr::get_azs()".into(),
                 other => format!("Expr::GetAzs {{ region: Box::new({}) }}", self.expr(other)),
             },
-            Expr::ImportValue(name) => format!("Expr::import_value({})", self.expr(name)),
+            Expr::ImportValue(name) => match &**name {
+                Expr::String(n) if self.linked.contains_key(n) => self.linked[n].clone(),
+                Expr::String(n) => format!("Expr::import_value({})", string_lit(n)),
+                _ => format!("Expr::import_value({})", self.expr(name)),
+            },
             Expr::If {
                 condition,
                 then,

@@ -109,6 +109,27 @@ impl Resolver<'_, '_> {
             });
             return None;
         }
+        let value = match attribute {
+            None => Expr::Ref(r.clone()),
+            Some(a) => Expr::GetAtt {
+                target: r.clone(),
+                attribute: a.to_owned(),
+            },
+        };
+        // A value the producer already exports under a name of its own (an output with a
+        // literal `Export.Name`, as migrated stacks declare) is imported by that name, so
+        // the export keeps its name and no second export of the same value is made.
+        let named = producer
+            .outputs
+            .values()
+            .find_map(|o| match &o.export_name {
+                Some(Expr::String(name)) if o.condition.is_none() && o.value == value => Some(name),
+                _ => None,
+            });
+        if let Some(name) = named {
+            self.record_dependency(owner, r, attribute, consumer);
+            return Some(Expr::import_value(Expr::String(name.clone())));
+        }
         let attr_alnum: String = attribute
             .unwrap_or_default()
             .chars()
@@ -122,13 +143,6 @@ impl Resolver<'_, '_> {
         }
         let export_name =
             ExportName::synthesized_name(producer.stack_name(), r.logical_id(), attribute);
-        let value = match attribute {
-            None => Expr::Ref(r.clone()),
-            Some(a) => Expr::GetAtt {
-                target: r.clone(),
-                attribute: a.to_owned(),
-            },
-        };
         self.exports
             .entry(owner.clone())
             .or_default()
@@ -138,11 +152,22 @@ impl Resolver<'_, '_> {
                 export_name: export_name.clone(),
                 value,
             });
+        self.record_dependency(owner, r, attribute, consumer);
+        Some(Expr::import_value(Expr::String(export_name)))
+    }
+
+    /// Records that this stack deploys after `owner`, whose `r` (`attribute`) `consumer` uses.
+    fn record_dependency(
+        &mut self,
+        owner: &StackKey,
+        r: &Reference,
+        attribute: Option<&str>,
+        consumer: &str,
+    ) {
         self.deps.entry(owner.clone()).or_insert_with(|| {
             let what = attribute.map_or(String::new(), |a| format!(".{a}"));
             format!("`{consumer}` uses `{}{what}`", r.path())
         });
-        Some(Expr::import_value(Expr::String(export_name)))
     }
 
     fn check_local(&mut self, r: &Reference, attribute: Option<&str>, consumer: &str) {

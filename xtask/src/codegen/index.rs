@@ -6,8 +6,8 @@
 use anyhow::{bail, Result};
 use serde_json::{Map, Value};
 
-use super::model::{Resource, TagKind};
 use super::source::{Source, TypeData, SOURCE};
+use stackforge_catalog_model::model::{Resource, TagKind};
 
 /// Schema keywords the validator never reads: dropped to keep the index small.
 const UNUSED_KEYWORDS: &[&str] = &[

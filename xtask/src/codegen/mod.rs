@@ -3,8 +3,6 @@
 //! schemas (`catalog/schemas/resource-schemas.json.gz`).
 
 mod index;
-mod model;
-mod naming;
 mod render;
 mod source;
 
@@ -14,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
+use stackforge_catalog_model::model;
 
 /// Where the typed resources go.
 const CATALOG: &str = "catalog/src";
