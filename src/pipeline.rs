@@ -88,7 +88,7 @@ impl Selection {
 /// Builds and synthesizes the app, printing synthesis warnings to `io.err`.
 pub fn synthesize(factory: Factory<'_>, io: &mut Io<'_>) -> Result<Assembly> {
     let app = factory()?;
-    let assembly = app.synth()?;
+    let assembly = app.into_assembly(&CommittedState::none())?;
     print_warnings(&assembly, io);
     Ok(assembly)
 }
@@ -138,7 +138,7 @@ pub fn synthesize_against(
         state = state.with_env(env.name(), folder.state.clone());
         folders.insert(env.name().to_owned(), folder);
     }
-    let assembly = app.synth_with(&state)?;
+    let assembly = app.into_assembly(&state)?;
     print_warnings(&assembly, io);
     Ok((assembly, folders))
 }

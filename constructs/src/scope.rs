@@ -108,7 +108,7 @@ impl<'a> Scope<'a> {
             path,
             type_name,
             properties,
-            options,
+            options: Box::new(options),
         })
     }
 

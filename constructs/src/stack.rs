@@ -101,7 +101,8 @@ pub(crate) struct StackResource {
     pub(crate) path: ConstructPath,
     pub(crate) type_name: String,
     pub(crate) properties: IndexMap<String, Expr>,
-    pub(crate) options: ResourceOptions,
+    /// Boxed: most resources set no option, and the options are larger than the rest.
+    pub(crate) options: Box<ResourceOptions>,
 }
 
 /// A policy-rule suppression on a construct path and everything below it.

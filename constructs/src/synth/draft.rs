@@ -8,14 +8,21 @@ use super::{Draft, Edges};
 use crate::app::App;
 use crate::aspect::{Aspect, ResourceView, Tags};
 use crate::error::Error;
+use crate::expr::Expr;
 use crate::path::ConstructPath;
 use crate::stack::Stack;
 use crate::template::{ResourceDef, PATH_METADATA_KEY, SUPPRESSIONS_METADATA_KEY};
 
 impl App {
     /// Copies a stack's declarations, runs tagging and aspects, and resolves `DependsOn` and
-    /// resource conditions.
-    pub(super) fn draft<'s>(&self, stack: &'s Stack, errors: &mut Vec<Error>) -> Draft<'s> {
+    /// resource conditions. `taken`: the resources' properties, in order, when they were
+    /// moved out of the stack (else they are copied).
+    pub(super) fn draft<'s>(
+        &self,
+        stack: &'s Stack,
+        errors: &mut Vec<Error>,
+        taken: Option<Vec<IndexMap<String, Expr>>>,
+    ) -> Draft<'s> {
         errors.extend(stack.unused_renames_and_overrides());
         let mut tag_values: IndexMap<String, String> = IndexMap::new();
         tag_values.insert("app".into(), self.name().to_owned());
@@ -35,8 +42,12 @@ impl App {
             });
         }
         let mut resources = IndexMap::with_capacity(stack.resources.len());
+        let mut taken = taken.map(Vec::into_iter);
         for (id, r) in &stack.resources {
-            let mut properties = r.properties.clone();
+            let mut properties = match taken.as_mut().and_then(Iterator::next) {
+                Some(properties) => properties,
+                None => r.properties.clone(),
+            };
             let mut metadata = IndexMap::new();
             metadata.insert(PATH_METADATA_KEY.to_owned(), json!(r.path));
             metadata.extend(r.options.metadata.clone());
