@@ -119,7 +119,7 @@ fn measure(resources: usize) {
         .environments
         .iter()
         .flat_map(|e| &e.stacks)
-        .map(|s| s.body().len())
+        .map(|s| s.body_len())
         .sum();
     let synthesized = start.elapsed();
     let synth_rss = peak_rss_mib();

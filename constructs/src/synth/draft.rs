@@ -50,7 +50,7 @@ impl App {
             };
             let mut metadata = IndexMap::new();
             metadata.insert(PATH_METADATA_KEY.to_owned(), json!(r.path));
-            metadata.extend(r.options.metadata.clone());
+            metadata.extend(r.options().metadata.clone());
             for aspect in &aspects {
                 let mut view = ResourceView {
                     stack: stack.key(),
@@ -70,7 +70,7 @@ impl App {
             add_suppressions(stack, &r.path, &mut metadata);
 
             let mut depends_on = Vec::new();
-            for target in &r.options.depends_on {
+            for target in &r.options().depends_on {
                 match target.owner() {
                     Some(owner) if owner == stack.key() => {
                         depends_on.push(target.logical_id().to_owned())
@@ -100,7 +100,7 @@ impl App {
                     }
                 }
             }
-            let condition = r.options.condition.as_ref().and_then(|c| {
+            let condition = r.options().condition.as_ref().and_then(|c| {
                 if c.owner().is_none_or(|o| o == stack.key()) {
                     Some(c.name().to_owned())
                 } else {
@@ -119,11 +119,11 @@ impl App {
                     properties,
                     depends_on,
                     condition,
-                    deletion_policy: r.options.deletion_policy,
-                    update_replace_policy: r.options.update_replace_policy,
+                    deletion_policy: r.options().deletion_policy,
+                    update_replace_policy: r.options().update_replace_policy,
                     metadata,
-                    creation_policy: r.options.creation_policy.clone(),
-                    update_policy: r.options.update_policy.clone(),
+                    creation_policy: r.options().creation_policy.clone(),
+                    update_policy: r.options().update_policy.clone(),
                     ..ResourceDef::new(&r.type_name)
                 },
             );
