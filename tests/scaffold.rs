@@ -54,10 +54,10 @@ fn new_creates_an_app_that_synthesizes_and_passes_the_gate() {
     let root = Path::new(repo()).canonicalize().unwrap();
     assert!(
         cargo.contains(&format!(
-            "stackforge = {{ path = {:?}, default-features = false }}",
-            root.display().to_string()
+            "stackforge = {{ path = {:?} }}",
+            root.join("cli").display().to_string()
         )),
-        "the CLI library without the migration-api: {cargo}"
+        "the CLI library (cli/), without the migration-api: {cargo}"
     );
     assert!(cargo.contains("[workspace]"), "a repository of its own");
     let lock = fs::read_to_string(app.join("Cargo.lock")).unwrap();
@@ -153,7 +153,7 @@ fn init_is_new_and_git_dependencies_are_written_as_such() {
     let cargo = fs::read_to_string(app.join("Cargo.toml")).unwrap();
     assert!(
         cargo.contains(&format!(
-            "stackforge = {{ git = \"{url}\", default-features = false }}\nstackforge-constructs = {{ git = \"{url}\" }}"
+            "stackforge = {{ git = \"{url}\" }}\nstackforge-constructs = {{ git = \"{url}\" }}"
         )),
         "{cargo}"
     );

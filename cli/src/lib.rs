@@ -1,7 +1,7 @@
 //! The stackforge CLI as a library: synth, list, diff, check, deploy, graph and new over any
-//! [`stackforge_constructs::App`]. `src/main.rs` runs it on the migration-api app (the
-//! default `migration-api` feature); an app of its own depends on this crate with
-//! `default-features = false` and calls [`run`] from its `main`:
+//! [`stackforge_constructs::App`]. The workspace's root package (`src/main.rs`) runs it on the
+//! migration-api app; an app of its own depends on this crate (`cli/` of the workspace) and
+//! calls [`run`] from its `main`:
 //!
 //! ```no_run
 //! # fn app() -> Result<stackforge_constructs::App, stackforge_constructs::Error> { todo!() }

@@ -9,7 +9,7 @@ use super::{catalog, engine, refs};
 
 /// The failing fixtures of `rule`.
 fn failing(rule: &str) -> Vec<Template> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .join("tests/fixtures/policy")
         .join(rule);
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -93,7 +93,7 @@ fn report_on(paths: &[std::path::PathBuf], per_resource: bool) -> super::Report 
 
 #[test]
 fn per_resource_projected_evaluation_finds_exactly_what_whole_documents_find() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     let inputs = [
         vec![root.join("tests/fixtures/policy")],
         vec![root.join("templates/dev"), root.join("templates/prod")],

@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn the_engine_identity_names_the_cfn_guard_version() {
-        let lock = include_str!("../../Cargo.lock");
+        let lock = include_str!("../../../Cargo.lock");
         let at = lock.find("name = \"cfn-guard\"\nversion = \"").unwrap();
         let version = lock[at..].split('"').nth(3).unwrap();
         assert!(

@@ -66,7 +66,7 @@ impl StackforgeSource {
         };
         if !is_checkout(&dir) {
             return Err(CliError::Usage(format!(
-                "--stackforge-path {}: not a stackforge checkout (no Cargo.toml and constructs/). Fix: pass the folder of stackforge's Cargo.toml",
+                "--stackforge-path {}: not a stackforge checkout (no Cargo.toml, cli/ and constructs/). Fix: pass the folder of stackforge's workspace Cargo.toml",
                 dir.display()
             )));
         }
@@ -99,7 +99,10 @@ pub fn check_name(name: &str) -> std::result::Result<(), String> {
 
 /// The checkout this binary was built from, when it is one (not a copy in Cargo's caches).
 pub fn own_checkout() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // This crate is `cli/` of the workspace.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()?
+        .to_path_buf();
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
@@ -109,7 +112,9 @@ pub fn own_checkout() -> Option<PathBuf> {
 
 /// Whether `dir` holds stackforge's workspace.
 pub fn is_checkout(dir: &Path) -> bool {
-    dir.join("Cargo.toml").is_file() && dir.join("constructs/Cargo.toml").is_file()
+    dir.join("Cargo.toml").is_file()
+        && dir.join("cli/Cargo.toml").is_file()
+        && dir.join("constructs/Cargo.toml").is_file()
 }
 
 /// Every file of the new app except the synthesized templates, by path relative to its
@@ -203,7 +208,8 @@ pub(crate) fn dependency_lines(dependency: &Dependency, app_dir: &Path) -> (Stri
             let path = shown.display().to_string();
             (
                 format!(
-                    "stackforge = {{ path = {path:?}, default-features = false }}\nstackforge-constructs = {{ path = {:?} }}",
+                    "stackforge = {{ path = {:?} }}\nstackforge-constructs = {{ path = {:?} }}",
+                    shown.join("cli").display().to_string(),
                     shown.join("constructs").display().to_string()
                 ),
                 format!("by path (`{path}`)"),
@@ -211,7 +217,7 @@ pub(crate) fn dependency_lines(dependency: &Dependency, app_dir: &Path) -> (Stri
         }
         Dependency::Git(url) => (
             format!(
-                "stackforge = {{ git = {url:?}, default-features = false }}\nstackforge-constructs = {{ git = {url:?} }}"
+                "stackforge = {{ git = {url:?} }}\nstackforge-constructs = {{ git = {url:?} }}"
             ),
             format!("from git (`{url}`)"),
         ),
@@ -283,9 +289,8 @@ mod tests {
             assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
         }
         let text = |name: &str| &files.iter().find(|(p, _)| p == Path::new(name)).unwrap().1;
-        assert!(text("Cargo.toml").contains(
-            "stackforge = { git = \"https://example.com/stackforge.git\", default-features = false }"
-        ));
+        assert!(text("Cargo.toml")
+            .contains("stackforge = { git = \"https://example.com/stackforge.git\" }"));
         assert!(text("src/main.rs").contains("shop::app"));
         assert!(
             !files.iter().any(|(_, t)| t.contains("{{")),

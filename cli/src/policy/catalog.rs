@@ -27,25 +27,34 @@ pub struct BuiltinFile {
 
 /// The built-in rule files, in evaluation order.
 pub static BUILTIN_FILES: &[BuiltinFile] = &[
-    file("rds.guard", include_str!("../../rules/rds.guard")),
-    file("secrets.guard", include_str!("../../rules/secrets.guard")),
-    file("ecr.guard", include_str!("../../rules/ecr.guard")),
-    file("ecs.guard", include_str!("../../rules/ecs.guard")),
-    file("network.guard", include_str!("../../rules/network.guard")),
-    file("alb.guard", include_str!("../../rules/alb.guard")),
-    file("sqs.guard", include_str!("../../rules/sqs.guard")),
-    file("waf.guard", include_str!("../../rules/waf.guard")),
-    file("iam.guard", include_str!("../../rules/iam.guard")),
+    file("rds.guard", include_str!("../../../rules/rds.guard")),
+    file(
+        "secrets.guard",
+        include_str!("../../../rules/secrets.guard"),
+    ),
+    file("ecr.guard", include_str!("../../../rules/ecr.guard")),
+    file("ecs.guard", include_str!("../../../rules/ecs.guard")),
+    file(
+        "network.guard",
+        include_str!("../../../rules/network.guard"),
+    ),
+    file("alb.guard", include_str!("../../../rules/alb.guard")),
+    file("sqs.guard", include_str!("../../../rules/sqs.guard")),
+    file("waf.guard", include_str!("../../../rules/waf.guard")),
+    file("iam.guard", include_str!("../../../rules/iam.guard")),
     file(
         "cloudtrail.guard",
-        include_str!("../../rules/cloudtrail.guard"),
+        include_str!("../../../rules/cloudtrail.guard"),
     ),
-    file("s3.guard", include_str!("../../rules/s3.guard")),
-    file("logging.guard", include_str!("../../rules/logging.guard")),
-    file("kms.guard", include_str!("../../rules/kms.guard")),
+    file("s3.guard", include_str!("../../../rules/s3.guard")),
+    file(
+        "logging.guard",
+        include_str!("../../../rules/logging.guard"),
+    ),
+    file("kms.guard", include_str!("../../../rules/kms.guard")),
     BuiltinFile {
         name: "backup.guard",
-        source: include_str!("../../rules/backup.guard"),
+        source: include_str!("../../../rules/backup.guard"),
         scope: EvalScope::Environment,
     },
 ];
@@ -356,7 +365,7 @@ mod tests {
 
     #[test]
     fn the_rules_readme_lists_every_rule() {
-        let readme = include_str!("../../rules/README.md");
+        let readme = include_str!("../../../rules/README.md");
         for r in RULES {
             let row = format!(
                 "| `{}` | {} | {} | {} |",
