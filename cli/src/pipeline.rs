@@ -88,7 +88,7 @@ impl Selection {
 /// Builds and synthesizes the app, printing synthesis warnings to `io.err`.
 pub fn synthesize(factory: Factory<'_>, io: &mut Io<'_>) -> Result<Assembly> {
     let app = factory()?;
-    let assembly = app.into_assembly(&CommittedState::none())?;
+    let assembly = app.synth()?;
     print_warnings(&assembly, io);
     Ok(assembly)
 }
@@ -138,7 +138,7 @@ pub fn synthesize_against(
         state = state.with_env(env.name(), folder.state.clone());
         folders.insert(env.name().to_owned(), folder);
     }
-    let assembly = app.into_assembly(&state)?;
+    let assembly = app.synth_with(&state)?;
     print_warnings(&assembly, io);
     Ok((assembly, folders))
 }
