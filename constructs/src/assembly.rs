@@ -43,6 +43,10 @@ pub struct EnvironmentAssembly {
 
 /// One synthesized stack: its template (rendered once, and read back once through the one
 /// template reader, so every command sees exactly what a file holds) and manifest facts.
+///
+/// Memory: the artifact keeps the template read back, not the rendered text; the reader and
+/// the writer round-trip byte for byte (`constructs/tests/document_roundtrip.rs`), so
+/// [`StackArtifact::body`] renders exactly the bytes synthesis checked.
 #[derive(Debug, Clone)]
 pub struct StackArtifact {
     /// The short name (`network`).
@@ -59,17 +63,18 @@ pub struct StackArtifact {
     /// `RdsEncrypted`), in declaration order: a construct comes before those nested in it.
     /// Kept in memory for `graph` only: neither the template nor the manifest carries it.
     pub constructs: IndexMap<ConstructPath, String>,
-    body: String,
+    body_len: usize,
     template: Template,
     kept_exports: Vec<KeptExport>,
 }
 
 impl StackArtifact {
-    /// An artifact of `template` as rendered in `body` (synthesis builds these).
+    /// An artifact of `template`, read back from its rendering of `body_len` bytes
+    /// (synthesis builds these).
     pub(crate) fn new(
         name: String,
         stack_name: String,
-        body: String,
+        body_len: usize,
         template: Template,
         kept_exports: Vec<KeptExport>,
     ) -> Self {
@@ -80,7 +85,7 @@ impl StackArtifact {
             tags: IndexMap::new(),
             accepted_replacements: IndexMap::new(),
             constructs: IndexMap::new(),
-            body,
+            body_len,
             template,
             kept_exports,
         }
@@ -92,9 +97,15 @@ impl StackArtifact {
         &self.template
     }
 
-    /// The template as pretty-printed JSON (what `--format json` writes, byte for byte).
-    pub fn body(&self) -> &str {
-        &self.body
+    /// The template as pretty-printed JSON (what `--format json` writes, byte for byte),
+    /// rendered on each call.
+    pub fn body(&self) -> String {
+        render_body(&self.template)
+    }
+
+    /// The length in bytes of [`StackArtifact::body`] (CloudFormation's body limits).
+    pub fn body_len(&self) -> usize {
+        self.body_len
     }
 
     /// The template as a JSON value (for tests and tools that want JSON; reasoning about the
@@ -121,7 +132,7 @@ impl StackArtifact {
     /// The template text in `format`.
     pub fn render(&self, format: OutputFormat) -> String {
         match format {
-            OutputFormat::Json => self.body.clone(),
+            OutputFormat::Json => self.body(),
             OutputFormat::Yaml => crate::yaml::to_yaml(&self.template.to_json()),
         }
     }

@@ -307,6 +307,8 @@ pub fn from_json(value: &Value) -> Result<Template, DocumentError> {
         t.conditions
             .insert(name.clone(), expr(&format!("Conditions.{name}"), c)?);
     }
+    // Exact capacities: every synthesized template is read back and kept in memory.
+    t.resources.reserve_exact(resources.len());
     for (id, r) in resources {
         if id.starts_with("Fn::ForEach") {
             return Err(DocumentError::Unsupported {
@@ -381,6 +383,7 @@ fn resource(base: &str, r: &Value) -> Result<ResourceDef, DocumentError> {
                 let Value::Object(props) = v else {
                     return Err(invalid(here, format!("must be a map, not {}", kind(v))));
                 };
+                res.properties.reserve_exact(props.len());
                 for (name, value) in props {
                     res.properties
                         .insert(name.clone(), expr(&format!("{here}.{name}"), value)?);

@@ -104,12 +104,8 @@ impl<'a> Scope<'a> {
             ));
         }
         let path = self.stack.register_node(&self.path, id)?;
-        self.stack.insert_resource(StackResource {
-            path,
-            type_name,
-            properties,
-            options,
-        })
+        self.stack
+            .insert_resource(StackResource::new(path, type_name, properties, options))
     }
 
     /// Suppresses policy rule `rule` for every resource at or below this scope. The reason is

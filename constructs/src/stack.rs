@@ -101,7 +101,54 @@ pub(crate) struct StackResource {
     pub(crate) path: ConstructPath,
     pub(crate) type_name: String,
     pub(crate) properties: IndexMap<String, Expr>,
-    pub(crate) options: ResourceOptions,
+    /// None when every option is unset (most resources): the options are larger than the
+    /// rest of the declaration.
+    options: Option<Box<ResourceOptions>>,
+}
+
+/// The options of a resource that sets none.
+static NO_OPTIONS: std::sync::LazyLock<ResourceOptions> =
+    std::sync::LazyLock::new(ResourceOptions::default);
+
+impl StackResource {
+    /// A declared resource.
+    pub(crate) fn new(
+        path: ConstructPath,
+        type_name: String,
+        properties: IndexMap<String, Expr>,
+        options: ResourceOptions,
+    ) -> Self {
+        // Every field named: a new option cannot be dropped here unnoticed.
+        let ResourceOptions {
+            depends_on,
+            condition,
+            deletion_policy,
+            update_replace_policy,
+            metadata,
+            logical_id,
+            creation_policy,
+            update_policy,
+        } = &options;
+        let unset = depends_on.is_empty()
+            && condition.is_none()
+            && deletion_policy.is_none()
+            && update_replace_policy.is_none()
+            && metadata.is_empty()
+            && logical_id.is_none()
+            && creation_policy.is_none()
+            && update_policy.is_none();
+        Self {
+            path,
+            type_name,
+            properties,
+            options: (!unset).then(|| Box::new(options)),
+        }
+    }
+
+    /// The resource's options.
+    pub(crate) fn options(&self) -> &ResourceOptions {
+        self.options.as_deref().unwrap_or(&NO_OPTIONS)
+    }
 }
 
 /// A policy-rule suppression on a construct path and everything below it.
@@ -436,14 +483,14 @@ impl Stack {
     pub(crate) fn insert_resource(&mut self, resource: StackResource) -> Result<Reference> {
         let computed =
             crate::logical_id::make_unique_id(&resource.path.below_stack()).unwrap_or_default();
-        let named = resource.options.logical_id.is_some()
+        let named = resource.options().logical_id.is_some()
             || self.overrides.contains_key(resource.path.as_str());
         if computed.is_empty() && !named {
             return Err(Error::NoLogicalId {
                 path: resource.path.to_string(),
             });
         }
-        let id = if let Some(explicit) = &resource.options.logical_id {
+        let id = if let Some(explicit) = &resource.options().logical_id {
             self.check_id_target(explicit)?;
             explicit.clone()
         } else if let Some((id, used)) = self.overrides.get_mut(resource.path.as_str()) {

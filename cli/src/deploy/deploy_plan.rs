@@ -262,7 +262,7 @@ fn planned_stacks<'a>(
 fn check_sizes(stacks: &[&StackArtifact], bucket: bool) -> Result<()> {
     let problems: Vec<String> = stacks
         .iter()
-        .filter_map(|s| template_bucket::size_problem(&s.stack_name, s.body().len(), bucket))
+        .filter_map(|s| template_bucket::size_problem(&s.stack_name, s.body_len(), bucket))
         .collect();
     if problems.is_empty() {
         return Ok(());

@@ -288,7 +288,7 @@ pub fn deploy_args(
         args.extend(stack.tags.iter().map(|(k, v)| format!("{k}={v}")));
     }
     args.push("--no-fail-on-empty-changeset".into());
-    if let Some(bucket) = bucket.filter(|_| stack.body().len() > MAX_INLINE_TEMPLATE_BYTES) {
+    if let Some(bucket) = bucket.filter(|_| stack.body_len() > MAX_INLINE_TEMPLATE_BYTES) {
         args.extend(bucket.deploy_args());
     }
     args.extend(aws.global_args());

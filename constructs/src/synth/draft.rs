@@ -8,14 +8,21 @@ use super::{Draft, Edges};
 use crate::app::App;
 use crate::aspect::{Aspect, ResourceView, Tags};
 use crate::error::Error;
+use crate::expr::Expr;
 use crate::path::ConstructPath;
 use crate::stack::Stack;
 use crate::template::{ResourceDef, PATH_METADATA_KEY, SUPPRESSIONS_METADATA_KEY};
 
 impl App {
     /// Copies a stack's declarations, runs tagging and aspects, and resolves `DependsOn` and
-    /// resource conditions.
-    pub(super) fn draft<'s>(&self, stack: &'s Stack, errors: &mut Vec<Error>) -> Draft<'s> {
+    /// resource conditions. `taken`: the resources' properties, in order, when they were
+    /// moved out of the stack (else they are copied).
+    pub(super) fn draft<'s>(
+        &self,
+        stack: &'s Stack,
+        errors: &mut Vec<Error>,
+        taken: Option<Vec<IndexMap<String, Expr>>>,
+    ) -> Draft<'s> {
         errors.extend(stack.unused_renames_and_overrides());
         let mut tag_values: IndexMap<String, String> = IndexMap::new();
         tag_values.insert("app".into(), self.name().to_owned());
@@ -35,11 +42,15 @@ impl App {
             });
         }
         let mut resources = IndexMap::with_capacity(stack.resources.len());
+        let mut taken = taken.map(Vec::into_iter);
         for (id, r) in &stack.resources {
-            let mut properties = r.properties.clone();
+            let mut properties = match taken.as_mut().and_then(Iterator::next) {
+                Some(properties) => properties,
+                None => r.properties.clone(),
+            };
             let mut metadata = IndexMap::new();
             metadata.insert(PATH_METADATA_KEY.to_owned(), json!(r.path));
-            metadata.extend(r.options.metadata.clone());
+            metadata.extend(r.options().metadata.clone());
             for aspect in &aspects {
                 let mut view = ResourceView {
                     stack: stack.key(),
@@ -59,7 +70,7 @@ impl App {
             add_suppressions(stack, &r.path, &mut metadata);
 
             let mut depends_on = Vec::new();
-            for target in &r.options.depends_on {
+            for target in &r.options().depends_on {
                 match target.owner() {
                     Some(owner) if owner == stack.key() => {
                         depends_on.push(target.logical_id().to_owned())
@@ -89,7 +100,7 @@ impl App {
                     }
                 }
             }
-            let condition = r.options.condition.as_ref().and_then(|c| {
+            let condition = r.options().condition.as_ref().and_then(|c| {
                 if c.owner().is_none_or(|o| o == stack.key()) {
                     Some(c.name().to_owned())
                 } else {
@@ -108,11 +119,11 @@ impl App {
                     properties,
                     depends_on,
                     condition,
-                    deletion_policy: r.options.deletion_policy,
-                    update_replace_policy: r.options.update_replace_policy,
+                    deletion_policy: r.options().deletion_policy,
+                    update_replace_policy: r.options().update_replace_policy,
                     metadata,
-                    creation_policy: r.options.creation_policy.clone(),
-                    update_policy: r.options.update_policy.clone(),
+                    creation_policy: r.options().creation_policy.clone(),
+                    update_policy: r.options().update_policy.clone(),
                     ..ResourceDef::new(&r.type_name)
                 },
             );

@@ -105,6 +105,8 @@ impl App {
             check_limit(name, what, count, limit, fix, &mut errors, warnings);
         }
         let body = crate::assembly::render_body(&template);
+        // The draft is not needed any more: only the text is read back.
+        drop(template);
         check_limit(
             name,
             "template body bytes (via S3)",
@@ -155,7 +157,7 @@ impl App {
         let mut artifact = StackArtifact::new(
             stack.name().to_owned(),
             name.to_owned(),
-            body,
+            body.len(),
             document,
             draft.kept,
         );
