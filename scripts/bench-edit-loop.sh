@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The edit loop, measured: touch a source file, then time `cargo run -- synth` (debug build,
-# policy gate on) as a user waits for it. Prints every run and the median, for an app edit
-# (a file in stacks/) and a construct edit (a file in constructs/), and how much of each run
-# is the incremental build and how much the synth itself.
+# policy gate on) as a user waits for it. Prints every run and the median, for three kinds of
+# edit, and how much of each run is the incremental build and how much the synth itself:
+#   app        a stack file (stacks/): recompiles the stacks, relinks the binary;
+#   construct  an AWS construct (constructs/src/aws/): recompiles the construct library too;
+#   model      the programming model (construct-model/): recompiles everything above it,
+#              the CLI library included.
 #
 #   scripts/bench-edit-loop.sh [RUNS]        # default 5 runs per kind
-#   APP_FILE=stacks/src/data.rs CONSTRUCT_FILE=constructs/src/scope.rs scripts/bench-edit-loop.sh
+#   APP_FILE=... CONSTRUCT_FILE=... MODEL_FILE=... scripts/bench-edit-loop.sh   # other files
 #
 # Run it on an idle machine with warm caches (the script builds once first); the load
 # average is printed with the figures. `touch` is an edit as far as cargo is concerned; the
@@ -15,10 +18,13 @@ cd "$(dirname "$0")/.."
 
 runs=${1:-5}
 app_file=${APP_FILE:-stacks/src/data.rs}
-construct_file=${CONSTRUCT_FILE:-constructs/src/scope.rs}
-for f in "$app_file" "$construct_file"; do
-  [ -f "$f" ] || { echo "error: $f does not exist; set APP_FILE / CONSTRUCT_FILE" >&2; exit 2; }
+construct_file=${CONSTRUCT_FILE:-constructs/src/aws/ec2/vpc.rs}
+model_file=${MODEL_FILE:-construct-model/src/scope.rs}
+for f in "$app_file" "$construct_file" "$model_file"; do
+  [ -f "$f" ] || { echo "error: $f does not exist; set APP_FILE / CONSTRUCT_FILE / MODEL_FILE" >&2; exit 2; }
 done
+# The binary `cargo run` builds, wherever the target folder is.
+binary=${CARGO_TARGET_DIR:-target}/debug/stackforge
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
@@ -36,7 +42,7 @@ measure() {
     t0=$(now)
     cargo run --quiet -- synth >/dev/null 2>&1
     t1=$(now)
-    target/debug/stackforge synth >/dev/null 2>&1
+    "$binary" synth >/dev/null 2>&1
     t2=$(now)
     local total run
     total=$(elapsed "$t0" "$t1")
@@ -55,4 +61,5 @@ measure() {
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $runs runs per kind"
 measure app "$app_file"
 measure construct "$construct_file"
+measure model "$model_file"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -6,9 +6,10 @@ fn main() -> std::process::ExitCode {
         out: &mut out,
         err: &mut err,
     };
-    std::process::ExitCode::from(stackforge::run(
+    std::process::ExitCode::from(stackforge::run_with_new_app(
         std::env::args_os(),
         stackforge_stacks::app,
+        Some(stackforge_scaffold_app::app),
         &mut io,
     ))
 }

@@ -11,7 +11,8 @@ use crate::commands::{
 };
 use crate::error::CliError;
 use crate::pipeline::Io;
-use stackforge_constructs::App;
+use crate::scaffold::NewApp;
+use stackforge_construct_model::App;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -68,12 +69,29 @@ pub enum Command {
 /// to `io.err` and returns the exit code (0 ok, 1 failure found, 2 usage or input error).
 ///
 /// `factory` is a function (`my_app::app`) or a closure, so an app can take runtime
-/// configuration (an environment variable, a settings file) before it is built.
+/// configuration (an environment variable, a settings file) before it is built. `new` is
+/// refused: it is in the `stackforge` binary, which runs [`run_with_new_app`].
 pub fn run<I, T, F>(args: I, factory: F, io: &mut Io<'_>) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
-    F: Fn() -> Result<App, stackforge_constructs::Error>,
+    F: Fn() -> Result<App, stackforge_construct_model::Error>,
+{
+    run_with_new_app(args, factory, None, io)
+}
+
+/// [`run`], with `new` creating the app `new_app` builds (`stackforge_scaffold_app::app`;
+/// the CLI library does not depend on the AWS constructs that app uses).
+pub fn run_with_new_app<I, T, F>(
+    args: I,
+    factory: F,
+    new_app: Option<NewApp>,
+    io: &mut Io<'_>,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+    F: Fn() -> Result<App, stackforge_construct_model::Error>,
 {
     let factory = &factory;
     let cli = match Cli::try_parse_from(args) {
@@ -92,7 +110,7 @@ where
         Command::Deploy(c) => c.execute(factory, io),
         Command::Destroy(c) => c.execute(factory, io),
         Command::Drift(c) => c.execute(factory, io),
-        Command::New(c) => c.execute(io),
+        Command::New(c) => c.execute(new_app, io),
         Command::Migrate(c) => c.execute(io),
     };
     match result {

@@ -22,7 +22,7 @@ pub enum CliError {
 
     /// Building or synthesizing the app failed.
     #[error(transparent)]
-    Synth(#[from] stackforge_constructs::Error),
+    Synth(#[from] stackforge_construct_model::Error),
 
     /// A check failed (policy violations, refactor safety, parameter files, deploy).
     #[error("{0}")]

@@ -1,17 +1,17 @@
 //! Reading folders: the one folder walker (loop-safe), the template files of an environment
 //! folder, and the committed state synth and diff compare against. File names come from
-//! [`stackforge_constructs::layout`]; template text goes through the one reader,
-//! [`stackforge_constructs::document`].
+//! [`stackforge_construct_model::layout`]; template text goes through the one reader,
+//! [`stackforge_construct_model::document`].
 
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use stackforge_constructs::committed::CommittedEnv;
-use stackforge_constructs::document;
-use stackforge_constructs::layout::{self, Manifest};
-use stackforge_constructs::Template;
+use stackforge_construct_model::committed::CommittedEnv;
+use stackforge_construct_model::document;
+use stackforge_construct_model::layout::{self, Manifest};
+use stackforge_construct_model::Template;
 
 /// A file or folder that cannot be read, and why (with the fix when there is one).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,5 +1,6 @@
 //! The stackforge CLI as a library: synth, list, diff, check, deploy, graph and new over any
-//! [`stackforge_constructs::App`]. The workspace's root package (`src/main.rs`) runs it on the
+//! [`App`](stackforge_construct_model::App) (`stackforge_constructs::App`, which apps import,
+//! is the same type: the CLI depends on the model, not on the AWS constructs). The workspace's root package (`src/main.rs`) runs it on the
 //! migration-api app; an app of its own depends on this crate (`cli/` of the workspace) and
 //! calls [`run`] from its `main`:
 //!
@@ -30,6 +31,7 @@ mod pipeline;
 pub mod policy;
 mod scaffold;
 
-pub use cli::{run, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+pub use cli::{run, run_with_new_app, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 pub use error::CliError;
 pub use pipeline::{AppFactory, Io};
+pub use scaffold::NewApp;

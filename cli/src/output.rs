@@ -4,8 +4,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use stackforge_constructs::layout::MANIFEST_FILE;
-use stackforge_constructs::{Assembly, EnvironmentAssembly, OutputFormat};
+use stackforge_construct_model::layout::MANIFEST_FILE;
+use stackforge_construct_model::{Assembly, EnvironmentAssembly, OutputFormat};
 
 use crate::error::{CliError, Result};
 

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use stackforge_constructs::aws::ecs::image_parameters;
-use stackforge_constructs::{EnvironmentAssembly, ParameterType, StackArtifact};
+use stackforge_construct_model::deploy_metadata::image_parameters;
+use stackforge_construct_model::{EnvironmentAssembly, ParameterType, StackArtifact};
 
 use crate::error::{CliError, Result};
 
@@ -232,7 +232,7 @@ fn check(
     }
     // Image digests are set by `deploy` after it pushes the image, never in a file.
     let from_deploy = deploy_set(stack);
-    let described = |p: &stackforge_constructs::template::Parameter| {
+    let described = |p: &stackforge_construct_model::template::Parameter| {
         p.description
             .as_ref()
             .map_or(String::new(), |d| format!(" ({d})"))

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use indexmap::IndexMap;
-use stackforge_constructs::committed::CommittedState;
-use stackforge_constructs::{App, Assembly, EnvironmentAssembly};
+use stackforge_construct_model::committed::CommittedState;
+use stackforge_construct_model::{App, Assembly, EnvironmentAssembly};
 
 use crate::error::{CliError, Result};
 use crate::files::{read_committed, CommittedFolder};
@@ -16,10 +16,10 @@ use crate::policy::{self, RuleSet};
 /// A plain function building the app to synthesize (every environment), such as
 /// `stackforge_stacks::app`. [`crate::run`] takes any `Fn() -> Result<App, Error>`: this
 /// type, or a closure capturing runtime configuration.
-pub type AppFactory = fn() -> Result<App, stackforge_constructs::Error>;
+pub type AppFactory = fn() -> Result<App, stackforge_construct_model::Error>;
 
 /// The app factory as the commands receive it: a function or a closure.
-pub(crate) type Factory<'a> = &'a dyn Fn() -> Result<App, stackforge_constructs::Error>;
+pub(crate) type Factory<'a> = &'a dyn Fn() -> Result<App, stackforge_construct_model::Error>;
 
 /// Standard output and error of a command (captured in tests).
 pub struct Io<'a> {

@@ -1,62 +1,17 @@
-//! The stackforge programming model.
+//! The crate a stackforge app imports: the programming model and the AWS constructs.
 //!
 //! An [`App`] holds [`Stack`]s per [`Environment`]; constructs add resources to a stack through
 //! a [`Scope`] (a path in the construct tree) and return handles whose attributes are typed
 //! [`Expr`] values. [`App::synth`] runs aspects, resolves cross-stack references, validates,
 //! and returns an in-memory [`Assembly`] of CloudFormation templates. See `ARCHITECTURE.md`
 //! for the pipeline.
+//!
+//! The model lives in `stackforge-construct-model` and is re-exported here at the same paths
+//! (`stackforge_constructs::{App, Scope, Expr, ...}`, `stackforge_constructs::synth`, ...); the
+//! AWS constructs ([`aws`]) are this crate's own. The CLI depends on the model only, so editing
+//! a construct recompiles this crate, the app's stacks and the binary, not the CLI library.
 #![deny(missing_docs)]
 
-pub use stackforge_core::{expr, parse, path, property_path, schema, value};
-/// Every CloudFormation resource type as a typed struct: the `stackforge-catalog` crate, one
-/// module per service behind a Cargo feature of the same name (see the README).
-pub mod resources {
-    pub use stackforge_catalog::*;
-}
+pub use stackforge_construct_model::*;
 
-/// The ordered map props take (`EcsServiceProps::environment`, ...), re-exported so an app
-/// needs no `indexmap` dependency of its own: `stackforge_constructs::IndexMap`, or
-/// `stackforge_constructs::indexmap::indexmap! { ... }`.
-pub use indexmap::{self, IndexMap};
-
-pub mod app;
-pub mod aspect;
-pub mod assembly;
 pub mod aws;
-pub mod change;
-pub mod committed;
-pub mod document;
-pub mod error;
-pub mod export;
-pub mod integrity;
-pub mod layout;
-pub mod logical_id;
-pub mod names;
-pub mod resource;
-pub mod rules;
-pub mod schema_check;
-pub mod scope;
-pub mod stack;
-pub mod synth;
-pub mod template;
-pub mod testing;
-mod type_checks;
-pub mod yaml;
-
-pub use app::App;
-pub use aspect::{Aspect, ResourceView, Tags};
-pub use assembly::{Assembly, EnvironmentAssembly, OutputFormat, StackArtifact};
-pub use error::{Error, Result, Warning};
-pub use export::ExportName;
-pub use expr::{ConditionRef, Expr, MappingRef, Pseudo, RefKind, Reference, StackKey, Use};
-pub use path::ConstructPath;
-pub use property_path::{PathSeg, PropertyPath};
-pub use resource::{
-    type_info, CfnResource, RawResource, RemovalPolicy, ResourceHandle, ResourceOptions, TagShape,
-    TypeInfo,
-};
-
-pub use scope::Scope;
-pub use stack::{Environment, Stack, StackProps, Suppression};
-pub use template::{Output, Parameter, ParameterType, ResourceDef, Template};
-pub use value::{Bool, Int, IntoExpr, Num, Str, Tag};

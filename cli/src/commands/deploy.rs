@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use stackforge_constructs::{Assembly, EnvironmentAssembly};
+use stackforge_construct_model::{Assembly, EnvironmentAssembly};
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::deploy::aws::AwsCli;
@@ -355,14 +355,14 @@ impl DeployCommand {
         aws: &AwsCli,
         env: &EnvironmentAssembly,
         app: &str,
-        refactors: &[&stackforge_constructs::change::refactor::RecordedRefactor],
+        refactors: &[&stackforge_construct_model::change::refactor::RecordedRefactor],
         scratch: &ScratchDir,
         io: &mut Io<'_>,
     ) -> Result<Option<refactor::Prepared>> {
         if refactors.is_empty() {
             return Ok(None);
         }
-        let mut deployed = stackforge_constructs::change::EnvTemplates::new();
+        let mut deployed = stackforge_construct_model::change::EnvTemplates::new();
         for stack in refactor::stacks_of(refactors) {
             let name = refactor::stack_name(env, app, &stack);
             if let Some(t) = preview::live_template(aws, &name)? {
@@ -433,7 +433,7 @@ impl DeployCommand {
         aws: &AwsCli,
         plan: &DeployPlan<'_>,
         stuck: &[recovery::Stuck],
-        refactor: &[stackforge_constructs::change::refactor::ResourceMapping],
+        refactor: &[stackforge_construct_model::change::refactor::ResourceMapping],
         io: &mut Io<'_>,
     ) -> Result<()> {
         let name = plan.env_name();

@@ -26,7 +26,7 @@
 //! `Fn::Sub`, or an import across stacks) in a create-only property is replaced too ("because
 //! it uses ..."); one using it elsewhere is listed under *Affected by replacements* with
 //! `update in place`. Replaced, possibly replaced or removed stateful resources (see
-//! `stackforge_constructs::change::stateful`) are marked `STATEFUL: loses ...`. Removed or
+//! `stackforge_construct_model::change::stateful`) are marked `STATEFUL: loses ...`. Removed or
 //! renamed exports, and exports whose value changes while other stacks import them, are
 //! `DANGER`; exports kept for importers show as `= export kept`. IAM grants and
 //! security-group rules the change adds or widens are listed under *Security*. Changes that
@@ -71,7 +71,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use indexmap::IndexMap;
-use stackforge_constructs::{ConstructPath, Template};
+use stackforge_construct_model::{ConstructPath, Template};
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::diff::{diff_env, render_json, render_text, EnvContext, EnvDiff, Report, Summary};

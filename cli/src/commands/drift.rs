@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use stackforge_constructs::{Assembly, EnvironmentAssembly};
+use stackforge_construct_model::{Assembly, EnvironmentAssembly};
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::commands::AwsArgs;

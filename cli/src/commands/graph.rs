@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use indexmap::IndexMap;
-use stackforge_constructs::{ConstructPath, EnvironmentAssembly, Template};
+use stackforge_construct_model::{ConstructPath, EnvironmentAssembly, Template};
 
 use crate::cli::EXIT_OK;
 use crate::diff::{diff_env, EnvContext, StackDiff};

@@ -12,7 +12,7 @@ use crate::cli::EXIT_OK;
 use crate::commands::synth::SynthCommand;
 use crate::error::{CliError, Result};
 use crate::pipeline::Io;
-use crate::scaffold::{self, Dependency, StackforgeSource};
+use crate::scaffold::{self, Dependency, NewApp, StackforgeSource};
 
 /// Create a new app repository at PATH: Cargo.toml depending on stackforge, src/ with a first
 /// stack (VPC, encrypted database with its backup plan, Fargate service) and per-environment
@@ -34,7 +34,14 @@ pub struct NewCommand {
 
 impl NewCommand {
     /// Runs the command.
-    pub fn execute(&self, io: &mut Io<'_>) -> Result<u8> {
+    /// `new_app` builds the app to write ([`scaffold::NewApp`]); a binary built without it
+    /// (an app's own, which runs [`crate::run`]) refuses `new`.
+    pub fn execute(&self, new_app: Option<NewApp>, io: &mut Io<'_>) -> Result<u8> {
+        let Some(new_app) = new_app else {
+            return Err(CliError::Usage(
+                "this binary cannot create apps: `new` is in the `stackforge` binary of a stackforge checkout. Fix: run `cargo run -- new PATH` in the stackforge checkout".into(),
+            ));
+        };
         let name = match &self.name {
             Some(n) => n.clone(),
             None => self
@@ -53,9 +60,9 @@ impl NewCommand {
                 dir.display()
             )));
         }
-        let assembly = scaffold::app(&name)?.synth()?;
+        let assembly = new_app(&name)?.synth()?;
         let files = scaffold::files(&name, &dependency, dir, &assembly)?;
-        let result = self.create(&name, &dependency, &files, io);
+        let result = self.create(&name, new_app, &dependency, &files, io);
         if result.is_err() {
             let _ = fs::remove_dir_all(dir);
             if existed {
@@ -82,6 +89,7 @@ impl NewCommand {
     fn create(
         &self,
         name: &str,
+        new_app: NewApp,
         dependency: &Dependency,
         files: &[(PathBuf, String)],
         io: &mut Io<'_>,
@@ -103,7 +111,7 @@ impl NewCommand {
             .try_get_matches_from(args)
             .and_then(|m| SynthCommand::from_arg_matches(&m))
             .map_err(|e| CliError::Failed(format!("the new app's synth: {e}")))?;
-        let factory = || scaffold::app(name);
+        let factory = || new_app(name);
         let mut quiet = Vec::new();
         let mut synth_io = Io {
             out: &mut quiet,

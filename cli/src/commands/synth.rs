@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use stackforge_constructs::layout::PARAMETER_FILE_SUFFIX;
-use stackforge_constructs::{EnvironmentAssembly, OutputFormat};
+use stackforge_construct_model::layout::PARAMETER_FILE_SUFFIX;
+use stackforge_construct_model::{EnvironmentAssembly, OutputFormat};
 
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::error::{CliError, Result};
@@ -176,7 +176,7 @@ impl SynthCommand {
         for (files, only) in &rendered {
             write_env(&self.out, files, only.as_deref())?;
             let stacks = (files.files.keys())
-                .filter(|n| stackforge_constructs::layout::template_stack(n).is_some())
+                .filter(|n| stackforge_construct_model::layout::template_stack(n).is_some())
                 .count();
             writeln!(
                 io.out,
@@ -280,7 +280,7 @@ fn legacy_parameter_file(
     existing: &Path,
     params_dir: &Path,
     env: &str,
-    stack: &stackforge_constructs::StackArtifact,
+    stack: &stackforge_construct_model::StackArtifact,
 ) -> CliError {
     let input = params_dir.join(env).join(params::file_name(stack));
     CliError::Failed(format!(

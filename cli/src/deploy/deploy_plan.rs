@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use stackforge_constructs::change::refactor::RecordedRefactor;
-use stackforge_constructs::{Assembly, EnvironmentAssembly, OutputFormat, StackArtifact};
+use stackforge_construct_model::change::refactor::RecordedRefactor;
+use stackforge_construct_model::{Assembly, EnvironmentAssembly, OutputFormat, StackArtifact};
 
 use super::plan::{self, AwsOptions, ParameterOverride, MAX_INLINE_TEMPLATE_BYTES};
 use super::plan_file::{self, PlannedStackChange};

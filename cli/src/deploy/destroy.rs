@@ -10,8 +10,8 @@
 use std::fmt::Write as _;
 
 use indexmap::IndexMap;
-use stackforge_constructs::change::stateful;
-use stackforge_constructs::{RemovalPolicy, StackArtifact, Template};
+use stackforge_construct_model::change::stateful;
+use stackforge_construct_model::{RemovalPolicy, StackArtifact, Template};
 
 use super::aws::{AwsCli, AwsError};
 use super::preview;
@@ -277,7 +277,7 @@ pub fn import_refusal(doomed: &[Doomed]) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
-    use stackforge_constructs::document;
+    use stackforge_construct_model::document;
 
     #[test]
     fn deletion_policies_follow_cloudformation_defaults() {

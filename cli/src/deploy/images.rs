@@ -12,8 +12,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use stackforge_constructs::aws::ecs::{image_parameters, ImageParameter, ImageRepositoryLocation};
-use stackforge_constructs::{EnvironmentAssembly, Expr, StackArtifact};
+use stackforge_construct_model::deploy_metadata::{
+    image_parameters, ImageParameter, ImageRepositoryLocation,
+};
+use stackforge_construct_model::{EnvironmentAssembly, Expr, StackArtifact};
 
 use super::aws::AwsCli;
 use crate::error::{CliError, Result};

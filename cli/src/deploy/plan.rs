@@ -7,7 +7,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use indexmap::IndexMap;
-use stackforge_constructs::{EnvironmentAssembly, ParameterType, StackArtifact};
+use stackforge_construct_model::{EnvironmentAssembly, ParameterType, StackArtifact};
 
 use super::template_bucket::TemplateBucket;
 use crate::error::{CliError, Result};

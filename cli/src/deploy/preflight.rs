@@ -12,7 +12,7 @@
 //! Each problem comes with the command that fixes it.
 
 use serde_json::Value;
-use stackforge_constructs::{EnvironmentAssembly, Expr, StackArtifact, Use};
+use stackforge_construct_model::{EnvironmentAssembly, Expr, StackArtifact, Use};
 
 use super::aws::{AwsCli, AwsError};
 use crate::params::ParameterValues;

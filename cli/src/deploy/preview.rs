@@ -2,8 +2,8 @@
 //! one.
 
 use serde_json::Value;
-use stackforge_constructs::change::refactor::ResourceMapping;
-use stackforge_constructs::{document, Template};
+use stackforge_construct_model::change::refactor::ResourceMapping;
+use stackforge_construct_model::{document, Template};
 
 use crate::diff;
 

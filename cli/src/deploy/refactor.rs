@@ -9,7 +9,7 @@
 //! is still deployed is carried out, one whose destination is already deployed was carried
 //! out before, one with neither side deployed has nothing to move (a new environment). The
 //! refactor's templates are the deployed ones with only the mapped resources relocated
-//! ([`stackforge_constructs::change::plan_refactor`]), as stack refactoring requires.
+//! ([`stackforge_construct_model::change::plan_refactor`]), as stack refactoring requires.
 
 use std::fs;
 use std::io::Write;
@@ -18,9 +18,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use stackforge_constructs::change::refactor::{RecordedRefactor, ResourceMapping};
-use stackforge_constructs::change::{plan_refactor, EnvTemplates, RefactorPlan};
-use stackforge_constructs::EnvironmentAssembly;
+use stackforge_construct_model::change::refactor::{RecordedRefactor, ResourceMapping};
+use stackforge_construct_model::change::{plan_refactor, EnvTemplates, RefactorPlan};
+use stackforge_construct_model::EnvironmentAssembly;
 
 use super::aws::AwsCli;
 use super::plan::MAX_INLINE_TEMPLATE_BYTES;

@@ -9,8 +9,8 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use stackforge_constructs::aws::rds::SETUP_METADATA_KEY;
-use stackforge_constructs::StackArtifact;
+use stackforge_construct_model::deploy_metadata::SETUP_METADATA_KEY;
+use stackforge_construct_model::StackArtifact;
 
 use super::aws::AwsCli;
 use crate::error::{CliError, Result};

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use stackforge_constructs::{EnvironmentAssembly, StackArtifact};
+use stackforge_construct_model::{EnvironmentAssembly, StackArtifact};
 
 use super::aws::AwsCli;
 use super::images::{self, ImageOption, ImageSource, LocalImage, PlannedImage};

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use stackforge_constructs::change::impact::{classify, create_only};
-use stackforge_constructs::change::rename::rename_refs;
-use stackforge_constructs::layout::KeptExport;
-use stackforge_constructs::template::{Output, ResourceDef};
-use stackforge_constructs::{ConstructPath, Template};
+use stackforge_construct_model::change::impact::{classify, create_only};
+use stackforge_construct_model::change::rename::rename_refs;
+use stackforge_construct_model::layout::KeptExport;
+use stackforge_construct_model::template::{Output, ResourceDef};
+use stackforge_construct_model::{ConstructPath, Template};
 
 use super::values::{self, Seg};
 use super::{
@@ -449,7 +449,7 @@ fn other_sections(
 mod tests {
     use super::*;
     use serde_json::json;
-    use stackforge_constructs::document;
+    use stackforge_construct_model::document;
 
     fn doc(v: Value) -> Template {
         document::from_json(&v).unwrap()

@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
-use stackforge_constructs::change::blast::{predict, Paired, Prediction};
-use stackforge_constructs::change::refactor::ResourceMapping;
-use stackforge_constructs::change::{identities, pair_by_lineage, stateful, Location, Pair};
-use stackforge_constructs::layout::KeptExport;
-use stackforge_constructs::{ConstructPath, RemovalPolicy, Template};
+use stackforge_construct_model::change::blast::{predict, Paired, Prediction};
+use stackforge_construct_model::change::refactor::ResourceMapping;
+use stackforge_construct_model::change::{identities, pair_by_lineage, stateful, Location, Pair};
+use stackforge_construct_model::layout::KeptExport;
+use stackforge_construct_model::{ConstructPath, RemovalPolicy, Template};
 
 use super::compare::{stack_diff, Links};
 use super::{

@@ -18,7 +18,7 @@ use serde_json::Value;
 pub use compare::{diff_stack, Context};
 pub use env::{diff_env, EnvContext};
 pub use render::{render_json, render_text};
-pub use stackforge_constructs::change::Impact;
+pub use stackforge_construct_model::change::Impact;
 
 /// What happens to a resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -159,7 +159,7 @@ pub struct EntryChange {
     pub danger: Option<String>,
 }
 
-pub use stackforge_constructs::layout::KeptExport;
+pub use stackforge_construct_model::layout::KeptExport;
 
 /// Whether the stack exists on each side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 /// One step of a path into a value (the template model's property-path step).
-pub use stackforge_constructs::PathSeg as Seg;
+pub use stackforge_construct_model::PathSeg as Seg;
 
 /// A difference at one path: the old and new values there (`None` = absent).
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +18,7 @@ pub struct Leaf {
     pub new: Option<Value>,
 }
 
-pub use stackforge_constructs::change::impact::{contains_intrinsic, is_intrinsic};
+pub use stackforge_construct_model::change::impact::{contains_intrinsic, is_intrinsic};
 
 /// The leaves where `old` and `new` differ, below `prefix`. Objects are compared key by key
 /// and arrays of equal length element by element; anything else (intrinsics, scalars, arrays

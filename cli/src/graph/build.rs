@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use stackforge_constructs::template::ResourceDef;
-use stackforge_constructs::{ConstructPath, EnvironmentAssembly, Expr, Template, Use};
+use stackforge_construct_model::template::ResourceDef;
+use stackforge_construct_model::{ConstructPath, EnvironmentAssembly, Expr, Template, Use};
 
 use super::collapse::{collapse, Item};
 use super::security::{self, Group, Peer};
@@ -396,7 +396,7 @@ mod tests {
                     "Tags": [{"Key": "x", "Value": {"Fn::ImportValue": "elsewhere:Thing"}}]}}
             }
         });
-        let t = stackforge_constructs::document::from_json(&t).unwrap();
+        let t = stackforge_construct_model::document::from_json(&t).unwrap();
         let g = from_templates("t".into(), vec![("app", "t-app", &t)]);
         assert_eq!(
             labels(&g, EdgeKind::Traffic),

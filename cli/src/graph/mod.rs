@@ -38,7 +38,7 @@ mod svg;
 
 use std::collections::BTreeSet;
 
-use stackforge_constructs::EnvironmentAssembly;
+use stackforge_construct_model::EnvironmentAssembly;
 
 pub use architecture::{Architecture, ChangeStatus, LinkKind};
 pub use dot::to_dot;

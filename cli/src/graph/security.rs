@@ -2,8 +2,8 @@
 //! the inline rules of `AWS::EC2::SecurityGroup`, as "who may talk to whom, on which port".
 
 use indexmap::IndexMap;
-use stackforge_constructs::template::ResourceDef;
-use stackforge_constructs::Expr;
+use stackforge_construct_model::template::ResourceDef;
+use stackforge_construct_model::Expr;
 
 /// `AWS::EC2::SecurityGroup`.
 pub(crate) const SECURITY_GROUP: &str = "AWS::EC2::SecurityGroup";
@@ -167,7 +167,7 @@ fn ports(props: &Props) -> String {
 mod tests {
     use super::*;
     use serde_json::{json, Value};
-    use stackforge_constructs::document;
+    use stackforge_construct_model::document;
 
     fn props(v: Value) -> Props {
         match Expr::from_json(&v).unwrap() {

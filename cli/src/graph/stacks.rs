@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use stackforge_constructs::EnvironmentAssembly;
+use stackforge_construct_model::EnvironmentAssembly;
 
 use super::{add_edge, EdgeKind, Graph, Ids, Node, NodeKind};
 

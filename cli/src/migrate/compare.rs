@@ -3,9 +3,9 @@
 //! up to the differences stackforge makes on purpose.
 
 use serde_json::Value;
-use stackforge_constructs::resource::{type_info, TagShape};
-use stackforge_constructs::template::PATH_METADATA_KEY;
-use stackforge_constructs::{Expr, ResourceDef, Template};
+use stackforge_construct_model::resource::{type_info, TagShape};
+use stackforge_construct_model::template::PATH_METADATA_KEY;
+use stackforge_construct_model::{Expr, ResourceDef, Template};
 
 /// What synth of a migrated app adds to every resource; [`compare`] accepts these unless
 /// `exact` (the app was migrated with `--exact`, whose aspect leaves them out).
@@ -210,7 +210,7 @@ fn short(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stackforge_constructs::document::parse;
+    use stackforge_construct_model::document::parse;
 
     #[test]
     fn stackforge_additions_are_allowed_unless_exact() {

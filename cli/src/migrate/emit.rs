@@ -3,7 +3,7 @@
 //! which falls back to [`RawEmitter`] (type name + property map, validated against the
 //! vendored schema at synth).
 
-use stackforge_constructs::ResourceDef;
+use stackforge_construct_model::ResourceDef;
 
 use super::rust_expr::{string_lit, Ctx};
 

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use stackforge_constructs::{Expr, Template};
+use stackforge_construct_model::{Expr, Template};
 
 use super::names::snake_case;
 
@@ -162,7 +162,7 @@ fn build_order(n: usize, wanted: &[(usize, String, usize, String)]) -> Vec<usize
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stackforge_constructs::document;
+    use stackforge_construct_model::document;
 
     fn parse(text: &str) -> Template {
         document::parse(text).unwrap()

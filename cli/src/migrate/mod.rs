@@ -4,7 +4,7 @@
 //!
 //! - [`migrate_template`] reads a template (JSON or YAML, through the one reader) and writes
 //!   its module: parameters, mappings, conditions, resources with every logical ID kept,
-//!   outputs; intrinsics as [`Expr`](stackforge_constructs::Expr) builder calls, references
+//!   outputs; intrinsics as [`Expr`](stackforge_construct_model::Expr) builder calls, references
 //!   between resources through their handles. What cannot be migrated is a [`NotMigrated`]
 //!   naming each reason; nothing is dropped silently.
 //! - [`app_files`] writes the app crate around the modules (the shape `stackforge new`
@@ -30,10 +30,10 @@ mod typed;
 
 use std::fmt;
 
-use stackforge_constructs::document::{self, DocumentError};
-use stackforge_constructs::logical_id::is_valid_logical_id;
-use stackforge_constructs::schema;
-use stackforge_constructs::Template;
+use stackforge_construct_model::document::{self, DocumentError};
+use stackforge_construct_model::logical_id::is_valid_logical_id;
+use stackforge_construct_model::schema;
+use stackforge_construct_model::Template;
 
 pub use app::{app_files, build_stacks, rustfmt, AppSpec};
 pub use compare::{compare, ALLOWED_DIFFERENCES};

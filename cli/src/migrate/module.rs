@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
-use stackforge_constructs::{Expr, Parameter, ParameterType, Template};
+use stackforge_construct_model::{Expr, Parameter, ParameterType, Template};
 
 use super::emit::ResourceEmitter;
 use super::link::ExportField;
@@ -309,7 +309,7 @@ fn split_comments(code: &str) -> (&str, &str) {
 }
 
 /// The `ResourceOptions` of a resource: its logical ID kept, plus its attributes.
-fn options(id: &str, r: &stackforge_constructs::ResourceDef, ctx: &mut Ctx) -> String {
+fn options(id: &str, r: &stackforge_construct_model::ResourceDef, ctx: &mut Ctx) -> String {
     let mut fields = Vec::new();
     if !r.depends_on.is_empty() {
         let deps: Vec<String> = r

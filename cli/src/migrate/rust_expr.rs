@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Number, Value};
-use stackforge_constructs::{Expr, Pseudo};
+use stackforge_construct_model::{Expr, Pseudo};
 
 /// What a template name is bound to in the generated code.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! adopting a construct is a later, reviewed change (with `keep_logical_ids_of` or
 //! `declare_rename`, so nothing is replaced).
 
-use stackforge_constructs::Template;
+use stackforge_construct_model::Template;
 
 /// A construct and the resource types whose presence suggests it.
 struct Pattern {
@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn a_vpc_with_subnets_suggests_the_vpc_construct() {
-        let t = stackforge_constructs::document::parse(
+        let t = stackforge_construct_model::document::parse(
             r#"{"Resources": {
                 "V": {"Type": "AWS::EC2::VPC"},
                 "S": {"Type": "AWS::EC2::Subnet"},

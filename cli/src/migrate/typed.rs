@@ -12,8 +12,8 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 use stackforge_catalog_model::model::{self, EnumDef, Resource, StructDef, Ty};
-use stackforge_constructs::schema::type_info;
-use stackforge_constructs::{Expr, ResourceDef};
+use stackforge_construct_model::schema::type_info;
+use stackforge_construct_model::{Expr, ResourceDef};
 
 use super::emit::{RawEmitter, ResourceEmitter};
 use super::rust_expr::{number_lit, string_lit, Ctx};

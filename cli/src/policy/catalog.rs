@@ -67,7 +67,7 @@ const fn file(name: &'static str, source: &'static str) -> BuiltinFile {
     }
 }
 
-pub use stackforge_constructs::rules::{rule_info, RuleInfo, Severity, RULES};
+pub use stackforge_construct_model::rules::{rule_info, RuleInfo, Severity, RULES};
 
 /// The names of the rules a Guard file declares (`rule NAME`), in order, without duplicates.
 /// A light scan, good enough to attribute a reported rule name to its file.

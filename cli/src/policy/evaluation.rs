@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use stackforge_constructs::template::ResourceDef;
+use stackforge_construct_model::template::ResourceDef;
 
 use super::cache::Cache;
 use super::catalog::{rule_info, Severity};
@@ -18,7 +18,7 @@ use super::{threads, RuleSet, Source};
 /// A template to check, borrowed.
 pub(crate) struct TemplateRef<'a> {
     pub source: Cow<'a, Source>,
-    pub body: &'a stackforge_constructs::Template,
+    pub body: &'a stackforge_construct_model::Template,
 }
 
 /// Templates checked together, borrowed.

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use stackforge_constructs::layout::{self, MANIFEST_FILE};
+use stackforge_construct_model::layout::{self, MANIFEST_FILE};
 
 use super::report::InputError;
 use super::{Scope, Source, Template};
@@ -93,8 +93,8 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Scope>, Vec<InputError>) {
 
 /// Reads one template; the error says why it is not a CloudFormation template stackforge
 /// can read.
-pub fn read(path: &Path) -> Result<stackforge_constructs::Template, String> {
-    let t = stackforge_constructs::document::load_checked(path).map_err(|e| e.to_string())?;
+pub fn read(path: &Path) -> Result<stackforge_construct_model::Template, String> {
+    let t = stackforge_construct_model::document::load_checked(path).map_err(|e| e.to_string())?;
     if t.resources.is_empty() {
         return Err("`Resources`: CloudFormation needs at least one resource in a template. Fix: add a resource, or remove the file".into());
     }
@@ -102,8 +102,8 @@ pub fn read(path: &Path) -> Result<stackforge_constructs::Template, String> {
 }
 
 /// Parses template text (JSON or YAML with short-form tags) into the template model.
-pub fn parse(text: &str) -> Result<stackforge_constructs::Template, String> {
-    stackforge_constructs::document::parse(text).map_err(|e| e.to_string())
+pub fn parse(text: &str) -> Result<stackforge_construct_model::Template, String> {
+    stackforge_construct_model::document::parse(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

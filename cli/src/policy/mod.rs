@@ -39,7 +39,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use stackforge_constructs::EnvironmentAssembly;
+use stackforge_construct_model::EnvironmentAssembly;
 
 pub use catalog::{rule_info, EvalScope, RuleInfo, Severity, RULES};
 pub use error::PolicyError;
@@ -301,7 +301,7 @@ pub struct Template {
     /// Where it comes from.
     pub source: Source,
     /// The template.
-    pub body: stackforge_constructs::Template,
+    pub body: stackforge_construct_model::Template,
 }
 
 /// Templates checked together: cross-stack references between them are followed, and
@@ -392,7 +392,7 @@ fn threads() -> usize {
 
 /// The gate on one template alone (for tests).
 #[cfg(test)]
-fn gate_scope_for_tests(t: &stackforge_constructs::Template, rules: &RuleSet) -> Report {
+fn gate_scope_for_tests(t: &stackforge_construct_model::Template, rules: &RuleSet) -> Report {
     let scope = ScopeRef {
         label: Cow::Borrowed("t"),
         folder: None,

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use super::catalog::Reads;
 use super::refs::{Index, Merged};
 use super::{EvalScope, RuleFile};
-use stackforge_constructs::Template;
+use stackforge_construct_model::Template;
 
 /// The resource key of a per-resource unit's findings (and its prefix in a document holding
 /// several: `R0`, `R1`, ...).

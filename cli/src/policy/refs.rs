@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value};
-use stackforge_constructs::{Template, Use};
+use stackforge_construct_model::{Template, Use};
 
 /// A reference found in a property: to a resource of template `.0`, or to something outside.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -42,7 +42,7 @@ fn references(
             r.uses()
                 .into_iter()
                 .filter(|(p, _)| {
-                    matches!(p.segments().first(), Some(stackforge_constructs::PathSeg::Key(k)) if k == "Properties")
+                    matches!(p.segments().first(), Some(stackforge_construct_model::PathSeg::Key(k)) if k == "Properties")
                 })
                 .filter_map(|(p, u)| {
                     let target = match u {
@@ -238,7 +238,7 @@ pub(crate) fn merge(
 mod tests {
     use super::*;
     use serde_json::json;
-    use stackforge_constructs::document;
+    use stackforge_construct_model::document;
 
     fn doc(v: &Value) -> Template {
         document::from_json(v).unwrap()

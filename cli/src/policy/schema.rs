@@ -4,8 +4,8 @@
 //! logical ID and property path. (Templates that need a transform, a macro or `Fn::ForEach`
 //! never get here: the template reader answers "not supported" for them.)
 
-use stackforge_constructs::schema::{self, TypeName};
-use stackforge_constructs::{ResourceDef, Use};
+use stackforge_construct_model::schema::{self, TypeName};
+use stackforge_construct_model::{ResourceDef, Use};
 
 use super::catalog::Severity;
 use super::report::{Finding, Report};
@@ -119,7 +119,7 @@ mod tests {
                 stack_name: None,
                 file: Some("t.yaml".into()),
             },
-            body: stackforge_constructs::document::parse(&body.to_string())
+            body: stackforge_construct_model::document::parse(&body.to_string())
                 .expect("a readable template"),
         }
     }

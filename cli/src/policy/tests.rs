@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use serde_json::json;
-use stackforge_constructs::{document, Template};
+use stackforge_construct_model::{document, Template};
 
 use super::{catalog, engine, refs};
 

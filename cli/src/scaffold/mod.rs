@@ -1,19 +1,17 @@
-//! A new app repository from a template: the files `new` writes, the first stack (compiled
-//! here too, so `new` synthesizes it in process and the new app starts with its templates and
-//! reviewed snapshots), and the dependency on stackforge.
+//! A new app repository from a template: the files `new` writes, the first stack, and the
+//! dependency on stackforge.
 //!
 //! `app/settings.rs` and `app/stacks.rs` are written verbatim; the `files/*.in` templates get
 //! `{{name}}` (the package and app name), `{{crate}}` (its Rust name) and `{{dependencies}}`.
-
-#[path = "app/settings.rs"]
-mod settings;
-#[path = "app/stacks.rs"]
-mod stacks;
+//! `new` synthesizes the first stack in process, so the new app starts with its templates and
+//! reviewed snapshots; the app uses the AWS constructs, which this crate does not depend on
+//! (editing a construct does not recompile the CLI), so the crate `stackforge-scaffold-app`
+//! compiles it and the binary passes it in ([`NewApp`], [`crate::run_with_new_app`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use stackforge_constructs::{App, Assembly, OutputFormat};
+use stackforge_construct_model::{App, Assembly, OutputFormat};
 
 use crate::error::{CliError, Result};
 
@@ -74,10 +72,8 @@ impl StackforgeSource {
     }
 }
 
-/// The app `name`, as `new` creates it.
-pub fn app(name: &str) -> std::result::Result<App, stackforge_constructs::Error> {
-    stacks::app(name, &[settings::dev(), settings::prod()])
-}
+/// Builds the app `new` writes, named by its argument: `stackforge_scaffold_app::app`.
+pub type NewApp = fn(&str) -> std::result::Result<App, stackforge_construct_model::Error>;
 
 /// Checks an app name: lower-case letters, digits and `-`, starting with a letter, at most
 /// [`MAX_NAME_LEN`] characters (a Cargo package name and a CloudFormation stack-name prefix).
@@ -176,11 +172,11 @@ pub fn files(
 }
 
 /// The example parameter file of `stack`: a value for each parameter without a default.
-fn example_parameters(stack: &stackforge_constructs::StackArtifact) -> Result<Option<String>> {
+fn example_parameters(stack: &stackforge_construct_model::StackArtifact) -> Result<Option<String>> {
     let mut values = serde_json::Map::new();
     // Image digests: `deploy` sets them after pushing the image, never a parameter file.
     let deploy_set: Vec<String> =
-        stackforge_constructs::aws::ecs::image_parameters(stack.template())
+        stackforge_construct_model::deploy_metadata::image_parameters(stack.template())
             .into_iter()
             .map(|i| i.parameter)
             .collect();
@@ -272,7 +268,10 @@ mod tests {
 
     #[test]
     fn the_template_app_synthesizes_and_every_parameter_has_an_example() {
-        let assembly = app("shop").unwrap().synth().unwrap();
+        let assembly = stackforge_scaffold_app::app("shop")
+            .unwrap()
+            .synth()
+            .unwrap();
         let files = files(
             "shop",
             &Dependency::Git("https://example.com/stackforge.git".into()),

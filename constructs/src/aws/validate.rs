@@ -34,10 +34,7 @@ pub(crate) fn check_parameter_name(scope: &Scope<'_>, field: &str, name: &str) -
         ));
     }
     let stack = scope.stack();
-    if stack.parameters.contains_key(name)
-        || stack.resources.contains_key(name)
-        || stack.outputs.contains_key(name)
-    {
+    if stack.has_parameter(name) || stack.has_resource(name) || stack.has_output(name) {
         return Err(scope.invalid(
             field,
             format!("the stack already declares `{name}`"),

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use stackforge_constructs::change::rename::rename_refs;
-use stackforge_constructs::template::ResourceDef;
-use stackforge_constructs::Template;
+use stackforge_construct_model::change::rename::rename_refs;
+use stackforge_construct_model::template::ResourceDef;
+use stackforge_construct_model::Template;
 
 use super::SecurityKind;
 

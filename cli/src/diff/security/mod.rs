@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::Value;
-use stackforge_constructs::template::ResourceDef;
-use stackforge_constructs::Template;
+use stackforge_construct_model::template::ResourceDef;
+use stackforge_construct_model::Template;
 
 mod facts;
 
@@ -286,7 +286,7 @@ fn describe_merged(c: &SecurityChange) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
-    use stackforge_constructs::document;
+    use stackforge_construct_model::document;
 
     fn t(v: Value) -> Template {
         document::from_json(&v).unwrap()

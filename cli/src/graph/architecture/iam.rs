@@ -1,7 +1,7 @@
 //! IAM statements as data access in words: what a principal does to the resources a
 //! statement names (`reads secret`, `decrypts`, `sends`).
 
-use stackforge_constructs::Expr;
+use stackforge_construct_model::Expr;
 
 /// One `Allow` statement: its actions and its `Resource` value.
 #[derive(Debug, Clone, PartialEq)]

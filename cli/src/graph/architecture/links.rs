@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use stackforge_constructs::template::ResourceDef;
-use stackforge_constructs::{Expr, Use};
+use stackforge_construct_model::template::ResourceDef;
+use stackforge_construct_model::{Expr, Use};
 
 use super::iam;
 use super::nodes::{cut, Nodes, Target};

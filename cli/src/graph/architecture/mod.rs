@@ -24,7 +24,7 @@ pub(crate) mod picture;
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use stackforge_constructs::{ConstructPath, EnvironmentAssembly, Template};
+use stackforge_construct_model::{ConstructPath, EnvironmentAssembly, Template};
 
 pub use picture::to_graph;
 

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
-use stackforge_constructs::template::ResourceDef;
-use stackforge_constructs::{ConstructPath, Expr, Use};
+use stackforge_construct_model::template::ResourceDef;
+use stackforge_construct_model::{ConstructPath, Expr, Use};
 
 use super::{ConstructNode, NestedConstruct, NodeRole, ResourceInfo, StackSource};
 use crate::graph::security::{EGRESS, INGRESS};

@@ -409,7 +409,7 @@ impl AlarmSet {
             }
         }
         if let Some(name) = &props.topic_output {
-            if scope.stack().outputs.contains_key(name) {
+            if scope.stack().has_output(name) {
                 return Err(scope.invalid(
                     "topic_output",
                     format!("the stack already has an output `{name}`"),
@@ -612,8 +612,7 @@ fn check_alarm(scope: &Scope<'_>, i: usize, a: &AlarmProps) -> Result<()> {
 fn alarm_in_stack(scope: &Scope<'_>, name: &str) -> Option<String> {
     scope
         .stack()
-        .resources
-        .values()
+        .declared_resources()
         .find(|r| {
             r.type_name == "AWS::CloudWatch::Alarm"
                 && r.properties.get("AlarmName").and_then(Expr::as_str) == Some(name)

@@ -98,7 +98,7 @@ pub(crate) fn access_log_principal(scope: &mut Scope<'_>) -> Result<Principal> {
     let stack = scope.stack_mut();
     let key = stack.key().clone();
     let mapping = MappingRef::new(key.clone(), MAPPING_NAME);
-    if !stack.mappings.contains_key(MAPPING_NAME) {
+    if !stack.has_mapping(MAPPING_NAME) {
         let mut regions: IndexMap<String, IndexMap<String, Expr>> = IndexMap::new();
         let mut all: Vec<(&str, Delivery)> = ELB_ACCOUNTS
             .iter()

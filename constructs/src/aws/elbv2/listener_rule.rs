@@ -152,7 +152,7 @@ fn check(
     }
     // Two rules of one listener with one priority fail at deploy time; catch it here.
     let priority = Int::from(p.priority).into_expr();
-    let taken = scope.stack().resources.values().find(|r| {
+    let taken = scope.stack().declared_resources().find(|r| {
         r.type_name == "AWS::ElasticLoadBalancingV2::ListenerRule"
             && r.properties.get("ListenerArn") == Some(&listener.arn())
             && r.properties.get("Priority") == Some(&priority)

@@ -28,12 +28,8 @@ use crate::scope::Scope;
 
 use super::RdsEncrypted;
 
-/// The metadata key of a task definition `deploy` runs after its stack is deployed: where
-/// its cluster, security group and subnets are, each a resource of a stack
-/// (`{"stack": "network", "logicalId": "..."}`, whose physical ID `deploy` looks up) or a
-/// literal ID (`{"id": "subnet-..."}`): `{"cluster": .., "securityGroup": .., "subnets":
-/// [..]}`.
-pub const SETUP_METADATA_KEY: &str = "stackforge:run-after-deploy";
+// `deploy` reads this key; it lives in the model, which the CLI depends on.
+pub use crate::deploy_metadata::SETUP_METADATA_KEY;
 
 /// The PostgreSQL client image: the official `postgres:17-alpine` (multi-architecture
 /// index) on Amazon ECR Public, pinned by digest.

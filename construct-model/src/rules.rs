@@ -47,7 +47,7 @@ pub struct RuleInfo {
     pub description: &'static str,
     /// How to fix a violation; reported when a failed clause has no message of its own.
     pub fix: &'static str,
-    /// The construct or method of [`crate::aws`] that satisfies the rule, when there is one
+    /// The construct or method of `stackforge_constructs::aws` that satisfies the rule, when there is one
     /// (`BackupPlan::new(...)`); findings name it after the fix. Default: none.
     pub fixed_by: Option<&'static str>,
 }
@@ -406,7 +406,8 @@ mod tests {
     }
 
     /// Every type (`BackupPlan`) and method (`.grant_read(`, `::allow_from`) a rule names as
-    /// its fix is declared in `aws/`, so renaming a construct cannot leave a stale hint.
+    /// its fix is declared in `constructs/src/aws/`, so renaming a construct cannot leave a
+    /// stale hint.
     #[test]
     fn the_constructs_rules_name_as_fixes_exist() {
         fn sources(dir: &std::path::Path, out: &mut String) {
@@ -421,7 +422,7 @@ mod tests {
         }
         let mut aws = String::new();
         sources(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/aws"),
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../constructs/src/aws"),
             &mut aws,
         );
         let types = regex::Regex::new(r"\b([A-Z][a-z]+[A-Za-z]*)\b").unwrap();
