@@ -47,8 +47,8 @@ pub struct RuleInfo {
     pub description: &'static str,
     /// How to fix a violation; reported when a failed clause has no message of its own.
     pub fix: &'static str,
-    /// The construct or method of `stackforge_constructs::aws` that satisfies the rule, when there is one
-    /// (`BackupPlan::new(...)`); findings name it after the fix. Default: none.
+    /// The construct or method of `stackforge_constructs::aws` that satisfies the rule, when
+    /// there is one (`BackupPlan::new(...)`); findings name it after the fix. Default: none.
     pub fixed_by: Option<&'static str>,
 }
 
