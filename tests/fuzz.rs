@@ -168,9 +168,11 @@ where
             out: &mut out,
             err: &mut err,
         };
-        stackforge::run(
+        // As the `stackforge` binary runs it: `new` writes the scaffold app.
+        stackforge::run_with_new_app(
             std::iter::once("stackforge".to_owned()).chain(args.iter().cloned()),
             &app,
+            Some(stackforge_scaffold_app::app),
             &mut io,
         )
     }))

@@ -55,9 +55,11 @@ pub fn run_cli(factory: AppFactory, args: &[&str]) -> Run {
             out: &mut out,
             err: &mut err,
         };
-        stackforge::run(
+        // As the `stackforge` binary runs it: `new` writes the scaffold app.
+        stackforge::run_with_new_app(
             std::iter::once("stackforge").chain(args.iter().map(String::as_str)),
             factory,
+            Some(stackforge_scaffold_app::app),
             &mut io,
         )
     };

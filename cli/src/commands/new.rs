@@ -144,3 +144,50 @@ impl NewCommand {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use stackforge_construct_model::App;
+
+    use crate::cli::{run, run_with_new_app, EXIT_OK, EXIT_USAGE};
+    use crate::pipeline::Io;
+
+    /// An app's own binary runs `run`, which has no app for `new` to write (the CLI library
+    /// does not compile it): `new` is refused with the fix, and creates nothing.
+    #[test]
+    fn new_in_a_binary_without_the_new_app_is_refused_with_the_fix() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("shop");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut io = Io {
+            out: &mut out,
+            err: &mut err,
+        };
+        let args = ["orders".as_ref(), "new".as_ref(), dir.as_os_str()];
+        let code = run(args, || Ok(App::new("orders")), &mut io);
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(code, EXIT_USAGE, "{err}");
+        assert!(err.contains("Fix: run `cargo run -- new PATH`"), "{err}");
+        assert!(!dir.exists());
+    }
+
+    /// With the app `new` writes passed in, `new` gets past that check (it then fails on the
+    /// bad name alone, before building anything).
+    #[test]
+    fn new_with_the_new_app_checks_the_name_first() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("Bad_Name");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut io = Io {
+            out: &mut out,
+            err: &mut err,
+        };
+        let args = ["stackforge".as_ref(), "new".as_ref(), dir.as_os_str()];
+        let new_app = Some(stackforge_scaffold_app::app as crate::NewApp);
+        let code = run_with_new_app(args, || Ok(App::new("x")), new_app, &mut io);
+        let err = String::from_utf8(err).unwrap();
+        assert_ne!(code, EXIT_OK);
+        assert!(err.contains("is not an app name"), "{err}");
+        assert!(!err.contains("cannot create apps"), "{err}");
+    }
+}
