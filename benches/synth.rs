@@ -6,8 +6,12 @@
 //! Run: `cargo bench --bench synth`. Each size runs in its own process, so the peak memory
 //! printed is that size's alone. The gate runs cold (no result cache), then once more with
 //! a cache filled by the first run (`warm`: what the next `synth` of an unchanged app pays).
+//! `--heap` also prints the live heap bytes (a counting allocator) after building the app and
+//! after synth, and their peaks.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use stackforge::policy::{self, RuleSet};
@@ -16,6 +20,53 @@ use stackforge_constructs::resources::{ec2, logs, sns};
 use stackforge_constructs::{App, Environment, Expr, Stack, StackProps};
 
 const RESOURCES_PER_STACK: usize = 200;
+
+/// The system allocator, counting live heap bytes and their peak when `--heap` is given
+/// (off by default: the counting would add to the times printed). Explains the peak RSS:
+/// RSS also holds freed memory the allocator keeps, and the binary itself.
+struct CountingAlloc;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to `System` unchanged; the counters only observe sizes.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        System.alloc(layout)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
+        System.dealloc(ptr, layout)
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            if new_size >= layout.size() {
+                let grown = new_size - layout.size();
+                let live = LIVE.fetch_add(grown, Ordering::Relaxed) + grown;
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
 const SIZES: &[usize] = &[2_000, 20_000, 50_000, 100_000];
 
 /// An app of `stacks` stacks; each stack's resources reference each other and the first
@@ -107,12 +158,13 @@ fn peak_rss_mib() -> f64 {
 }
 
 /// Measures one size in this process and prints one result line.
-fn measure(resources: usize) {
+fn measure(resources: usize, heap: bool) {
     let baseline = peak_rss_mib();
     let stacks = resources / RESOURCES_PER_STACK;
     let start = Instant::now();
     let app = build(stacks);
     let built = start.elapsed();
+    let app_heap = LIVE.load(Ordering::Relaxed);
     // What the CLI runs (`App::into_assembly` peaks lower but slows the gate: README).
     let assembly = app.synth_with(&CommittedState::none()).expect("synth");
     drop(app);
@@ -124,6 +176,8 @@ fn measure(resources: usize) {
         .sum();
     let synthesized = start.elapsed();
     let synth_rss = peak_rss_mib();
+    let synth_heap_peak = PEAK.load(Ordering::Relaxed);
+    let assembly_heap = LIVE.load(Ordering::Relaxed);
     let envs: Vec<_> = assembly.environments.iter().collect();
     // The bench app is not hardened (unencrypted topics and log groups): the gate finds and
     // reports violations, as it would on a real app under review.
@@ -155,16 +209,31 @@ fn measure(resources: usize) {
         peak / json_mib,
         baseline,
     );
+    if heap {
+        println!(
+            "{resources:>7} resources: heap (counted) {:.1} MiB for the declared app, peak {:.1} MiB during synth ({:.1}x the JSON), {:.1} MiB for the assembly after synth ({:.1}x), peak {:.1} MiB with the gate",
+            mib(app_heap),
+            mib(synth_heap_peak),
+            synth_heap_peak as f64 / bytes as f64,
+            mib(assembly_heap),
+            assembly_heap as f64 / bytes as f64,
+            mib(PEAK.load(Ordering::Relaxed)),
+        );
+    }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    let heap = args.iter().any(|a| a == "--heap");
+    // Counted from the start of `main` (only `args` was allocated before, and it outlives
+    // the measure), so no block freed while counting was allocated before.
+    COUNTING.store(heap, Ordering::Relaxed);
     if let Some(i) = args.iter().position(|a| a == "--size") {
         let size = args
             .get(i + 1)
             .and_then(|s| s.parse().ok())
             .expect("--size N");
-        measure(size);
+        measure(size, heap);
         return;
     }
     let exe = std::env::current_exe().expect("current exe");
@@ -178,10 +247,12 @@ fn main() {
     };
     for size in &sizes {
         for _ in 0..3 {
-            let status = Command::new(&exe)
-                .args(["--size", &size.to_string()])
-                .status()
-                .expect("run size");
+            let mut child = Command::new(&exe);
+            child.args(["--size", &size.to_string()]);
+            if heap {
+                child.arg("--heap");
+            }
+            let status = child.status().expect("run size");
             assert!(status.success(), "size {size} failed");
         }
     }

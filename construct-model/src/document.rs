@@ -436,8 +436,8 @@ fn resource(base: &str, r: &Value) -> Result<ResourceDef, DocumentError> {
                 };
                 res.metadata = m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             }
-            "CreationPolicy" => res.creation_policy = Some(expr(&here, v)?),
-            "UpdatePolicy" => res.update_policy = Some(expr(&here, v)?),
+            "CreationPolicy" => res.creation_policy = Some(Box::new(expr(&here, v)?)),
+            "UpdatePolicy" => res.update_policy = Some(Box::new(expr(&here, v)?)),
             // Only old custom resources carry `Version`; CloudFormation ignores it.
             "Version" => {}
             other => {

@@ -61,10 +61,11 @@ pub struct ResourceDef {
     pub update_replace_policy: Option<RemovalPolicy>,
     /// `Metadata` (synthesis always records [`PATH_METADATA_KEY`]).
     pub metadata: IndexMap<String, Value>,
-    /// `CreationPolicy` (`ResourceOptions::creation_policy` when synthesized).
-    pub creation_policy: Option<Expr>,
+    /// `CreationPolicy` (`ResourceOptions::creation_policy` when synthesized; boxed, as
+    /// the update policy: rare, and every resource of every template holds the field).
+    pub creation_policy: Option<Box<Expr>>,
     /// `UpdatePolicy` (`ResourceOptions::update_policy` when synthesized).
-    pub update_policy: Option<Expr>,
+    pub update_policy: Option<Box<Expr>>,
 }
 
 /// A suppression recorded in a resource's metadata.
@@ -115,8 +116,8 @@ impl ResourceDef {
             out.extend(value.uses().into_iter().map(|(p, u)| (join(&base, &p), u)));
         }
         for (section, value) in [
-            ("CreationPolicy", &self.creation_policy),
-            ("UpdatePolicy", &self.update_policy),
+            ("CreationPolicy", self.creation_policy.as_deref()),
+            ("UpdatePolicy", self.update_policy.as_deref()),
         ] {
             if let Some(value) = value {
                 let base = PropertyPath::key(section);

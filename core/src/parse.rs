@@ -247,7 +247,7 @@ fn intrinsic(
         "Fn::Sub" => match arg {
             Value::String(t) => Expr::Sub {
                 template: t.clone(),
-                vars: IndexMap::new(),
+                vars: Box::default(),
             },
             Value::Array(items) if items.len() == 2 => {
                 let template = string_arg(name, "template", &items[0], path)?.to_owned();
@@ -269,7 +269,10 @@ fn intrinsic(
                     vars.insert(k.clone(), e?);
                 }
                 path.pop();
-                Expr::Sub { template, vars }
+                Expr::Sub {
+                    template,
+                    vars: Box::new(vars),
+                }
             }
             other => {
                 return Err(ParseError::malformed(

@@ -461,8 +461,8 @@ fn used_names(t: &Template) -> HashSet<String> {
     }
     for r in t.resources.values() {
         r.properties.values().for_each(&mut add);
-        r.creation_policy.iter().for_each(&mut add);
-        r.update_policy.iter().for_each(&mut add);
+        r.creation_policy.as_deref().into_iter().for_each(&mut add);
+        r.update_policy.as_deref().into_iter().for_each(&mut add);
     }
     for o in t.outputs.values() {
         add(&o.value);

@@ -86,9 +86,12 @@ pub(super) fn build(
             for v in r.properties.values_mut() {
                 rw.expr(v);
             }
-            for v in [&mut r.creation_policy, &mut r.update_policy]
-                .into_iter()
-                .flatten()
+            for v in [
+                r.creation_policy.as_deref_mut(),
+                r.update_policy.as_deref_mut(),
+            ]
+            .into_iter()
+            .flatten()
             {
                 rw.expr(v);
             }

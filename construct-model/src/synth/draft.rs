@@ -122,8 +122,8 @@ impl App {
                     deletion_policy: r.options().deletion_policy,
                     update_replace_policy: r.options().update_replace_policy,
                     metadata,
-                    creation_policy: r.options().creation_policy.clone(),
-                    update_policy: r.options().update_policy.clone(),
+                    creation_policy: r.options().creation_policy.clone().map(Box::new),
+                    update_policy: r.options().update_policy.clone().map(Box::new),
                     ..ResourceDef::new(&r.type_name)
                 },
             );

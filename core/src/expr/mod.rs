@@ -45,8 +45,9 @@ pub enum Expr {
     Sub {
         /// The template string with `${Name}` placeholders.
         template: String,
-        /// Values of the placeholders.
-        vars: IndexMap<String, Expr>,
+        /// Values of the placeholders (boxed: most `Expr`s are small literals, and an
+        /// enum is as large as its largest variant).
+        vars: Box<IndexMap<String, Expr>>,
     },
     /// A string made of parts (literals and values known at deploy time), built by
     /// [`Expr::concat`]. Renders as `Fn::Sub` when every part can be inlined in one (literals,
@@ -204,10 +205,11 @@ impl Expr {
     {
         Expr::Sub {
             template: template.into(),
-            vars: vars
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
+            vars: Box::new(
+                vars.into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
+            ),
         }
     }
 

@@ -7,35 +7,42 @@ use std::sync::Arc;
 use crate::path::ConstructPath;
 
 /// Identifies one stack of one environment of an app (`dev` / `network`).
+///
+/// One pointer wide (the names live behind one shared allocation): every [`Reference`]
+/// handed out carries one, and `Expr` is as large as its largest variant.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct StackKey {
-    pub(super) env: Arc<str>,
-    pub(super) name: Arc<str>,
+pub struct StackKey(Arc<StackNames>);
+
+/// The names a [`StackKey`] shares (compared and ordered by `env`, then `name`).
+#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct StackNames {
+    env: Box<str>,
+    name: Box<str>,
 }
 
 impl StackKey {
     /// A key for stack `name` of environment `env`.
     pub fn new(env: &str, name: &str) -> Self {
-        Self {
+        Self(Arc::new(StackNames {
             env: env.into(),
             name: name.into(),
-        }
+        }))
     }
 
     /// The environment name (`dev`).
     pub fn env(&self) -> &str {
-        &self.env
+        &self.0.env
     }
 
     /// The stack's short name inside its environment (`network`).
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 }
 
 impl fmt::Display for StackKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.env, self.name)
+        write!(f, "{}/{}", self.0.env, self.0.name)
     }
 }
 
