@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::catalog::Reads;
@@ -65,6 +66,10 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// Prepares the documents of `files` on the templates of `scopes`.
+    ///
+    /// Templates are annotated and projected in parallel, a few at a time (so the gate never
+    /// holds the JSON of a whole scope); their documents join the plan in template order, so
+    /// the plan is the same whatever the scheduling.
     pub(crate) fn build(scopes: &[Vec<&Template>], files: &[RuleFile]) -> Plan {
         let mut plan = Plan::default();
         for (s, bodies) in scopes.iter().enumerate() {
@@ -73,38 +78,19 @@ impl Plan {
                 .iter()
                 .map(|f| (f.scope == EvalScope::Environment).then(Merged::default))
                 .collect();
-            for t in 0..bodies.len() {
-                let doc = index.annotate(t);
-                for (f, file) in files.iter().enumerate() {
-                    if let Some(m) = merged[f].as_mut() {
-                        m.add(t, &doc, |r| file.reads(r));
-                        continue;
+            let indices: Vec<usize> = (0..bodies.len()).collect();
+            for chunk in indices.chunks(TEMPLATES_AT_ONCE) {
+                let prepared: Vec<Prepared> = chunk
+                    .par_iter()
+                    .map(|&t| prepare(&index, s, t, files))
+                    .collect();
+                for (&t, p) in chunk.iter().zip(prepared) {
+                    for (f, doc, origin) in p.units {
+                        plan.add(f, doc, origin);
                     }
-                    match &file.projection {
-                        Some(reads) => {
-                            let resources = doc.get("Resources").and_then(Value::as_object);
-                            for (id, r) in resources.into_iter().flatten() {
-                                if file.reads(r) {
-                                    let origin = Origin::Resource {
-                                        scope: s,
-                                        template: t,
-                                        id: id.clone(),
-                                    };
-                                    plan.add(f, project(r, reads).to_string(), origin);
-                                }
-                            }
-                        }
-                        None => {
-                            if let Some(d) = file.document(&doc) {
-                                plan.add(
-                                    f,
-                                    d,
-                                    Origin::Template {
-                                        scope: s,
-                                        template: t,
-                                    },
-                                );
-                            }
+                    for (f, resources) in p.merged {
+                        if let Some(m) = merged[f].as_mut() {
+                            m.add_resources(t, resources);
                         }
                     }
                 }
@@ -138,6 +124,67 @@ impl Plan {
             origins: vec![origin],
         });
     }
+}
+
+/// Templates annotated in parallel before their documents join the plan: enough to keep
+/// the threads busy, few enough that their JSON is small next to the plan's.
+const TEMPLATES_AT_ONCE: usize = 32;
+
+/// What one template contributes to a plan, in the order a sequential build adds it.
+struct Prepared {
+    /// (file, document, origin) for the plan.
+    units: Vec<(usize, String, Origin)>,
+    /// Per per-environment file, the template's resources it reads (logical ID, resource).
+    merged: Vec<(usize, Vec<(String, Value)>)>,
+}
+
+/// Annotates template `t` of scope `s` and prepares its documents for every file.
+fn prepare(index: &Index<'_>, s: usize, t: usize, files: &[RuleFile]) -> Prepared {
+    let doc = index.annotate(t);
+    let mut out = Prepared {
+        units: Vec::new(),
+        merged: Vec::new(),
+    };
+    let resources = doc.get("Resources").and_then(Value::as_object);
+    for (f, file) in files.iter().enumerate() {
+        if file.scope == EvalScope::Environment {
+            let kept = resources
+                .into_iter()
+                .flatten()
+                .filter(|(_, r)| file.reads(r))
+                .map(|(id, r)| (id.clone(), r.clone()))
+                .collect();
+            out.merged.push((f, kept));
+            continue;
+        }
+        match &file.projection {
+            Some(reads) => {
+                for (id, r) in resources.into_iter().flatten() {
+                    if file.reads(r) {
+                        let origin = Origin::Resource {
+                            scope: s,
+                            template: t,
+                            id: id.clone(),
+                        };
+                        out.units.push((f, project(r, reads).to_string(), origin));
+                    }
+                }
+            }
+            None => {
+                if let Some(d) = file.document(&doc) {
+                    out.units.push((
+                        f,
+                        d,
+                        Origin::Template {
+                            scope: s,
+                            template: t,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A document holding the projected resources `units` (JSON texts) under the keys `R<i>`,

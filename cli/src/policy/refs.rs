@@ -198,18 +198,29 @@ pub(crate) struct Merged {
 
 impl Merged {
     /// Adds the resources of annotated template `t` that `keep` accepts.
+    #[cfg(test)]
     pub(crate) fn add(&mut self, t: usize, template: &Value, keep: impl Fn(&Value) -> bool) {
         let Some(res) = template.get("Resources").and_then(Value::as_object) else {
             return;
         };
-        for (id, resource) in res.iter().filter(|(_, r)| keep(r)) {
+        let kept = res
+            .iter()
+            .filter(|(_, r)| keep(r))
+            .map(|(id, r)| (id.clone(), r.clone()))
+            .collect();
+        self.add_resources(t, kept);
+    }
+
+    /// Adds `resources` (logical ID, annotated resource) of template `t`.
+    pub(crate) fn add_resources(&mut self, t: usize, resources: Vec<(String, Value)>) {
+        for (id, resource) in resources {
             let mut key = id.clone();
             // Logical IDs repeat across stacks; the merged key only has to be unique.
             while self.resources.contains_key(&key) {
                 key = format!("{key}_{t}");
             }
-            self.resources.insert(key.clone(), resource.clone());
-            self.origin.insert(key, (t, id.clone()));
+            self.resources.insert(key.clone(), resource);
+            self.origin.insert(key, (t, id));
         }
     }
 

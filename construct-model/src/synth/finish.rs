@@ -27,14 +27,23 @@ pub mod limits {
     pub const BODY_S3: usize = 1_000_000;
 }
 
+/// A stack's template rendered, before it is read back.
+pub(super) struct Rendered<'s> {
+    stack: &'s Stack,
+    body: String,
+    deps: super::Edges,
+    kept: Vec<crate::layout::KeptExport>,
+}
+
 impl App {
-    /// Validates every resource against its type's schema, renders the template and checks CloudFormation's limits.
-    pub(super) fn finish(
+    /// Validates every resource against its type's schema, renders the template and checks
+    /// CloudFormation's limits. Runs on any thread: what it allocates for long is the body
+    /// only, which [`App::read_back`] drops.
+    pub(super) fn finish<'s>(
         &self,
-        draft: Draft<'_>,
-        stacks: &[&Stack],
+        draft: Draft<'s>,
         warnings: &mut Vec<Warning>,
-    ) -> Result<StackArtifact> {
+    ) -> Result<Rendered<'s>> {
         let stack = draft.stack;
         let mut errors = Vec::new();
         for (id, r) in &draft.resources {
@@ -138,9 +147,32 @@ impl App {
         if let Some(e) = Error::from_many(errors) {
             return Err(e);
         }
+        Ok(Rendered {
+            stack,
+            body,
+            deps: draft.deps,
+            kept: draft.kept,
+        })
+    }
 
+    /// Reads a rendered template back into the artifact. It runs on the synthesizing
+    /// thread: the document it builds lives as long as the assembly, and allocating it on
+    /// a worker thread would leave it spread over that thread's heap (glibc keeps a heap
+    /// per thread), which raised peak memory by half.
+    pub(super) fn read_back(
+        &self,
+        rendered: Rendered<'_>,
+        stacks: &[&Stack],
+    ) -> Result<StackArtifact> {
+        let Rendered {
+            stack,
+            body,
+            deps,
+            kept,
+        } = rendered;
+        let name = stack.stack_name();
         let order: Vec<&StackKey> = stacks.iter().map(|s| s.key()).collect();
-        let mut dependencies: Vec<&StackKey> = draft.deps.keys().collect();
+        let mut dependencies: Vec<&StackKey> = deps.keys().collect();
         dependencies.sort_by_key(|k| order.iter().position(|o| o == k));
         let mut tags = IndexMap::new();
         tags.insert("app".to_owned(), self.name().to_owned());
@@ -159,7 +191,7 @@ impl App {
             name.to_owned(),
             body.len(),
             document,
-            draft.kept,
+            kept,
         );
         artifact.dependencies = dependencies
             .into_iter()

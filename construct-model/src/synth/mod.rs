@@ -17,6 +17,7 @@ mod resolve;
 mod safety;
 
 use indexmap::IndexMap;
+use rayon::prelude::*;
 
 use crate::app::App;
 use crate::assembly::{Assembly, EnvironmentAssembly, StackArtifact};
@@ -211,14 +212,52 @@ impl App {
         let mut artifacts = Vec::with_capacity(drafts.len());
         let mut errors = Vec::new();
         let mut drafts: Vec<Option<Draft<'_>>> = drafts.into_iter().map(Some).collect();
-        for i in order {
-            let Some(draft) = drafts[i].take() else {
-                continue;
-            };
-            match self.finish(draft, stacks, ctx.warnings) {
+        let ordered: Vec<Draft<'_>> = order.iter().filter_map(|&i| drafts[i].take()).collect();
+        // Stacks are validated and rendered in parallel; results and warnings are taken in
+        // deploy order, so the outcome does not depend on the scheduling. Each is read back
+        // on this thread (see `App::read_back`) while the others render. Inside a thread
+        // pool (whose threads must not block) or with one thread: one stack after another.
+        let mut take = |result: Result<finish::Rendered<'_>>, warnings: Vec<Warning>| {
+            ctx.warnings.extend(warnings);
+            match result.and_then(|r| self.read_back(r, stacks)) {
                 Ok(a) => artifacts.push(a),
                 Err(e) => errors.push(e),
             }
+        };
+        if rayon::current_thread_index().is_some() || rayon::current_num_threads() < 2 {
+            for draft in ordered {
+                let mut warnings = Vec::new();
+                let result = self.finish(draft, &mut warnings);
+                take(result, warnings);
+            }
+        } else {
+            let count = ordered.len();
+            let (sender, receiver) = std::sync::mpsc::channel();
+            std::thread::scope(|scope| {
+                scope.spawn(move || {
+                    ordered.into_par_iter().enumerate().for_each_with(
+                        sender,
+                        |sender, (i, draft)| {
+                            let mut warnings = Vec::new();
+                            let result = self.finish(draft, &mut warnings);
+                            // The receiver lives until every sender is dropped.
+                            let _ = sender.send((i, result, warnings));
+                        },
+                    );
+                });
+                let mut pending: Vec<Option<(Result<finish::Rendered<'_>>, Vec<Warning>)>> =
+                    (0..count).map(|_| None).collect();
+                let mut next = 0;
+                for (i, result, warnings) in receiver {
+                    pending[i] = Some((result, warnings));
+                    while let Some((result, warnings)) =
+                        pending.get_mut(next).and_then(Option::take)
+                    {
+                        next += 1;
+                        take(result, warnings);
+                    }
+                }
+            });
         }
         match Error::from_many(errors) {
             Some(e) => Err(e),
