@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::catalog::Reads;
-use super::refs::{Index, Merged};
+use super::refs::{kept_resources, Index, Merged};
 use super::{EvalScope, RuleFile};
 use stackforge_construct_model::Template;
 
@@ -148,13 +148,8 @@ fn prepare(index: &Index<'_>, s: usize, t: usize, files: &[RuleFile]) -> Prepare
     let resources = doc.get("Resources").and_then(Value::as_object);
     for (f, file) in files.iter().enumerate() {
         if file.scope == EvalScope::Environment {
-            let kept = resources
-                .into_iter()
-                .flatten()
-                .filter(|(_, r)| file.reads(r))
-                .map(|(id, r)| (id.clone(), r.clone()))
-                .collect();
-            out.merged.push((f, kept));
+            out.merged
+                .push((f, kept_resources(&doc, |r| file.reads(r))));
             continue;
         }
         match &file.projection {

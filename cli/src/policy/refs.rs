@@ -187,6 +187,21 @@ pub(crate) fn annotate(templates: &[&Template]) -> Vec<Value> {
     (0..templates.len()).map(|t| index.annotate(t)).collect()
 }
 
+/// The resources of an annotated template that `keep` accepts, as (logical ID, resource):
+/// what one template adds to a [`Merged`] document.
+pub(crate) fn kept_resources(
+    template: &Value,
+    keep: impl Fn(&Value) -> bool,
+) -> Vec<(String, Value)> {
+    let resources = template.get("Resources").and_then(Value::as_object);
+    resources
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| keep(r))
+        .map(|(id, r)| (id.clone(), r.clone()))
+        .collect()
+}
+
 /// One document holding the resources of several annotated templates (for rules evaluated
 /// per environment), and for each of its resource keys the template and logical ID it came
 /// from.
@@ -197,20 +212,6 @@ pub(crate) struct Merged {
 }
 
 impl Merged {
-    /// Adds the resources of annotated template `t` that `keep` accepts.
-    #[cfg(test)]
-    pub(crate) fn add(&mut self, t: usize, template: &Value, keep: impl Fn(&Value) -> bool) {
-        let Some(res) = template.get("Resources").and_then(Value::as_object) else {
-            return;
-        };
-        let kept = res
-            .iter()
-            .filter(|(_, r)| keep(r))
-            .map(|(id, r)| (id.clone(), r.clone()))
-            .collect();
-        self.add_resources(t, kept);
-    }
-
     /// Adds `resources` (logical ID, annotated resource) of template `t`.
     pub(crate) fn add_resources(&mut self, t: usize, resources: Vec<(String, Value)>) {
         for (id, resource) in resources {
@@ -240,7 +241,7 @@ pub(crate) fn merge(
 ) -> (Value, HashMap<String, (usize, String)>) {
     let mut merged = Merged::default();
     for (t, template) in annotated.iter().enumerate() {
-        merged.add(t, template, &keep);
+        merged.add_resources(t, kept_resources(template, &keep));
     }
     merged.finish()
 }
