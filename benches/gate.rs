@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 use stackforge::policy::{self, RuleSet, Scope, Source, Template};
 
+/// The allocator of the `stackforge` binary, so the figures are what it pays.
+#[global_allocator]
+static ALLOCATOR: stackforge::Allocator = stackforge::Allocator;
+
 fn main() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/policy/app/secure.template.json");

@@ -9,7 +9,7 @@
 //! `--heap` also prints the live heap bytes (a counting allocator) after building the app and
 //! after synth, and their peaks.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -21,7 +21,7 @@ use stackforge_constructs::{App, Environment, Expr, Stack, StackProps};
 
 const RESOURCES_PER_STACK: usize = 200;
 
-/// The system allocator, counting live heap bytes and their peak when `--heap` is given
+/// The binary's allocator ([`stackforge::Allocator`], jemalloc), counting live heap bytes and their peak when `--heap` is given
 /// (off by default: the counting would add to the times printed). Explains the peak RSS:
 /// RSS also holds freed memory the allocator keeps, and the binary itself.
 struct CountingAlloc;
@@ -30,21 +30,21 @@ static COUNTING: AtomicBool = AtomicBool::new(false);
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
-// SAFETY: every call is forwarded to `System` unchanged; the counters only observe sizes.
+// SAFETY: every call is forwarded to `stackforge::Allocator` unchanged; the counters only observe sizes.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if COUNTING.load(Ordering::Relaxed) {
             let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
             PEAK.fetch_max(live, Ordering::Relaxed);
         }
-        System.alloc(layout)
+        stackforge::Allocator.alloc(layout)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if COUNTING.load(Ordering::Relaxed) {
             LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
         }
-        System.dealloc(ptr, layout)
+        stackforge::Allocator.dealloc(ptr, layout)
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -57,7 +57,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
                 LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
             }
         }
-        System.realloc(ptr, layout, new_size)
+        stackforge::Allocator.realloc(ptr, layout, new_size)
     }
 }
 
