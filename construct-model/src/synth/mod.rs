@@ -77,10 +77,11 @@ impl App {
 
     /// [`App::synth_with`], consuming the app: each resource's declared properties move into
     /// its template instead of being copied, so an app's declarations and its templates are
-    /// never all in memory at once. Same result, same bytes. Peak memory of the synth bench
-    /// is 31% lower than with `synth_with`, but the heap it leaves is fragmented: a policy gate
-    /// run right after was 1.4x (20,000 resources) to 2x (100,000) slower, so the CLI does
-    /// not use it yet (README, "Performance").
+    /// never all in memory at once. Same result, same bytes. What the CLI runs: with the
+    /// binaries' allocator (jemalloc), peak memory after synth in the synth bench is 17-19%
+    /// lower than with `synth_with` at 20,000 and 100,000 resources, and the policy gate run
+    /// right after is as fast (with glibc's malloc the heap it left made the gate 1.4x to 2x
+    /// slower; README, "Performance").
     pub fn into_assembly(mut self, committed: &CommittedState) -> Result<Assembly> {
         let mut run = Run::new(&self, committed);
         for env in self.environments().into_iter().cloned().collect::<Vec<_>>() {
