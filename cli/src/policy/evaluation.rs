@@ -29,19 +29,21 @@ pub(crate) struct ScopeRef<'a> {
 }
 
 /// A finding before it is attributed: which scope, template (None: the scope) and resource.
+/// It borrows from the plan and the results: an app under review may have a finding for
+/// most of its resources, and copies of their names were a third of the gate's peak memory.
 struct Located<'a> {
     scope: usize,
     template: Option<usize>,
-    logical_id: Option<String>,
+    logical_id: Option<&'a str>,
     resource: Option<&'a ResourceDef>,
-    rule: String,
-    message: Option<String>,
+    rule: &'a str,
+    message: Option<&'a str>,
 }
 
 type UnitResult = Result<Vec<RawFinding>, String>;
 
 /// A finding already reported: rule file, scope, template, logical ID, rule.
-type SeenFinding = (usize, usize, Option<usize>, Option<String>, String);
+type SeenFinding<'a> = (usize, usize, Option<usize>, Option<&'a str>, &'a str);
 
 /// The findings of every unit of `plan`, from the cache when the rule set has one.
 fn results(plan: &Plan, rules: &RuleSet) -> Vec<UnitResult> {
@@ -197,8 +199,8 @@ pub(crate) fn evaluate(scopes: &[ScopeRef<'_>], rules: &RuleSet) -> Report {
         ..Report::default()
     };
     let mut located: Vec<Located<'_>> = Vec::new();
-    let mut seen: HashSet<SeenFinding> = HashSet::new();
-    for (unit, result) in plan.units.iter().zip(results) {
+    let mut seen: HashSet<SeenFinding<'_>> = HashSet::new();
+    for (unit, result) in plan.units.iter().zip(&results) {
         let findings = match result {
             Ok(findings) => findings,
             Err(e) => {
@@ -208,7 +210,7 @@ pub(crate) fn evaluate(scopes: &[ScopeRef<'_>], rules: &RuleSet) -> Report {
                             scope, template, ..
                         }
                         | Origin::Template { scope, template } => {
-                            engine_error(&scopes[*scope].templates[*template].source, &e)
+                            engine_error(&scopes[*scope].templates[*template].source, e)
                         }
                         Origin::Scope { scope, .. } => InputError {
                             path: PathBuf::from(scopes[*scope].label.as_ref()),
@@ -223,41 +225,41 @@ pub(crate) fn evaluate(scopes: &[ScopeRef<'_>], rules: &RuleSet) -> Report {
             }
         };
         for origin in &unit.origins {
-            for f in &findings {
+            for f in findings {
                 // Where the finding's resource key leads: template and logical ID.
                 let (s, t, target) = match origin {
                     Origin::Resource {
                         scope,
                         template,
                         id,
-                    } => (*scope, Some(*template), f.key.as_ref().map(|_| id.clone())),
+                    } => (*scope, Some(*template), f.key.as_ref().map(|_| id.as_str())),
                     Origin::Template { scope, template } => {
-                        (*scope, Some(*template), f.key.clone())
+                        (*scope, Some(*template), f.key.as_deref())
                     }
                     Origin::Scope { scope, keys } => {
-                        let found = f.key.as_ref().and_then(|k| keys.get(k).cloned());
+                        let found = f.key.as_ref().and_then(|k| keys.get(k));
                         (
                             *scope,
-                            found.as_ref().map(|(t, _)| *t),
-                            found.map(|(_, id)| id),
+                            found.map(|(t, _)| *t),
+                            found.map(|(_, id)| id.as_str()),
                         )
                     }
                 };
-                if !seen.insert((unit.file, s, t, target.clone(), f.rule.clone())) {
+                if !seen.insert((unit.file, s, t, target, &f.rule)) {
                     // The same finding from several resources of one template (a failure
                     // about no resource), reported once as a whole-document run would.
                     continue;
                 }
                 let resource = t
-                    .zip(target.as_ref())
+                    .zip(target)
                     .and_then(|(t, id)| scopes[s].templates[t].body.resources.get(id));
                 located.push(Located {
                     scope: s,
                     template: t.filter(|_| target.is_some()),
                     logical_id: target,
                     resource,
-                    rule: f.rule.clone(),
-                    message: f.message.clone(),
+                    rule: &f.rule,
+                    message: f.message.as_deref(),
                 });
             }
         }
@@ -267,7 +269,7 @@ pub(crate) fn evaluate(scopes: &[ScopeRef<'_>], rules: &RuleSet) -> Report {
     let mut positions: HashMap<(usize, usize), HashMap<&str, usize>> = HashMap::new();
     let mut keys = Vec::with_capacity(located.len());
     for l in &located {
-        let resource_pos = match (l.template, &l.logical_id) {
+        let resource_pos = match (l.template, l.logical_id) {
             (Some(t), Some(id)) => positions
                 .entry((l.scope, t))
                 .or_insert_with(|| {
@@ -279,7 +281,7 @@ pub(crate) fn evaluate(scopes: &[ScopeRef<'_>], rules: &RuleSet) -> Report {
                         .map(|(i, k)| (k.as_str(), i))
                         .collect()
                 })
-                .get(id.as_str())
+                .get(id)
                 .copied()
                 .unwrap_or(usize::MAX),
             _ => usize::MAX,
@@ -288,16 +290,18 @@ pub(crate) fn evaluate(scopes: &[ScopeRef<'_>], rules: &RuleSet) -> Report {
             l.scope,
             l.template.unwrap_or(usize::MAX),
             resource_pos,
-            rules.position(&l.rule),
+            rules.position(l.rule),
         ));
     }
     let mut order: Vec<usize> = (0..located.len()).collect();
     order.sort_by_key(|&i| keys[i]);
 
+    // Sized once: doubling a list of this many findings held up to twice its size.
+    report.violations.reserve_exact(order.len());
     for l in order.iter().map(|&i| &located[i]) {
-        let meta = rules.meta(&l.rule);
-        let finding = finding(scopes, l, meta.severity, meta.message(l.message.as_deref()));
-        let suppression = l.resource.and_then(|r| suppression_of(r, &l.rule));
+        let meta = rules.meta(l.rule);
+        let finding = finding(scopes, l, meta.severity, meta.message(l.message));
+        let suppression = l.resource.and_then(|r| suppression_of(r, l.rule));
         match suppression {
             Some((reason, at)) if meta.suppressible => report.suppressed.push(SuppressedFinding {
                 finding,
@@ -334,14 +338,14 @@ fn finding(
         .or_else(|| (scope.templates.len() == 1).then_some(0));
     let source = template.map(|t| scope.templates[t].source.as_ref());
     Finding {
-        rule: l.rule.clone(),
+        rule: l.rule.to_owned(),
         severity,
         source: source.map_or_else(|| scope.label.to_string(), |s| s.label.clone()),
         stack: source.and_then(|s| s.stack_name.clone()),
         file: source
             .and_then(|s| s.file.clone())
             .or_else(|| scope.folder.map(Path::to_path_buf)),
-        logical_id: l.logical_id.clone(),
+        logical_id: l.logical_id.map(str::to_owned),
         resource_type: l.resource.map(|r| r.type_name.clone()),
         path: l.resource.and_then(|r| r.path()).map(str::to_owned),
         message,
@@ -378,9 +382,9 @@ fn unsuppressible(scopes: &[ScopeRef<'_>], report: &mut Report) {
                     let located = Located {
                         scope: s,
                         template: Some(t),
-                        logical_id: Some(id.clone()),
+                        logical_id: Some(id),
                         resource: Some(resource),
-                        rule: rule.to_owned(),
+                        rule,
                         message: None,
                     };
                     let message = format!(

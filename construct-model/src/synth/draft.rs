@@ -48,7 +48,9 @@ impl App {
                 Some(properties) => properties,
                 None => r.properties.clone(),
             };
-            let mut metadata = IndexMap::new();
+            // Sized exactly: a map grown by its first insert holds four entries, and every
+            // resource of every stack has this one.
+            let mut metadata = IndexMap::with_capacity(1 + r.options().metadata.len());
             metadata.insert(PATH_METADATA_KEY.to_owned(), json!(r.path));
             metadata.extend(r.options().metadata.clone());
             for aspect in &aspects {
