@@ -5,7 +5,8 @@
 //!
 //! Run: `cargo bench --bench synth`. Each size runs in its own process, so the peak memory
 //! printed is that size's alone. The gate runs cold (no result cache), then once more with
-//! a cache filled by the first run (`warm`: what the next `synth` of an unchanged app pays).
+//! a cache filled by the first run (`warm`: what the next `synth` of an unchanged app pays);
+//! the peak "with the gate" is taken after the cold run, the one gate `synth` runs.
 //! `--heap` also prints the live heap bytes (a counting allocator) after building the app and
 //! after synth, and their peaks.
 
