@@ -73,7 +73,7 @@ impl Stack {
     /// stack): `synth` accepts the new logical IDs of its committed resources and records the
     /// resource mappings in the manifest, and `deploy` renames them with CloudFormation stack
     /// refactoring before updating the stack, so nothing is replaced. Keep the declaration
-    /// until every environment was deployed with it. See [`App::declare_move`] for moves
+    /// until every environment was deployed with it. See [`App::declare_move`](crate::App::declare_move) for moves
     /// across stacks.
     pub fn declare_rename(&mut self, from: impl AsRef<str>, to: impl AsRef<str>) -> Result<()> {
         let (from, to) = refactor_paths("declare_rename", from.as_ref(), to.as_ref())?;
@@ -94,7 +94,7 @@ impl Stack {
     /// Gives every resource below construct subtree `new` the logical ID its counterpart
     /// below `old` had (the ID computed from the `old` path), so renaming or re-nesting a
     /// construct replaces nothing. Both paths must be in this stack (a logical ID is kept only
-    /// inside its stack; see [`App::declare_move`] for moves). Declare it before adding
+    /// inside its stack; see [`App::declare_move`](crate::App::declare_move) for moves). Declare it before adding
     /// constructs; one that matches no resource is an error at synth.
     pub fn keep_logical_ids_of(
         &mut self,
