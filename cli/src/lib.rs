@@ -17,9 +17,10 @@
 //! # }
 //! ```
 //!
-//! What an app needs is [`run`], [`AppFactory`] and [`Io`], and [`Allocator`] for speed. The policy gate ([`policy`]),
-//! the semantic diff ([`diff`]) and the graph builder ([`graph`]) are exported for tools that
-//! want them without the command line; everything else is internal.
+//! What an app needs is [`run`], [`AppFactory`] and [`Io`], and [`Allocator`] for speed. The
+//! policy gate ([`policy`]), the semantic diff ([`diff`]) and the graph builder ([`graph`])
+//! are exported for tools that want them without the command line; everything else is
+//! internal.
 
 mod cli;
 mod commands;
@@ -51,7 +52,6 @@ pub use std::alloc::System as Allocator;
 /// (README "Performance"): synth + gate of 20,000 resources about a third faster, peak
 /// memory lower from 20,000 resources up (a few MiB higher for small apps). A library cannot
 /// choose the allocator of a program, so an app's `main.rs` declares it (see the example
-/// above); without it, everything works on the system allocator. On MSVC targets (where
-/// jemalloc does not build) this is the system allocator.
+/// above); without it, everything works on the system allocator.
 #[cfg(not(target_env = "msvc"))]
 pub use tikv_jemallocator::Jemalloc as Allocator;
