@@ -30,7 +30,8 @@ pub(crate) struct ScopeRef<'a> {
 
 /// A finding before it is attributed: which scope, template (None: the scope) and resource.
 /// It borrows from the plan and the results: an app under review may have a finding for
-/// most of its resources, and copies of their names were a third of the gate's peak memory.
+/// most of its resources, and copying their names cost 29 of the 105 MiB the gate added at
+/// 100,000 resources (synth bench, 66,500 findings).
 struct Located<'a> {
     scope: usize,
     template: Option<usize>,
