@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 
-use crate::expr::{Expr, StackKey};
+use crate::expr::{Expr, ExprMap, StackKey};
 use crate::resource::type_info;
 use crate::resource::TagShape;
 
@@ -19,7 +19,7 @@ pub struct ResourceView<'a> {
     /// The CloudFormation type.
     pub type_name: &'a str,
     /// The properties (mutable).
-    pub properties: &'a mut IndexMap<String, Expr>,
+    pub properties: &'a mut ExprMap,
     /// The metadata (mutable; the construct path is added after aspects run).
     pub metadata: &'a mut IndexMap<String, serde_json::Value>,
 }
@@ -83,7 +83,7 @@ impl Aspect for Tags {
                 let entry = resource
                     .properties
                     .entry(property.to_owned())
-                    .or_insert_with(|| Expr::Map(IndexMap::new()));
+                    .or_insert_with(|| Expr::Map(ExprMap::new()));
                 let Expr::Map(map) = entry else { return Ok(()) };
                 // A one-key `{"Fn::If": ..}` map is an intrinsic of a template ported as
                 // JSON, not a tag map: leave it alone too.
@@ -103,7 +103,7 @@ impl Aspect for Tags {
 
 /// `{"Ref": ..}`, `{"Fn::..": ..}` or `{"Condition": ..}`: what an intrinsic looks like in a
 /// template ported through `Expr::from(serde_json::Value)`.
-fn is_intrinsic_map(map: &IndexMap<String, Expr>) -> bool {
+fn is_intrinsic_map(map: &ExprMap) -> bool {
     map.len() == 1
         && map
             .keys()

@@ -6,14 +6,14 @@ pub use stackforge_core::schema::validate::{validate, Violation};
 
 #[cfg(test)]
 mod tests {
-    use indexmap::IndexMap;
+    use crate::expr::ExprMap;
 
     use super::*;
     use crate::resource::{type_info, CfnResource};
     use crate::resources::{ec2, logs};
     use crate::{Bool, Expr, Tag};
 
-    fn check(type_name: &str, properties: IndexMap<String, Expr>) -> Vec<Violation> {
+    fn check(type_name: &str, properties: ExprMap) -> Vec<Violation> {
         validate(type_info(type_name).expect("vendored type"), &properties)
     }
 

@@ -86,7 +86,7 @@ impl<'a> Scope<'a> {
         &mut self,
         id: &str,
         type_name: String,
-        properties: indexmap::IndexMap<String, crate::Expr>,
+        properties: crate::expr::ExprMap,
         options: ResourceOptions,
     ) -> Result<crate::Reference> {
         if let Some((name, _)) = properties

@@ -3,9 +3,7 @@
 //! crate (`stackforge-constructs`), so they ask through these instead of reading the stack's
 //! fields, which stay private to the model.
 
-use indexmap::IndexMap;
-
-use crate::expr::Expr;
+use crate::expr::ExprMap;
 use crate::path::ConstructPath;
 use crate::stack::Stack;
 
@@ -19,7 +17,7 @@ pub struct DeclaredResource<'a> {
     /// The CloudFormation type.
     pub type_name: &'a str,
     /// The properties as declared.
-    pub properties: &'a IndexMap<String, Expr>,
+    pub properties: &'a ExprMap,
 }
 
 impl Stack {

@@ -4,12 +4,11 @@
 //! (typed ones too: their structs fix shapes, not patterns or lengths) match the type's
 //! schema. `synth` calls [`check_environment`] and [`validate_properties`].
 
-use indexmap::IndexMap;
 use stackforge_core::schema::{self, TypeInfo, TypeName};
 
 use crate::app::App;
 use crate::error::{Error, Warning};
-use crate::expr::{Expr, Reference};
+use crate::expr::{Expr, ExprMap, Reference};
 use crate::stack::Stack;
 
 /// At most this many attributes are listed in an error (some types have dozens).
@@ -44,7 +43,7 @@ pub(crate) fn check_environment(
 pub(crate) fn validate_properties(
     path: &str,
     type_name: &str,
-    properties: &IndexMap<String, Expr>,
+    properties: &ExprMap,
     errors: &mut Vec<Error>,
 ) {
     let Some(info) = schema::type_info(type_name) else {

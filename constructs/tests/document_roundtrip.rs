@@ -1,9 +1,9 @@
 //! The one reader against the one writer: any template, rendered and read back, keeps every
 //! reference (with where it is), and renders to the same bytes again.
 
-use indexmap::IndexMap;
 use proptest::prelude::*;
 use stackforge_constructs::assembly::render_body;
+use stackforge_constructs::expr::ExprMap;
 use stackforge_constructs::template::{Output, ResourceDef, UseSite};
 use stackforge_constructs::{document, ConditionRef, Expr, PropertyPath, Pseudo, Template, Use};
 
@@ -66,7 +66,7 @@ fn template() -> impl Strategy<Value = Template> {
                 .insert("IsProd".into(), Expr::equals(Expr::region(), "us-east-1"));
             for id in IDS {
                 let mut r = ResourceDef::new("AWS::SNS::Topic");
-                r.properties = props.iter().cloned().collect::<IndexMap<_, _>>();
+                r.properties = props.iter().cloned().collect::<ExprMap>();
                 t.resources.insert(id.to_owned(), r);
             }
             t.outputs

@@ -3,6 +3,7 @@
 
 use indexmap::IndexMap;
 use serde_json::{json, Value};
+use stackforge_constructs::expr::ExprMap;
 use stackforge_constructs::{
     App, Aspect, CfnResource, Environment, Error, Expr, Output, Parameter, RawResource, Reference,
     ResourceOptions, ResourceView, Stack, StackProps, Str,
@@ -17,8 +18,8 @@ struct Topic {
 
 impl CfnResource for Topic {
     const TYPE_NAME: &'static str = "AWS::SNS::Topic";
-    fn into_properties(self) -> IndexMap<String, Expr> {
-        let mut p = IndexMap::new();
+    fn into_properties(self) -> ExprMap {
+        let mut p = ExprMap::new();
         stackforge_constructs::value::put(&mut p, "DisplayName", self.display_name);
         stackforge_constructs::value::put(&mut p, "TopicName", self.extra);
         p

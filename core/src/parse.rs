@@ -1,10 +1,9 @@
 //! Reading JSON values (of any origin: a template file, a hand-written JSON literal) into
 //! [`Expr`], with CloudFormation's intrinsic functions recognised as the typed variants.
 
-use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::expr::{ConditionRef, Expr, MappingRef, Pseudo, Reference};
+use crate::expr::{ConditionRef, Expr, ExprMap, MappingRef, Pseudo, Reference};
 use crate::property_path::{PathSeg, PropertyPath};
 
 /// How deeply values may nest. Real templates stay far below it; anything deeper is
@@ -100,10 +99,10 @@ fn parse(v: &Value, path: &mut PropertyPath, depth: usize) -> Result<Expr, Parse
                     }
                 }
             }
-            let mut out = IndexMap::with_capacity(map.len());
+            let mut out = ExprMap::with_capacity(map.len());
             for (k, item) in map {
                 path.push(PathSeg::Key(k.clone()));
-                out.insert(k.clone(), parse(item, path, depth + 1)?);
+                out.push_new(k.clone(), parse(item, path, depth + 1)?);
                 path.pop();
             }
             Expr::Map(out)
@@ -260,13 +259,13 @@ fn intrinsic(
                         ),
                     ));
                 };
-                let mut vars = IndexMap::new();
+                let mut vars = ExprMap::with_capacity(map.len());
                 path.push(PathSeg::Index(1));
                 for (k, v) in map {
                     path.push(PathSeg::Key(k.clone()));
                     let e = parse(v, path, depth + 1);
                     path.pop();
-                    vars.insert(k.clone(), e?);
+                    vars.push_new(k.clone(), e?);
                 }
                 path.pop();
                 Expr::Sub {

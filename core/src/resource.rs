@@ -1,5 +1,6 @@
 //! Resources: the typed-resource trait, per-resource options and the raw escape hatch.
 
+use crate::expr::ExprMap;
 use indexmap::IndexMap;
 
 use crate::expr::{ConditionRef, Expr, Reference};
@@ -10,7 +11,7 @@ pub trait CfnResource {
     const TYPE_NAME: &'static str;
 
     /// The `Properties` section this value renders as.
-    fn into_properties(self) -> IndexMap<String, Expr>;
+    fn into_properties(self) -> ExprMap;
 }
 
 /// A resource given as type name plus property map: the escape hatch for any type, typed or
@@ -21,7 +22,7 @@ pub struct RawResource {
     /// The CloudFormation type name.
     pub type_name: String,
     /// The properties.
-    pub properties: IndexMap<String, Expr>,
+    pub properties: ExprMap,
 }
 
 impl RawResource {
@@ -29,7 +30,7 @@ impl RawResource {
     pub fn new(type_name: &str) -> Self {
         Self {
             type_name: type_name.to_owned(),
-            properties: IndexMap::new(),
+            properties: ExprMap::new(),
         }
     }
 

@@ -5,6 +5,7 @@
 //! take `"yes"`, a `Str` property does not take `true`. That is what makes a wrong value type a
 //! compile error.
 
+use crate::expr::ExprMap;
 use indexmap::IndexMap;
 
 use crate::expr::Expr;
@@ -162,22 +163,22 @@ impl Tag {
 
 impl IntoExpr for Tag {
     fn into_expr(self) -> Expr {
-        let mut m = IndexMap::with_capacity(2);
-        m.insert("Key".to_owned(), self.key.0);
-        m.insert("Value".to_owned(), self.value.0);
-        Expr::Map(m)
+        Expr::Map(ExprMap::from([
+            ("Key".to_owned(), self.key.0),
+            ("Value".to_owned(), self.value.0),
+        ]))
     }
 }
 
 /// Inserts `key: value` into `props` when the value is set (used by generated code).
-pub fn put<T: IntoExpr>(props: &mut IndexMap<String, Expr>, key: &str, value: Option<T>) {
+pub fn put<T: IntoExpr>(props: &mut ExprMap, key: &str, value: Option<T>) {
     if let Some(v) = value {
         props.insert(key.to_owned(), v.into_expr());
     }
 }
 
 /// Inserts `key: value` into `props` (used by generated code for required properties).
-pub fn put_required<T: IntoExpr>(props: &mut IndexMap<String, Expr>, key: &str, value: T) {
+pub fn put_required<T: IntoExpr>(props: &mut ExprMap, key: &str, value: T) {
     props.insert(key.to_owned(), value.into_expr());
 }
 
@@ -196,7 +197,7 @@ mod tests {
 
     #[test]
     fn put_skips_unset_values() {
-        let mut m = IndexMap::new();
+        let mut m = ExprMap::new();
         put::<Str>(&mut m, "A", None);
         put(&mut m, "B", Some(Str::from("b")));
         put_required(&mut m, "C", vec![Tag::new("k", "v")]);

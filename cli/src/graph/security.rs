@@ -1,7 +1,7 @@
 //! Security-group rules: standalone `AWS::EC2::SecurityGroupIngress`/`Egress` resources and
 //! the inline rules of `AWS::EC2::SecurityGroup`, as "who may talk to whom, on which port".
 
-use indexmap::IndexMap;
+use stackforge_construct_model::expr::ExprMap;
 use stackforge_construct_model::template::ResourceDef;
 use stackforge_construct_model::Expr;
 
@@ -62,7 +62,7 @@ impl Rule<'_> {
     }
 }
 
-type Props = IndexMap<String, Expr>;
+type Props = ExprMap;
 
 /// The rules a resource declares.
 pub(crate) fn rules(resource: &ResourceDef) -> Vec<Rule<'_>> {

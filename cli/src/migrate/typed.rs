@@ -6,11 +6,11 @@
 //! escape. The typed code builds the same property values, so synth renders the same
 //! template (properties in the catalog's order, which the template comparison ignores).
 
+use stackforge_construct_model::expr::ExprMap;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use indexmap::IndexMap;
 use stackforge_catalog_model::model::{self, EnumDef, Resource, StructDef, Ty};
 use stackforge_construct_model::schema::type_info;
 use stackforge_construct_model::{Expr, ResourceDef};
@@ -98,7 +98,7 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    fn resource(&mut self, props: &IndexMap<String, Expr>) -> Result<String, String> {
+    fn resource(&mut self, props: &ExprMap) -> Result<String, String> {
         let path = format!("{}::{}", self.model.service, self.model.main.name);
         self.struct_literal(&self.model.main, &path, props, "")
     }
@@ -114,7 +114,7 @@ impl Writer<'_> {
         &mut self,
         def: &StructDef,
         path: &str,
-        props: &IndexMap<String, Expr>,
+        props: &ExprMap,
         at: &str,
     ) -> Result<String, String> {
         let mut fields = Vec::new();

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use crate::app::App;
 use crate::change::refactor::DeclaredRefactor;
 use crate::error::{Error, Result};
-use crate::expr::{ConditionRef, Expr, MappingRef, RefKind, Reference, StackKey};
+use crate::expr::{ConditionRef, Expr, ExprMap, MappingRef, RefKind, Reference, StackKey};
 use crate::logical_id::is_valid_logical_id;
 use crate::path::ConstructPath;
 use crate::resource::ResourceOptions;
@@ -42,7 +42,7 @@ pub struct StackProps {
 pub(crate) struct StackResource {
     pub(crate) path: ConstructPath,
     pub(crate) type_name: String,
-    pub(crate) properties: IndexMap<String, Expr>,
+    pub(crate) properties: ExprMap,
     /// None when every option is unset (most resources): the options are larger than the
     /// rest of the declaration.
     options: Option<Box<ResourceOptions>>,
@@ -57,7 +57,7 @@ impl StackResource {
     pub(crate) fn new(
         path: ConstructPath,
         type_name: String,
-        properties: IndexMap<String, Expr>,
+        properties: ExprMap,
         options: ResourceOptions,
     ) -> Self {
         // Every field named: a new option cannot be dropped here unnoticed.

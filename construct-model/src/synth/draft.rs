@@ -8,7 +8,7 @@ use super::{Draft, Edges};
 use crate::app::App;
 use crate::aspect::{Aspect, ResourceView, Tags};
 use crate::error::Error;
-use crate::expr::Expr;
+use crate::expr::ExprMap;
 use crate::path::ConstructPath;
 use crate::stack::Stack;
 use crate::template::{ResourceDef, PATH_METADATA_KEY, SUPPRESSIONS_METADATA_KEY};
@@ -21,7 +21,7 @@ impl App {
         &self,
         stack: &'s Stack,
         errors: &mut Vec<Error>,
-        taken: Option<Vec<IndexMap<String, Expr>>>,
+        taken: Option<Vec<ExprMap>>,
     ) -> Draft<'s> {
         errors.extend(stack.unused_renames_and_overrides());
         let mut tag_values: IndexMap<String, String> = IndexMap::new();

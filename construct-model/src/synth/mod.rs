@@ -24,7 +24,7 @@ use crate::assembly::{Assembly, EnvironmentAssembly, StackArtifact};
 use crate::change::refactor::RecordedRefactor;
 use crate::committed::{CommittedState, SafetyReport};
 use crate::error::{Error, Result, Warning};
-use crate::expr::{Expr, StackKey};
+use crate::expr::{Expr, ExprMap, StackKey};
 use crate::stack::{Environment, Stack};
 use crate::template::{Output, ResourceDef};
 
@@ -92,7 +92,7 @@ impl App {
             // they run before the properties move.
             let checked = run.check(&self, &stacks);
             drop(stacks);
-            let taken: Vec<Vec<IndexMap<String, Expr>>> = self
+            let taken: Vec<Vec<ExprMap>> = self
                 .stacks
                 .iter_mut()
                 .filter(|s| s.environment().name() == env.name())
@@ -116,7 +116,7 @@ impl App {
         stacks: &[&Stack],
         ctx: &mut EnvContext<'_>,
         mut errors: Vec<Error>,
-        taken: Option<Vec<Vec<IndexMap<String, Expr>>>>,
+        taken: Option<Vec<Vec<ExprMap>>>,
     ) -> Result<(Vec<StackArtifact>, Vec<RecordedRefactor>)> {
         let mut taken = taken.map(Vec::into_iter);
         let mut drafts: Vec<Draft<'_>> = stacks
@@ -319,7 +319,7 @@ impl<'c> Run<'c> {
         env: &Environment,
         stacks: &[&Stack],
         checked: Vec<Error>,
-        taken: Option<Vec<Vec<IndexMap<String, Expr>>>>,
+        taken: Option<Vec<Vec<ExprMap>>>,
     ) {
         let mut ctx = EnvContext {
             committed: self.committed,

@@ -8,7 +8,7 @@ use super::{Edges, ExportRequest};
 use crate::app::App;
 use crate::error::Error;
 use crate::export::ExportName;
-use crate::expr::{Expr, Pseudo, RefKind, Reference, StackKey};
+use crate::expr::{Expr, ExprMap, Pseudo, RefKind, Reference, StackKey};
 use crate::stack::Stack;
 
 pub(super) struct Resolver<'a, 'b> {
@@ -187,7 +187,7 @@ impl Resolver<'_, '_> {
     }
 
     /// `${Name}` placeholders must be variables, pseudo parameters, or names of this stack.
-    fn check_sub(&mut self, template: &str, vars: &IndexMap<String, Expr>, consumer: &str) {
+    fn check_sub(&mut self, template: &str, vars: &ExprMap, consumer: &str) {
         for name in crate::expr::sub_placeholders(template) {
             let base = name.split('.').next().unwrap_or(name);
             let known = vars.contains_key(name)

@@ -10,7 +10,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-use crate::expr::{Expr, Use};
+use crate::expr::{Expr, ExprMap, Use};
 use crate::path::ConstructPath;
 use crate::property_path::PropertyPath;
 use crate::resource::RemovalPolicy;
@@ -51,7 +51,7 @@ pub struct ResourceDef {
     /// `Type`.
     pub type_name: String,
     /// `Properties`.
-    pub properties: IndexMap<String, Expr>,
+    pub properties: ExprMap,
     /// `DependsOn` (logical IDs in the same template).
     pub depends_on: Vec<String>,
     /// `Condition`.
@@ -85,7 +85,7 @@ impl ResourceDef {
     pub fn new(type_name: &str) -> Self {
         Self {
             type_name: type_name.to_owned(),
-            properties: IndexMap::new(),
+            properties: ExprMap::new(),
             depends_on: Vec::new(),
             condition: None,
             deletion_policy: None,

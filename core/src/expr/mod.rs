@@ -3,12 +3,12 @@
 //! synthesis can turn a cross-stack use into an export/import without parsing strings.
 
 mod convert;
+mod map;
 mod references;
 mod render;
 mod uses;
 
-use indexmap::IndexMap;
-
+pub use map::ExprMap;
 pub use references::{ConditionRef, MappingRef, Pseudo, RefKind, Reference, StackKey};
 pub use render::sub_placeholders;
 pub use uses::Use;
@@ -28,7 +28,7 @@ pub enum Expr {
     /// A list of values.
     List(Vec<Expr>),
     /// A map of values (key order is kept).
-    Map(IndexMap<String, Expr>),
+    Map(ExprMap),
     /// `{"Ref": logical_id}` of a resource or parameter.
     Ref(Reference),
     /// `{"Fn::GetAtt": [logical_id, attribute]}`.
@@ -47,7 +47,7 @@ pub enum Expr {
         template: String,
         /// Values of the placeholders (boxed: most `Expr`s are small literals, and an
         /// enum is as large as its largest variant).
-        vars: Box<IndexMap<String, Expr>>,
+        vars: Box<ExprMap>,
     },
     /// A string made of parts (literals and values known at deploy time), built by
     /// [`Expr::concat`]. Renders as `Fn::Sub` when every part can be inlined in one (literals,

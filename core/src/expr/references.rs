@@ -59,128 +59,134 @@ pub enum RefKind {
 ///
 /// `owner` is `None` only for references built by hand from a logical ID
 /// ([`Expr::local_ref`](crate::expr::Expr::local_ref)); synthesis checks those exist in the stack that uses them.
+///
+/// One pointer wide (what it names lives behind one shared allocation): `Expr` is as large
+/// as its largest variant, and every template holds many references.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Reference {
-    pub(super) owner: Option<StackKey>,
-    pub(super) logical_id: Arc<str>,
-    pub(super) path: ConstructPath,
-    pub(super) kind: RefKind,
+pub struct Reference(Arc<Target>);
+
+/// What a [`Reference`] shares.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Target {
+    owner: Option<StackKey>,
+    logical_id: Box<str>,
+    path: ConstructPath,
+    kind: RefKind,
 }
 
 impl Reference {
     /// A reference to `logical_id` (at construct `path`) owned by stack `owner`. Stacks hand
     /// these out when a resource or parameter is added; build one by hand only in tests.
     pub fn new(owner: StackKey, logical_id: &str, path: ConstructPath, kind: RefKind) -> Self {
-        Self {
+        Self(Arc::new(Target {
             owner: Some(owner),
             logical_id: logical_id.into(),
             path,
             kind,
-        }
+        }))
     }
 
     /// A reference to `logical_id` in whichever stack uses it, for resources named by hand
     /// (raw resources, ported templates). Synthesis checks the ID exists there.
     pub fn local(logical_id: &str) -> Self {
-        Self {
+        Self(Arc::new(Target {
             owner: None,
             logical_id: logical_id.into(),
             path: ConstructPath::root(logical_id),
             kind: RefKind::Resource,
-        }
+        }))
     }
 
     /// The stack owning the target, if known.
     pub fn owner(&self) -> Option<&StackKey> {
-        self.owner.as_ref()
+        self.0.owner.as_ref()
     }
 
     /// The target's logical ID in its stack.
     pub fn logical_id(&self) -> &str {
-        &self.logical_id
+        &self.0.logical_id
     }
 
     /// The target's construct path (`network/Vpc/Resource`), or its logical ID for hand-made
     /// references.
     pub fn path(&self) -> &ConstructPath {
-        &self.path
+        &self.0.path
     }
 
     /// Whether the target is a resource or a parameter.
     pub fn kind(&self) -> RefKind {
-        self.kind
+        self.0.kind
     }
 }
 
 /// A condition declared in a stack's `Conditions` section.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ConditionRef {
-    pub(super) owner: Option<StackKey>,
-    pub(super) name: Arc<str>,
-}
+pub struct ConditionRef(Arc<Declared>);
 
 impl ConditionRef {
     /// The condition `name` declared in stack `owner` (stacks hand these out).
     pub fn new(owner: StackKey, name: &str) -> Self {
-        Self {
-            owner: Some(owner),
-            name: name.into(),
-        }
+        Self(Declared::new(Some(owner), name))
     }
 
     /// The condition `name` of whichever template uses it (read from a template, or named by
     /// hand); synthesis checks it exists there.
     pub fn local(name: &str) -> Self {
-        Self {
-            owner: None,
-            name: name.into(),
-        }
+        Self(Declared::new(None, name))
     }
 
     /// The stack declaring the condition, when known.
     pub fn owner(&self) -> Option<&StackKey> {
-        self.owner.as_ref()
+        self.0.owner.as_ref()
     }
 
     /// The condition's name in the template.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 }
 
 /// A mapping declared in a stack's `Mappings` section.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct MappingRef {
-    pub(super) owner: Option<StackKey>,
-    pub(super) name: Arc<str>,
-}
+pub struct MappingRef(Arc<Declared>);
 
 impl MappingRef {
     /// The mapping `name` declared in stack `owner` (stacks hand these out).
     pub fn new(owner: StackKey, name: &str) -> Self {
-        Self {
-            owner: Some(owner),
-            name: name.into(),
-        }
+        Self(Declared::new(Some(owner), name))
     }
 
     /// The mapping `name` of whichever template uses it (read from a template, or named by
     /// hand); synthesis checks it exists there.
     pub fn local(name: &str) -> Self {
-        Self {
-            owner: None,
-            name: name.into(),
-        }
+        Self(Declared::new(None, name))
     }
 
     /// The stack declaring the mapping, when known.
     pub fn owner(&self) -> Option<&StackKey> {
-        self.owner.as_ref()
+        self.0.owner.as_ref()
     }
 
     /// The mapping's name in the template.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
+    }
+}
+
+/// A condition or mapping name and its stack, shared by the clones of one
+/// [`ConditionRef`] or [`MappingRef`] (one pointer each, like [`Reference`]).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Declared {
+    owner: Option<StackKey>,
+    name: Box<str>,
+}
+
+impl Declared {
+    fn new(owner: Option<StackKey>, name: &str) -> Arc<Self> {
+        Arc::new(Self {
+            owner,
+            name: name.into(),
+        })
     }
 }
 

@@ -51,11 +51,11 @@ fn sub_form(items: &[Expr]) -> Option<String> {
             }
             Expr::Ref(r) => {
                 placeholders += 1;
-                template.push_str(&format!("${{{}}}", r.logical_id))
+                template.push_str(&format!("${{{}}}", r.logical_id()))
             }
             Expr::GetAtt { target, attribute } => {
                 placeholders += 1;
-                template.push_str(&format!("${{{}.{attribute}}}", target.logical_id))
+                template.push_str(&format!("${{{}.{attribute}}}", target.logical_id()))
             }
             _ => return None,
         }
@@ -76,9 +76,9 @@ impl Serialize for Expr {
             Expr::Bool(b) => s.serialize_bool(*b),
             Expr::List(items) => items.serialize(s),
             Expr::Map(m) => m.serialize(s),
-            Expr::Ref(r) => OneKey("Ref", &*r.logical_id).serialize(s),
+            Expr::Ref(r) => OneKey("Ref", r.logical_id()).serialize(s),
             Expr::GetAtt { target, attribute } => {
-                OneKey("Fn::GetAtt", &(&*target.logical_id, attribute.as_str())).serialize(s)
+                OneKey("Fn::GetAtt", &(target.logical_id(), attribute.as_str())).serialize(s)
             }
             Expr::Pseudo(p) => OneKey("Ref", p.name()).serialize(s),
             Expr::Sub { template, vars } if vars.is_empty() => {
@@ -104,14 +104,14 @@ impl Serialize for Expr {
                 condition,
                 then,
                 otherwise,
-            } => OneKey("Fn::If", &(&*condition.name, &**then, &**otherwise)).serialize(s),
+            } => OneKey("Fn::If", &(condition.name(), &**then, &**otherwise)).serialize(s),
             Expr::Equals(a, b) => OneKey("Fn::Equals", &(&**a, &**b)).serialize(s),
             Expr::And(items) => OneKey("Fn::And", items).serialize(s),
             Expr::Or(items) => OneKey("Fn::Or", items).serialize(s),
             Expr::Not(x) => OneKey("Fn::Not", &(&**x,)).serialize(s),
-            Expr::Condition(c) => OneKey("Condition", &*c.name).serialize(s),
+            Expr::Condition(c) => OneKey("Condition", c.name()).serialize(s),
             Expr::FindInMap { map, top, second } => {
-                OneKey("Fn::FindInMap", &(&*map.name, &**top, &**second)).serialize(s)
+                OneKey("Fn::FindInMap", &(map.name(), &**top, &**second)).serialize(s)
             }
             Expr::Base64(x) => OneKey("Fn::Base64", &**x).serialize(s),
             Expr::Cidr { block, count, bits } => {

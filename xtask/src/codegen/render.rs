@@ -34,12 +34,22 @@ impl Uses {
         name.to_owned()
     }
 
-    fn header(&self, has_handle: bool) -> String {
-        let mut out = String::from(
-            "use indexmap::IndexMap;\n\
-             use stackforge_core::expr::Expr;\n\
-             use stackforge_core::resource::CfnResource;\n",
-        );
+    /// The `use` lines of a file whose code is `body`.
+    fn header(&self, has_handle: bool, body: &str) -> String {
+        let mut out = String::new();
+        if body.contains("IndexMap<") {
+            out.push_str("use indexmap::IndexMap;\n");
+        }
+        // `Expr` as a word of its own: `ExprMap` and `IntoExpr` do not count.
+        let uses_expr = body
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|word| word == "Expr");
+        out.push_str(if uses_expr {
+            "use stackforge_core::expr::{Expr, ExprMap};\n"
+        } else {
+            "use stackforge_core::expr::ExprMap;\n"
+        });
+        out.push_str("use stackforge_core::resource::CfnResource;\n");
         let value: Vec<&str> = self.0.iter().copied().collect();
         match value.as_slice() {
             [] => {}
@@ -71,7 +81,7 @@ pub fn resource_file(r: &Resource) -> String {
     body.push_str(&format!(
         "impl CfnResource for {} {{\n\
          const TYPE_NAME: &'static str = {:?};\n\
-         fn into_properties(self) -> IndexMap<String, Expr> {{\n{}}}\n}}\n\n",
+         fn into_properties(self) -> ExprMap {{\n{}}}\n}}\n\n",
         main.name,
         r.type_name,
         puts(main, str::to_owned, &mut uses)
@@ -105,7 +115,7 @@ pub fn resource_file(r: &Resource) -> String {
     format!(
         "//! `{}` and its property types ({GENERATED}).\n\n{}\n{}",
         r.type_name,
-        uses.header(!r.attributes.is_empty()),
+        uses.header(!r.attributes.is_empty(), &body),
         body
     )
 }
@@ -178,9 +188,9 @@ fn constructor(out: &mut String, s: &StructDef, uses: &mut Uses) {
 /// The body turning a struct into its property map `p`, ending with `wrap(p)`.
 fn puts(s: &StructDef, wrap: fn(&str) -> String, uses: &mut Uses) -> String {
     if s.fields.is_empty() {
-        return wrap("IndexMap::new()") + "\n";
+        return wrap("ExprMap::new()") + "\n";
     }
-    let mut out = String::from("let mut p = IndexMap::new();\n");
+    let mut out = String::from("let mut p = ExprMap::new();\n");
     for f in &s.fields {
         let put = if f.required { "put_required" } else { "put" };
         uses.0.insert(put);

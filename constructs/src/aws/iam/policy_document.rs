@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 
 use crate::error::{Error, Result};
-use crate::expr::{ConditionRef, Expr};
+use crate::expr::{ConditionRef, Expr, ExprMap};
 
 /// `Version` of every policy document.
 pub const POLICY_VERSION: &str = "2012-10-17";
@@ -163,7 +163,7 @@ impl Statement {
     }
 
     fn to_expr(&self) -> Expr {
-        let mut m = IndexMap::new();
+        let mut m = ExprMap::new();
         if let Some(sid) = &self.sid {
             m.insert("Sid".to_owned(), Expr::str(sid));
         }
@@ -189,7 +189,7 @@ impl Statement {
                 Expr::Map(
                     self.conditions
                         .iter()
-                        .map(|(op, kv)| (op.clone(), Expr::Map(kv.clone())))
+                        .map(|(op, kv)| (op.clone(), Expr::Map(kv.clone().into())))
                         .collect(),
                 ),
             );

@@ -3,13 +3,11 @@
 //! blocks or counts to a KMS-encrypted `aws-waf-logs-*` log group with the credential
 //! headers redacted.
 
-use indexmap::IndexMap;
-
 use crate::aws::logs::{LogGroup, LogGroupProps, RETENTION_DAYS};
 use crate::aws::naming::stack_creation_suffix;
 use crate::aws::refs::WebAclArn;
 use crate::error::Result;
-use crate::expr::Expr;
+use crate::expr::{Expr, ExprMap};
 use crate::logical_id::make_unique_id;
 use crate::resource::ResourceHandle;
 use crate::resources::wafv2::{self as cfn, logging_configuration as web_acl_logging, web_acl};
@@ -172,7 +170,7 @@ impl WebAcl {
             rules.push(web_acl::Rule {
                 // `None` keeps the group's own actions (block what it flags).
                 override_action: Some(web_acl::OverrideAction {
-                    none: Some(Expr::Map(IndexMap::new())),
+                    none: Some(Expr::Map(ExprMap::new())),
                     ..Default::default()
                 }),
                 ..web_acl::Rule::new(

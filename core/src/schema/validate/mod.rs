@@ -7,10 +7,10 @@
 //! (`oneOf`/`anyOf` beyond lists of required properties), the value is accepted: a
 //! violation is always a real mistake.
 
+use crate::expr::ExprMap;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use indexmap::IndexMap;
 use regex::Regex;
 use serde_json::Value;
 
@@ -28,7 +28,7 @@ pub struct Violation {
 
 /// Checks `properties` against the schema of `info`. Intrinsic functions are accepted
 /// wherever a value is.
-pub fn validate(info: &TypeInfo, properties: &IndexMap<String, Expr>) -> Vec<Violation> {
+pub fn validate(info: &TypeInfo, properties: &ExprMap) -> Vec<Violation> {
     let schema = match info.schema() {
         Ok(schema) => schema,
         Err(e) => {
@@ -242,7 +242,7 @@ impl<'a> Checker<'a> {
     fn object(
         &mut self,
         schema: &'a Value,
-        entries: &IndexMap<String, Expr>,
+        entries: &ExprMap,
         path: &str,
         pointer: &str,
         what: &str,

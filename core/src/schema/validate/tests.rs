@@ -28,14 +28,14 @@ fn plain_attribute_names_match_as_their_regex_would() {
     }
 }
 
-fn props(v: serde_json::Value) -> IndexMap<String, Expr> {
+fn props(v: serde_json::Value) -> ExprMap {
     match Expr::from(v) {
         Expr::Map(m) => m,
         other => panic!("not an object: {other:?}"),
     }
 }
 
-fn check(type_name: &str, properties: IndexMap<String, Expr>) -> Vec<Violation> {
+fn check(type_name: &str, properties: ExprMap) -> Vec<Violation> {
     validate(type_info(type_name).expect("vendored type"), &properties)
 }
 
@@ -126,7 +126,7 @@ fn missing_required_property() {
     assert_eq!(property, "VpcId");
     assert!(problem.contains("required"), "{problem}");
     // AWS::NoValue removes the property.
-    let mut p = IndexMap::new();
+    let mut p = ExprMap::new();
     p.insert("VpcId".to_owned(), Expr::no_value());
     assert_eq!(check("AWS::EC2::Subnet", p)[0].property, "VpcId");
 }
@@ -276,7 +276,7 @@ fn intrinsics_are_accepted_anywhere() {
     let stack = StackKey::new("dev", "network");
     let condition = ConditionRef::new(stack.clone(), "IsProd");
     let map = MappingRef::new(stack, "Tenancy");
-    let mut p = IndexMap::new();
+    let mut p = ExprMap::new();
     p.insert("CidrBlock".to_owned(), Expr::local_ref("CidrParam"));
     p.insert(
         "EnableDnsSupport".to_owned(),
@@ -292,7 +292,7 @@ fn intrinsics_are_accepted_anywhere() {
     );
     p.insert("Tags".to_owned(), Expr::local_ref("TagList"));
     assert_eq!(check("AWS::EC2::VPC", p), []);
-    let mut p = IndexMap::new();
+    let mut p = ExprMap::new();
     p.insert("VpcId".to_owned(), Expr::import_value("net-VpcId"));
     p.insert(
         "Tags".to_owned(),
