@@ -310,7 +310,7 @@ impl<'a> Checker<'a> {
             };
             let set = names.iter().filter(|n| present(n)).count();
             // An intrinsic may resolve to AWS::NoValue, so "too many" needs literals.
-            let literal = names.iter().all(|n| entries.get(*n).is_none_or(is_literal));
+            let literal = names.iter().all(|n| entries.get(n).is_none_or(is_literal));
             if set < at_least {
                 let list = names.join(", ");
                 self.report(path, format!("{what} needs one of {list}: set one"));
