@@ -44,7 +44,7 @@ impl<T> ResourceHandle<T> {
     pub fn get_att(&self, attribute: &str) -> Expr {
         Expr::GetAtt {
             target: self.reference.clone(),
-            attribute: attribute.to_owned(),
+            attribute: attribute.into(),
         }
     }
 

@@ -12,12 +12,12 @@ use stackforge_constructs::Expr;
 
 #[test]
 fn template_model_types_stay_small() {
-    // Largest variants today: `GetAtt` (a reference and the attribute name) and the
-    // intrinsics holding a string and a box (`Sub`, `Join`, `Split`). Before issue 21: 104
-    // bytes (`Sub` with its variables inline); 80 while maps were `IndexMap`s (72 bytes) and
-    // references 48.
+    // Largest variants today: a string, a list or a map (24 bytes each), and `GetAtt` (a
+    // reference and the attribute name as a `Box<str>`). Before issue 21: 104 bytes (`Sub`
+    // with its variables inline); 80 while maps were `IndexMap`s (72 bytes) and references
+    // 48; 40 while the names in `GetAtt`, `Sub`, `Join` and `Split` were `String`s.
     let cases = [
-        ("Expr", size_of::<Expr>(), 40),
+        ("Expr", size_of::<Expr>(), 32),
         // Was an `IndexMap` of 72 bytes, with a hash table per map.
         ("ExprMap", size_of::<ExprMap>(), 24),
         // Was 72, then 48: the stack key, then the whole reference, one shared pointer.

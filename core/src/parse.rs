@@ -240,12 +240,12 @@ fn intrinsic(
             };
             Expr::GetAtt {
                 target: Reference::local(&id),
-                attribute,
+                attribute: attribute.into(),
             }
         }
         "Fn::Sub" => match arg {
             Value::String(t) => Expr::Sub {
-                template: t.clone(),
+                template: t.as_str().into(),
                 vars: Box::default(),
             },
             Value::Array(items) if items.len() == 2 => {
@@ -269,7 +269,7 @@ fn intrinsic(
                 }
                 path.pop();
                 Expr::Sub {
-                    template,
+                    template: template.into(),
                     vars: Box::new(vars),
                 }
             }
@@ -287,7 +287,7 @@ fn intrinsic(
             let a = args(name, arg, &[2], "[delimiter, [values]]", path)?;
             let delimiter = string_arg(name, "delimiter", &a[0], path)?.to_owned();
             Expr::Join {
-                delimiter,
+                delimiter: delimiter.into(),
                 list: boxed(child(&a[1], 1, path, depth)?),
             }
         }
@@ -313,7 +313,7 @@ fn intrinsic(
             let a = args(name, arg, &[2], "[delimiter, string]", path)?;
             let delimiter = string_arg(name, "delimiter", &a[0], path)?.to_owned();
             Expr::Split {
-                delimiter,
+                delimiter: delimiter.into(),
                 source: boxed(child(&a[1], 1, path, depth)?),
             }
         }

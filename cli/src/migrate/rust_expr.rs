@@ -156,7 +156,7 @@ impl Ctx {
                 Some(Binding::Resource(var)) => match self
                     .attributes
                     .get(target.logical_id())
-                    .and_then(|a| a.get(attribute))
+                    .and_then(|a| a.get(&**attribute))
                 {
                     Some(method) => format!("{var}.{method}()"),
                     None => format!("{var}.get_att({})", string_lit(attribute)),

@@ -290,7 +290,7 @@ impl Rewriter<'_, '_> {
                     }
                 }
                 if !renames.is_empty() {
-                    *template = super::rename::rename_placeholders(template, &renames);
+                    *template = super::rename::rename_placeholders(template, &renames).into();
                 }
                 for x in vars.values_mut() {
                     self.expr(x);
@@ -333,7 +333,7 @@ impl Rewriter<'_, '_> {
                 None => Expr::Ref(r),
                 Some(a) => Expr::GetAtt {
                     target: r,
-                    attribute: a.to_owned(),
+                    attribute: a.into(),
                 },
             });
         }

@@ -113,7 +113,7 @@ impl Resolver<'_, '_> {
             None => Expr::Ref(r.clone()),
             Some(a) => Expr::GetAtt {
                 target: r.clone(),
-                attribute: a.to_owned(),
+                attribute: a.into(),
             },
         };
         // A value the producer already exports under a name of its own (an output with a

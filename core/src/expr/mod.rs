@@ -36,7 +36,7 @@ pub enum Expr {
         /// The resource.
         target: Reference,
         /// The attribute (`Arn`, `Endpoint.Address`).
-        attribute: String,
+        attribute: Box<str>,
     },
     /// `{"Ref": "AWS::..."}`.
     Pseudo(Pseudo),
@@ -44,7 +44,7 @@ pub enum Expr {
     /// parameter; synthesis rejects anything else, so references are always typed.
     Sub {
         /// The template string with `${Name}` placeholders.
-        template: String,
+        template: Box<str>,
         /// Values of the placeholders (boxed: most `Expr`s are small literals, and an
         /// enum is as large as its largest variant).
         vars: Box<ExprMap>,
@@ -56,7 +56,7 @@ pub enum Expr {
     /// `{"Fn::Join": [delimiter, list]}`; `list` is a [`Expr::List`] or a list-valued function.
     Join {
         /// The delimiter.
-        delimiter: String,
+        delimiter: Box<str>,
         /// The values to join.
         list: Box<Expr>,
     },
@@ -70,7 +70,7 @@ pub enum Expr {
     /// `{"Fn::Split": [delimiter, source]}`.
     Split {
         /// The delimiter.
-        delimiter: String,
+        delimiter: Box<str>,
         /// The string to split.
         source: Box<Expr>,
     },

@@ -78,25 +78,23 @@ impl Serialize for Expr {
             Expr::Map(m) => m.serialize(s),
             Expr::Ref(r) => OneKey("Ref", r.logical_id()).serialize(s),
             Expr::GetAtt { target, attribute } => {
-                OneKey("Fn::GetAtt", &(target.logical_id(), attribute.as_str())).serialize(s)
+                OneKey("Fn::GetAtt", &(target.logical_id(), &**attribute)).serialize(s)
             }
             Expr::Pseudo(p) => OneKey("Ref", p.name()).serialize(s),
             Expr::Sub { template, vars } if vars.is_empty() => {
-                OneKey("Fn::Sub", template.as_str()).serialize(s)
+                OneKey("Fn::Sub", &**template).serialize(s)
             }
-            Expr::Sub { template, vars } => {
-                OneKey("Fn::Sub", &(template.as_str(), vars)).serialize(s)
-            }
+            Expr::Sub { template, vars } => OneKey("Fn::Sub", &(&**template, vars)).serialize(s),
             Expr::Concat(parts) => match sub_form(parts) {
                 Some(template) => OneKey("Fn::Sub", template.as_str()).serialize(s),
                 None => OneKey("Fn::Join", &("", parts)).serialize(s),
             },
             Expr::Join { delimiter, list } => {
-                OneKey("Fn::Join", &(delimiter.as_str(), &**list)).serialize(s)
+                OneKey("Fn::Join", &(&**delimiter, &**list)).serialize(s)
             }
             Expr::Select { index, list } => OneKey("Fn::Select", &(&**index, &**list)).serialize(s),
             Expr::Split { delimiter, source } => {
-                OneKey("Fn::Split", &(delimiter.as_str(), &**source)).serialize(s)
+                OneKey("Fn::Split", &(&**delimiter, &**source)).serialize(s)
             }
             Expr::GetAzs { region } => OneKey("Fn::GetAZs", &**region).serialize(s),
             Expr::ImportValue(x) => OneKey("Fn::ImportValue", &**x).serialize(s),

@@ -58,7 +58,7 @@ fn every_intrinsic_renders_in_cloudformation_form() {
         ),
         (
             Expr::Join {
-                delimiter: String::new(),
+                delimiter: "".into(),
                 list: Box::new(Expr::split(",", "a,b")),
             },
             json!({"Fn::Join": ["", {"Fn::Split": [",", "a,b"]}]}),

@@ -122,7 +122,7 @@ fn rename(value: &mut Expr, map: &HashMap<String, String>) {
             }
         }
         Expr::Sub { template, .. } => {
-            *template = crate::change::rename::rename_placeholders(template, map);
+            *template = crate::change::rename::rename_placeholders(template, map).into();
         }
         _ => {}
     });
