@@ -72,7 +72,7 @@ fn every_rule_has_fixtures_that_pass_and_fail_it() {
                 .iter()
                 .filter(|f| f.file.as_deref() == Some(file.as_path()))
                 .collect();
-            let fails = hits.iter().any(|f| f.rule == rule.id);
+            let fails = hits.iter().any(|f| &*f.rule == rule.id);
             if name.starts_with("fail") {
                 assert!(
                     fails,
@@ -80,7 +80,7 @@ fn every_rule_has_fixtures_that_pass_and_fail_it() {
                     file.display(),
                     rule.id
                 );
-                let f = hits.iter().find(|f| f.rule == rule.id).unwrap();
+                let f = hits.iter().find(|f| &*f.rule == rule.id).unwrap();
                 assert!(
                     f.logical_id.is_some(),
                     "{}: the finding names no resource",
@@ -139,7 +139,7 @@ fn a_suppressed_finding_is_not_a_violation_and_is_listed_with_its_reason() {
     let s = report
         .suppressed
         .iter()
-        .find(|s| s.finding.rule == "S3_TLS_ONLY")
+        .find(|s| &*s.finding.rule == "S3_TLS_ONLY")
         .expect("listed as suppressed");
     assert_eq!(s.finding.logical_id.as_deref(), Some("Bucket"));
     assert_eq!(s.finding.path.as_deref(), Some("audit/Bucket/Resource"));
@@ -162,7 +162,7 @@ fn suppressing_a_rule_that_cannot_be_suppressed_is_a_violation() {
         let mut t = read(&fixtures().join(fixture));
         suppress(&mut t, id, rule, "we accept the risk");
         let report = policy::evaluate(&[scope("dev/data", t)], &RuleSet::builtin()).unwrap();
-        assert!(report.suppressed.iter().all(|s| s.finding.rule != rule));
+        assert!(report.suppressed.iter().all(|s| &*s.finding.rule != rule));
         let cannot: Vec<_> = report
             .violations_of(rule)
             .filter(|f| {
@@ -201,7 +201,7 @@ fn an_environment_folder_is_checked_as_a_whole_and_its_files_alone_are_not() {
 
     let data = env.join("dev/data.template.json");
     let alone = policy::check_paths(&[data], &RuleSet::builtin()).unwrap();
-    let rules: Vec<&str> = alone.violations.iter().map(|f| f.rule.as_str()).collect();
+    let rules: Vec<&str> = alone.violations.iter().map(|f| &*f.rule).collect();
     // The backup plan and the load balancer live in the other stack.
     assert_eq!(
         rules,
@@ -223,7 +223,7 @@ fn yaml_templates_with_short_form_tags_are_checked() {
     let found: Vec<(&str, Option<&str>)> = report
         .violations
         .iter()
-        .map(|f| (f.rule.as_str(), f.logical_id.as_deref()))
+        .map(|f| (&*f.rule, f.logical_id.as_deref()))
         .collect();
     // !Ref, !GetAtt and !Sub were followed: the TLS rule reached the parameter group through
     // !Ref, the backup selection covers the database through !GetAtt, and the password is a

@@ -93,7 +93,7 @@ impl Aspect for Tags {
                 for (k, v) in &self.tags {
                     map.entry(k.clone()).or_insert_with(|| Expr::str(v));
                 }
-                let pairs = map.iter().map(|(k, v)| (Some(k.as_str()), v.as_str()));
+                let pairs = map.iter().map(|(k, v)| (Some(k), v.as_str()));
                 check_tags(property, map.len(), pairs)?;
             }
         }

@@ -657,8 +657,7 @@ struct RequireDisplayName;
 impl Aspect for RequireDisplayName {
     fn visit(&self, r: &mut ResourceView<'_>) -> Result<(), String> {
         if r.type_name == "AWS::SNS::Topic" && !r.properties.contains_key("DisplayName") {
-            r.properties
-                .insert("DisplayName".into(), Expr::str("default"));
+            r.properties.insert("DisplayName", Expr::str("default"));
         }
         if r.logical_id == "Bad" {
             return Err("topics called Bad are not allowed".into());

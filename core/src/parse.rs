@@ -102,7 +102,7 @@ fn parse(v: &Value, path: &mut PropertyPath, depth: usize) -> Result<Expr, Parse
             let mut out = ExprMap::with_capacity(map.len());
             for (k, item) in map {
                 path.push(PathSeg::Key(k.clone()));
-                out.push_new(k.clone(), parse(item, path, depth + 1)?);
+                out.push_new(k, parse(item, path, depth + 1)?);
                 path.pop();
             }
             Expr::Map(out)
@@ -265,7 +265,7 @@ fn intrinsic(
                     path.push(PathSeg::Key(k.clone()));
                     let e = parse(v, path, depth + 1);
                     path.pop();
-                    vars.push_new(k.clone(), e?);
+                    vars.push_new(k, e?);
                 }
                 path.pop();
                 Expr::Sub {

@@ -164,8 +164,8 @@ impl Tag {
 impl IntoExpr for Tag {
     fn into_expr(self) -> Expr {
         Expr::Map(ExprMap::from([
-            ("Key".to_owned(), self.key.0),
-            ("Value".to_owned(), self.value.0),
+            ("Key", self.key.0),
+            ("Value", self.value.0),
         ]))
     }
 }
@@ -173,13 +173,13 @@ impl IntoExpr for Tag {
 /// Inserts `key: value` into `props` when the value is set (used by generated code).
 pub fn put<T: IntoExpr>(props: &mut ExprMap, key: &str, value: Option<T>) {
     if let Some(v) = value {
-        props.insert(key.to_owned(), v.into_expr());
+        props.insert(key, v.into_expr());
     }
 }
 
 /// Inserts `key: value` into `props` (used by generated code for required properties).
 pub fn put_required<T: IntoExpr>(props: &mut ExprMap, key: &str, value: T) {
-    props.insert(key.to_owned(), value.into_expr());
+    props.insert(key, value.into_expr());
 }
 
 #[cfg(test)]

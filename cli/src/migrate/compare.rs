@@ -133,7 +133,7 @@ fn undo_additions(original: &ResourceDef, synthesized: &mut ResourceDef, tags: [
                 _ => None,
             })
             .collect(),
-        Some(Expr::Map(m)) => m.keys().cloned().collect(),
+        Some(Expr::Map(m)) => m.keys().map(str::to_owned).collect(),
         _ => Vec::new(),
     };
     let added = |k: &str, v: &Expr| {
@@ -189,7 +189,7 @@ pub(super) fn already_stackforge(t: &Template, app: &str, env: &str, stack: &str
                         })
                 }
                 Some(Expr::Map(m)) => {
-                    m.is_empty() || m.keys().any(|k| tags.iter().any(|(tk, _)| tk == k))
+                    m.is_empty() || m.keys().any(|k| tags.iter().any(|(tk, _)| *tk == k))
                 }
                 _ => false,
             }

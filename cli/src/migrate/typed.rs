@@ -119,7 +119,7 @@ impl Writer<'_> {
     ) -> Result<String, String> {
         let mut fields = Vec::new();
         for (json, value) in props {
-            let Some(field) = def.fields.iter().find(|f| &f.json == json) else {
+            let Some(field) = def.fields.iter().find(|f| f.json == json) else {
                 return Err(format!(
                     "`{at}{json}` is not a writable property of `{path}`"
                 ));

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use stackforge_construct_model::template::ResourceDef;
 
@@ -299,9 +300,15 @@ pub(crate) fn evaluate(scopes: &[ScopeRef<'_>], rules: &RuleSet) -> Report {
 
     // Sized once: doubling a list of this many findings held up to twice its size.
     report.violations.reserve_exact(order.len());
+    let mut texts = Texts::default();
+    let mut messages: HashMap<(&str, Option<&str>), Arc<str>> = HashMap::new();
     for l in order.iter().map(|&i| &located[i]) {
         let meta = rules.meta(l.rule);
-        let finding = finding(scopes, l, meta.severity, meta.message(l.message));
+        let message = messages
+            .entry((l.rule, l.message))
+            .or_insert_with(|| meta.message(l.message).into())
+            .clone();
+        let finding = finding(scopes, l, meta.severity, message, &mut texts);
         let suppression = l.resource.and_then(|r| suppression_of(r, l.rule));
         match suppression {
             Some((reason, at)) if meta.suppressible => report.suppressed.push(SuppressedFinding {
@@ -326,11 +333,22 @@ fn engine_error(source: &Source, e: &str) -> InputError {
     }
 }
 
-fn finding(
-    scopes: &[ScopeRef<'_>],
-    l: &Located<'_>,
+/// One shared copy of each text the findings repeat (rule, source, stack, type).
+#[derive(Default)]
+struct Texts<'a>(HashMap<&'a str, Arc<str>>);
+
+impl<'a> Texts<'a> {
+    fn get(&mut self, text: &'a str) -> Arc<str> {
+        self.0.entry(text).or_insert_with(|| text.into()).clone()
+    }
+}
+
+fn finding<'a>(
+    scopes: &'a [ScopeRef<'a>],
+    l: &Located<'a>,
     severity: Severity,
-    message: String,
+    message: Arc<str>,
+    texts: &mut Texts<'a>,
 ) -> Finding {
     let scope = &scopes[l.scope];
     // A finding about no resource of a one-template scope is about that template.
@@ -339,15 +357,18 @@ fn finding(
         .or_else(|| (scope.templates.len() == 1).then_some(0));
     let source = template.map(|t| scope.templates[t].source.as_ref());
     Finding {
-        rule: l.rule.to_owned(),
+        rule: texts.get(l.rule),
         severity,
-        source: source.map_or_else(|| scope.label.to_string(), |s| s.label.clone()),
-        stack: source.and_then(|s| s.stack_name.clone()),
+        source: match source {
+            Some(s) => texts.get(&s.label),
+            None => scope.label.to_string().into(),
+        },
+        stack: source.and_then(|s| Some(texts.get(s.stack_name.as_deref()?))),
         file: source
             .and_then(|s| s.file.clone())
             .or_else(|| scope.folder.map(Path::to_path_buf)),
         logical_id: l.logical_id.map(str::to_owned),
-        resource_type: l.resource.map(|r| r.type_name.clone()),
+        resource_type: l.resource.map(|r| texts.get(&r.type_name)),
         path: l.resource.and_then(|r| r.path()).map(str::to_owned),
         message,
     }
@@ -392,9 +413,13 @@ fn unsuppressible(scopes: &[ScopeRef<'_>], report: &mut Report) {
                         "rule {rule} cannot be suppressed (suppression{at}, reason: {reason}). Fix: remove the suppression and {}.",
                         info.fix
                     );
-                    report
-                        .violations
-                        .push(finding(scopes, &located, info.severity, message));
+                    report.violations.push(finding(
+                        scopes,
+                        &located,
+                        info.severity,
+                        message.into(),
+                        &mut Texts::default(),
+                    ));
                 }
             }
         }

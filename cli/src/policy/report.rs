@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -10,29 +11,33 @@ use serde_json::{json, Value};
 use super::catalog::Severity;
 
 /// A rule that a resource (or, for per-environment rules without one, a whole scope) fails.
+///
+/// The texts that repeat across findings (rule, source, stack, type, message) are shared:
+/// a gate run over an app that is not hardened yet reports one finding per resource and rule
+/// (66,500 at 100,000 resources), and copies of the same message were half of the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// The rule id (`RDS_STORAGE_ENCRYPTED`) or custom rule name.
-    pub rule: String,
+    pub rule: Arc<str>,
     /// How serious it is.
     pub severity: Severity,
     /// Where: `env/stack` for the app, the file path for `check PATH`, or the environment or
     /// folder for a finding about no single resource.
-    pub source: String,
+    pub source: Arc<str>,
     /// The CloudFormation stack name, for the app.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stack: Option<String>,
+    pub stack: Option<Arc<str>>,
     /// The template file, for `check PATH`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
     /// The resource's logical ID.
     pub logical_id: Option<String>,
     /// The resource type.
-    pub resource_type: Option<String>,
+    pub resource_type: Option<Arc<str>>,
     /// The construct path (`Metadata."stackforge:path"`), when the template has one.
     pub path: Option<String>,
     /// What is wrong and how to fix it.
-    pub message: String,
+    pub message: Arc<str>,
 }
 
 /// A finding waived by a suppression, with the reason given for it.
@@ -103,7 +108,7 @@ impl Report {
 
     /// The violations that name `rule`.
     pub fn violations_of<'a>(&'a self, rule: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.violations.iter().filter(move |f| f.rule == rule)
+        self.violations.iter().filter(move |f| &*f.rule == rule)
     }
 
     /// The text report: violations, then suppressed findings, then a summary line. Input

@@ -28,15 +28,15 @@ fn findings(template: &Template) -> Vec<Finding> {
     for (id, resource) in resources {
         let type_name = resource.type_name.as_str();
         let finding = |message: String| Finding {
-            rule: RULE.to_owned(),
+            rule: RULE.into(),
             severity: Severity::High,
-            source: template.source.label.clone(),
-            stack: template.source.stack_name.clone(),
+            source: template.source.label.as_str().into(),
+            stack: template.source.stack_name.as_deref().map(Into::into),
             file: template.source.file.clone(),
             logical_id: Some(id.clone()),
-            resource_type: Some(type_name.to_owned()),
+            resource_type: Some(type_name.into()),
             path: resource.path().map(str::to_owned),
-            message,
+            message: message.into(),
         };
         for (at, used) in resource.uses() {
             let Use::Local {
@@ -135,7 +135,7 @@ mod tests {
         }}));
         let found: Vec<(String, String)> = findings(&t)
             .into_iter()
-            .map(|f| (f.logical_id.unwrap_or_default(), f.message))
+            .map(|f| (f.logical_id.unwrap_or_default(), f.message.to_string()))
             .collect();
         assert_eq!(found.len(), 3, "{found:#?}");
         assert_eq!(found[0].0, "Queue");
@@ -174,7 +174,10 @@ mod tests {
                     {"Fn::Sub": ["${Queue.Own}", {"Queue.Own": "x"}]}
                 ]]}}}
         }}));
-        let found: Vec<String> = findings(&t).into_iter().map(|f| f.message).collect();
+        let found: Vec<String> = findings(&t)
+            .into_iter()
+            .map(|f| f.message.to_string())
+            .collect();
         assert_eq!(found.len(), 3, "{found:#?}");
         // In document order, each with the property path of the use.
         for (found, attribute) in found.iter().zip(["Ur1", "Nope", "Url2"]) {

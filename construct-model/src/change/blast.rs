@@ -523,7 +523,7 @@ mod tests {
         let mut changed = network("10.0.0.0/16");
         changed.resources["Sg"]
             .properties
-            .insert("GroupDescription".into(), Expr::str("y"));
+            .insert("GroupDescription", Expr::str("y"));
         let new = env([("network".into(), changed)]);
         let p = predict(&old, &new, &[]);
         // GroupDescription is create-only for security groups: the group is replaced, and

@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
 use indexmap::IndexMap;
 
 use super::Expr;
@@ -15,27 +16,37 @@ use super::Expr;
 /// Keys and values in insertion order; inserting an existing key replaces its value in
 /// place. Lookups compare keys one by one, which is faster than hashing for maps of a few
 /// entries. Two maps are equal when they have the same entries in any order (as `IndexMap`).
+///
+/// Keys of up to 24 bytes (every property name, `Key` and `Value` of a tag) are stored inline,
+/// without an allocation of their own.
 #[derive(Clone, Default)]
 pub struct ExprMap {
-    entries: Vec<(String, Expr)>,
+    entries: Vec<Pair>,
 }
 
-/// Iterator over `(&key, &value)` of an [`ExprMap`].
-pub type Iter<'a> =
-    std::iter::Map<std::slice::Iter<'a, (String, Expr)>, fn(&(String, Expr)) -> (&String, &Expr)>;
+/// One key and its value.
+type Pair = (CompactString, Expr);
 
-/// Iterator over `(&key, &mut value)` of an [`ExprMap`].
-pub type IterMut<'a> = std::iter::Map<
-    std::slice::IterMut<'a, (String, Expr)>,
-    fn(&mut (String, Expr)) -> (&String, &mut Expr),
->;
+/// Iterator over `(key, &value)` of an [`ExprMap`].
+pub type Iter<'a> = std::iter::Map<std::slice::Iter<'a, Pair>, fn(&Pair) -> (&str, &Expr)>;
 
-fn pair(entry: &(String, Expr)) -> (&String, &Expr) {
+/// Iterator over `(key, &mut value)` of an [`ExprMap`].
+pub type IterMut<'a> =
+    std::iter::Map<std::slice::IterMut<'a, Pair>, fn(&mut Pair) -> (&str, &mut Expr)>;
+
+/// Iterator over `(key, value)` of an [`ExprMap`] it consumes.
+pub type IntoIter = std::iter::Map<std::vec::IntoIter<Pair>, fn(Pair) -> (String, Expr)>;
+
+fn pair(entry: &Pair) -> (&str, &Expr) {
     (&entry.0, &entry.1)
 }
 
-fn pair_mut(entry: &mut (String, Expr)) -> (&String, &mut Expr) {
+fn pair_mut(entry: &mut Pair) -> (&str, &mut Expr) {
     (&entry.0, &mut entry.1)
+}
+
+fn owned((key, value): Pair) -> (String, Expr) {
+    (key.into_string(), value)
 }
 
 impl ExprMap {
@@ -69,7 +80,8 @@ impl ExprMap {
 
     /// Sets `key` to `value`: an existing key keeps its place and returns its old value, a
     /// new key goes last.
-    pub fn insert(&mut self, key: String, value: Expr) -> Option<Expr> {
+    pub fn insert(&mut self, key: impl Into<CompactString>, value: Expr) -> Option<Expr> {
+        let key = key.into();
         match self.position(&key) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             None => {
@@ -81,9 +93,9 @@ impl ExprMap {
 
     /// Appends an entry whose key the caller knows is new (read from a JSON object, whose
     /// keys are unique): no lookup.
-    pub(crate) fn push_new(&mut self, key: String, value: Expr) {
-        debug_assert!(!self.contains_key(&key), "duplicate key {key}");
-        self.entries.push((key, value));
+    pub(crate) fn push_new(&mut self, key: &str, value: Expr) {
+        debug_assert!(!self.contains_key(key), "duplicate key {key}");
+        self.entries.push((key.into(), value));
     }
 
     /// Makes room for `additional` more entries.
@@ -97,7 +109,8 @@ impl ExprMap {
     }
 
     /// The place of `key`, to read or fill in.
-    pub fn entry(&mut self, key: String) -> Entry<'_> {
+    pub fn entry(&mut self, key: impl Into<CompactString>) -> Entry<'_> {
+        let key = key.into();
         let index = self.position(&key);
         Entry {
             map: self,
@@ -120,7 +133,7 @@ impl ExprMap {
     }
 
     /// The position, key and value of `key`.
-    pub fn get_full(&self, key: &str) -> Option<(usize, &String, &Expr)> {
+    pub fn get_full(&self, key: &str) -> Option<(usize, &str, &Expr)> {
         let i = self.position(key)?;
         let (k, v) = &self.entries[i];
         Some((i, k, v))
@@ -138,17 +151,17 @@ impl ExprMap {
     }
 
     /// The entry at position `index`.
-    pub fn get_index(&self, index: usize) -> Option<(&String, &Expr)> {
+    pub fn get_index(&self, index: usize) -> Option<(&str, &Expr)> {
         self.entries.get(index).map(pair)
     }
 
     /// The first entry.
-    pub fn first(&self) -> Option<(&String, &Expr)> {
+    pub fn first(&self) -> Option<(&str, &Expr)> {
         self.entries.first().map(pair)
     }
 
     /// Keeps only the entries for which `keep` returns true.
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Expr) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut Expr) -> bool) {
         self.entries.retain_mut(|(k, v)| keep(k, v));
     }
 
@@ -168,8 +181,8 @@ impl ExprMap {
     }
 
     /// The keys in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
-        self.entries.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
+        self.entries.iter().map(|(k, _)| k.as_str())
     }
 
     /// The values in order.
@@ -184,7 +197,7 @@ impl ExprMap {
 
     /// The keys in order, consuming the map.
     pub fn into_keys(self) -> impl DoubleEndedIterator<Item = String> + ExactSizeIterator {
-        self.entries.into_iter().map(|(k, _)| k)
+        self.entries.into_iter().map(|(k, _)| k.into_string())
     }
 
     /// The values in order, consuming the map.
@@ -196,7 +209,7 @@ impl ExprMap {
 /// The place of one key in an [`ExprMap`] (from [`ExprMap::entry`]).
 pub struct Entry<'a> {
     map: &'a mut ExprMap,
-    key: String,
+    key: CompactString,
     index: Option<usize>,
 }
 
@@ -232,16 +245,16 @@ impl fmt::Debug for ExprMap {
     }
 }
 
-impl FromIterator<(String, Expr)> for ExprMap {
-    fn from_iter<I: IntoIterator<Item = (String, Expr)>>(iter: I) -> Self {
+impl<K: Into<CompactString>> FromIterator<(K, Expr)> for ExprMap {
+    fn from_iter<I: IntoIterator<Item = (K, Expr)>>(iter: I) -> Self {
         let mut map = Self::new();
         map.extend(iter);
         map
     }
 }
 
-impl Extend<(String, Expr)> for ExprMap {
-    fn extend<I: IntoIterator<Item = (String, Expr)>>(&mut self, iter: I) {
+impl<K: Into<CompactString>> Extend<(K, Expr)> for ExprMap {
+    fn extend<I: IntoIterator<Item = (K, Expr)>>(&mut self, iter: I) {
         let iter = iter.into_iter();
         self.entries.reserve(iter.size_hint().0);
         for (k, v) in iter {
@@ -250,8 +263,8 @@ impl Extend<(String, Expr)> for ExprMap {
     }
 }
 
-impl<const N: usize> From<[(String, Expr); N]> for ExprMap {
-    fn from(entries: [(String, Expr); N]) -> Self {
+impl<K: Into<CompactString>, const N: usize> From<[(K, Expr); N]> for ExprMap {
+    fn from(entries: [(K, Expr); N]) -> Self {
         entries.into_iter().collect()
     }
 }
@@ -260,28 +273,28 @@ impl From<IndexMap<String, Expr>> for ExprMap {
     fn from(map: IndexMap<String, Expr>) -> Self {
         // Keys are already unique: no lookups.
         Self {
-            entries: map.into_iter().collect(),
+            entries: map.into_iter().map(|(k, v)| (k.into(), v)).collect(),
         }
     }
 }
 
 impl From<ExprMap> for IndexMap<String, Expr> {
     fn from(map: ExprMap) -> Self {
-        map.entries.into_iter().collect()
+        map.into_iter().collect()
     }
 }
 
 impl IntoIterator for ExprMap {
     type Item = (String, Expr);
-    type IntoIter = std::vec::IntoIter<(String, Expr)>;
+    type IntoIter = IntoIter;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        self.entries.into_iter().map(owned)
     }
 }
 
 impl<'a> IntoIterator for &'a ExprMap {
-    type Item = (&'a String, &'a Expr);
+    type Item = (&'a str, &'a Expr);
     type IntoIter = Iter<'a>;
 
     fn into_iter(self) -> Self::IntoIter {
@@ -290,7 +303,7 @@ impl<'a> IntoIterator for &'a ExprMap {
 }
 
 impl<'a> IntoIterator for &'a mut ExprMap {
-    type Item = (&'a String, &'a mut Expr);
+    type Item = (&'a str, &'a mut Expr);
     type IntoIter = IterMut<'a>;
 
     fn into_iter(self) -> Self::IntoIter {

@@ -69,7 +69,9 @@ pub struct Reference(Arc<Target>);
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Target {
     owner: Option<StackKey>,
-    logical_id: Box<str>,
+    /// None when it is the path (a reference named by hand or read from a template: one
+    /// copy of the name instead of two, for every reference of every template read).
+    logical_id: Option<Box<str>>,
     path: ConstructPath,
     kind: RefKind,
 }
@@ -80,7 +82,7 @@ impl Reference {
     pub fn new(owner: StackKey, logical_id: &str, path: ConstructPath, kind: RefKind) -> Self {
         Self(Arc::new(Target {
             owner: Some(owner),
-            logical_id: logical_id.into(),
+            logical_id: (logical_id != path.as_str()).then(|| logical_id.into()),
             path,
             kind,
         }))
@@ -91,7 +93,7 @@ impl Reference {
     pub fn local(logical_id: &str) -> Self {
         Self(Arc::new(Target {
             owner: None,
-            logical_id: logical_id.into(),
+            logical_id: None,
             path: ConstructPath::root(logical_id),
             kind: RefKind::Resource,
         }))
@@ -104,7 +106,10 @@ impl Reference {
 
     /// The target's logical ID in its stack.
     pub fn logical_id(&self) -> &str {
-        &self.0.logical_id
+        match &self.0.logical_id {
+            Some(id) => id,
+            None => self.0.path.as_str(),
+        }
     }
 
     /// The target's construct path (`network/Vpc/Resource`), or its logical ID for hand-made

@@ -75,7 +75,7 @@ impl Expr {
         match self {
             Expr::Map(m) => {
                 for (k, v) in m {
-                    path.push(PathSeg::Key(k.clone()));
+                    path.push(PathSeg::Key(k.to_string()));
                     v.collect_uses(path, out);
                     path.pop();
                 }

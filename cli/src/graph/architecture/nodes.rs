@@ -61,7 +61,7 @@ fn main_properties(resource: &ResourceDef) -> Vec<(String, String)> {
     resource
         .properties
         .iter()
-        .filter(|(name, _)| name.as_str() != "Tags")
+        .filter(|(name, _)| *name != "Tags")
         .take(MAX_PROPERTIES)
         .map(|(name, value)| {
             let json = serde_json::to_value(value).unwrap_or_default();
@@ -69,7 +69,7 @@ fn main_properties(resource: &ResourceDef) -> Vec<(String, String)> {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            (name.clone(), cut(&text, MAX_VALUE))
+            (name.to_owned(), cut(&text, MAX_VALUE))
         })
         .collect()
 }
