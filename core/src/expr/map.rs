@@ -18,7 +18,8 @@ use super::Expr;
 /// entries. Two maps are equal when they have the same entries in any order (as `IndexMap`).
 ///
 /// Keys of up to 24 bytes (every property name, `Key` and `Value` of a tag) are stored inline,
-/// without an allocation of their own.
+/// without an allocation of their own (keys are taken as `&str` and copied: a `String` key's
+/// own buffer would stay allocated).
 #[derive(Clone, Default)]
 pub struct ExprMap {
     entries: Vec<Pair>,
@@ -80,12 +81,12 @@ impl ExprMap {
 
     /// Sets `key` to `value`: an existing key keeps its place and returns its old value, a
     /// new key goes last.
-    pub fn insert(&mut self, key: impl Into<CompactString>, value: Expr) -> Option<Expr> {
-        let key = key.into();
-        match self.position(&key) {
+    pub fn insert(&mut self, key: impl AsRef<str>, value: Expr) -> Option<Expr> {
+        let key = key.as_ref();
+        match self.position(key) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             None => {
-                self.entries.push((key, value));
+                self.entries.push((key.into(), value));
                 None
             }
         }
@@ -109,8 +110,8 @@ impl ExprMap {
     }
 
     /// The place of `key`, to read or fill in.
-    pub fn entry(&mut self, key: impl Into<CompactString>) -> Entry<'_> {
-        let key = key.into();
+    pub fn entry(&mut self, key: impl AsRef<str>) -> Entry<'_> {
+        let key = CompactString::new(key.as_ref());
         let index = self.position(&key);
         Entry {
             map: self,
@@ -245,7 +246,7 @@ impl fmt::Debug for ExprMap {
     }
 }
 
-impl<K: Into<CompactString>> FromIterator<(K, Expr)> for ExprMap {
+impl<K: AsRef<str>> FromIterator<(K, Expr)> for ExprMap {
     fn from_iter<I: IntoIterator<Item = (K, Expr)>>(iter: I) -> Self {
         let mut map = Self::new();
         map.extend(iter);
@@ -253,7 +254,7 @@ impl<K: Into<CompactString>> FromIterator<(K, Expr)> for ExprMap {
     }
 }
 
-impl<K: Into<CompactString>> Extend<(K, Expr)> for ExprMap {
+impl<K: AsRef<str>> Extend<(K, Expr)> for ExprMap {
     fn extend<I: IntoIterator<Item = (K, Expr)>>(&mut self, iter: I) {
         let iter = iter.into_iter();
         self.entries.reserve(iter.size_hint().0);
@@ -263,7 +264,7 @@ impl<K: Into<CompactString>> Extend<(K, Expr)> for ExprMap {
     }
 }
 
-impl<K: Into<CompactString>, const N: usize> From<[(K, Expr); N]> for ExprMap {
+impl<K: AsRef<str>, const N: usize> From<[(K, Expr); N]> for ExprMap {
     fn from(entries: [(K, Expr); N]) -> Self {
         entries.into_iter().collect()
     }
@@ -273,7 +274,10 @@ impl From<IndexMap<String, Expr>> for ExprMap {
     fn from(map: IndexMap<String, Expr>) -> Self {
         // Keys are already unique: no lookups.
         Self {
-            entries: map.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            entries: map
+                .into_iter()
+                .map(|(k, v)| (CompactString::new(&k), v))
+                .collect(),
         }
     }
 }

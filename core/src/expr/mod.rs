@@ -340,15 +340,10 @@ impl Expr {
     pub fn map<I, K, V>(entries: I) -> Expr
     where
         I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
+        K: AsRef<str>,
         V: Into<Expr>,
     {
-        Expr::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
+        Expr::Map(entries.into_iter().map(|(k, v)| (k, v.into())).collect())
     }
 
     /// A list from values.
