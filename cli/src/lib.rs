@@ -67,7 +67,8 @@ pub use tikv_jemallocator::Jemalloc as Allocator;
 #[cfg(not(target_env = "msvc"))]
 #[used]
 #[export_name = "_rjem_malloc_conf"]
-static JEMALLOC_OPTIONS: JemallocOptions = JemallocOptions(c"narenas:2,dirty_decay_ms:1000".as_ptr());
+static JEMALLOC_OPTIONS: JemallocOptions =
+    JemallocOptions(c"narenas:2,dirty_decay_ms:1000".as_ptr());
 
 /// A C string pointer jemalloc reads once, at start.
 #[cfg(not(target_env = "msvc"))]

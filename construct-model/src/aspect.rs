@@ -55,7 +55,7 @@ impl Aspect for Tags {
             TagShape::List(property) => {
                 let entry = resource
                     .properties
-                    .entry(property.to_owned())
+                    .entry(property)
                     .or_insert_with(|| Expr::List(Vec::new()));
                 // A tag list computed by an intrinsic cannot be merged into; leave it alone.
                 let Expr::List(items) = entry else {
@@ -82,7 +82,7 @@ impl Aspect for Tags {
             TagShape::Map(property) => {
                 let entry = resource
                     .properties
-                    .entry(property.to_owned())
+                    .entry(property)
                     .or_insert_with(|| Expr::Map(ExprMap::new()));
                 let Expr::Map(map) = entry else { return Ok(()) };
                 // A one-key `{"Fn::If": ..}` map is an intrinsic of a template ported as

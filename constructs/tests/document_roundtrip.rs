@@ -15,7 +15,7 @@ fn id() -> impl Strategy<Value = &'static str> {
 
 fn leaf() -> impl Strategy<Value = Expr> {
     prop_oneof![
-        "[a-z${}!. -]{0,12}".prop_map(Expr::String),
+        "[a-z${}!. -]{0,12}".prop_map(Expr::str),
         any::<i32>().prop_map(Expr::from),
         any::<bool>().prop_map(Expr::Bool),
         id().prop_map(Expr::local_ref),

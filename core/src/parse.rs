@@ -68,7 +68,7 @@ fn parse(v: &Value, path: &mut PropertyPath, depth: usize) -> Result<Expr, Parse
         Value::Null => Expr::Pseudo(Pseudo::NoValue),
         Value::Bool(b) => Expr::Bool(*b),
         Value::Number(n) => Expr::Number(n.clone()),
-        Value::String(s) => Expr::String(s.clone()),
+        Value::String(s) => Expr::str(s),
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {

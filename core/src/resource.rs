@@ -36,7 +36,7 @@ impl RawResource {
 
     /// Sets a property (builder style).
     pub fn prop(mut self, name: &str, value: impl Into<Expr>) -> Self {
-        self.properties.insert(name.to_owned(), value.into());
+        self.properties.insert(name, value.into());
         self
     }
 }

@@ -257,8 +257,17 @@ impl Edges<'_, '_> {
                         }
                         Use::Import(Expr::String(name)) => {
                             let from = self.import(name);
-                            let label = self.exports.contains_key(name).then(|| name.clone());
-                            add_edge(&mut self.edges, &from, me, EdgeKind::CrossStack, label);
+                            let label = self
+                                .exports
+                                .contains_key(name.as_str())
+                                .then(|| name.clone());
+                            add_edge(
+                                &mut self.edges,
+                                &from,
+                                me,
+                                EdgeKind::CrossStack,
+                                label.map(String::from),
+                            );
                         }
                         _ => {}
                     }

@@ -137,7 +137,7 @@ fn rule<'a>(props: &'a Props, group: Group<'a>, egress: bool) -> Option<Rule<'a>
 /// `tcp/443`, `tcp/1024-65535`, `udp/all`, `icmp/8`, `all traffic`.
 fn ports(props: &Props) -> String {
     let text = |key: &str| match props.get(key) {
-        Some(Expr::String(s)) => Some(s.clone()),
+        Some(Expr::String(s)) => Some(s.to_string()),
         Some(Expr::Number(n)) => Some(n.to_string()),
         _ => None,
     };

@@ -121,7 +121,7 @@ fn imported_names(t: &Template) -> Vec<String> {
         e.visit(&mut |x| {
             if let Expr::ImportValue(name) = x {
                 if let Expr::String(s) = &**name {
-                    out.push(s.clone());
+                    out.push(s.to_string());
                 }
             }
         })

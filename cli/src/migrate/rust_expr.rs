@@ -229,7 +229,9 @@ impl Ctx {
                 other => format!("Expr::GetAzs {{ region: Box::new({}) }}", self.expr(other)),
             },
             Expr::ImportValue(name) => match &**name {
-                Expr::String(n) if self.linked.contains_key(n) => self.linked[n].clone(),
+                Expr::String(n) if self.linked.contains_key(n.as_str()) => {
+                    self.linked[n.as_str()].clone()
+                }
                 Expr::String(n) => format!("Expr::import_value({})", string_lit(n)),
                 _ => format!("Expr::import_value({})", self.expr(name)),
             },

@@ -269,7 +269,7 @@ fn used_resources(
                                 if pt.resources.contains_key(id) {
                                     out.push(Used {
                                         path: path.clone(),
-                                        import: Some(name.clone()),
+                                        import: Some(name.to_string()),
                                         target: Location::new(producer, id),
                                     });
                                 }

@@ -174,7 +174,7 @@ impl App {
                     }
                     draft.outputs.insert(
                         r.output_id,
-                        Output::new(r.value).export(Expr::String(r.export_name)),
+                        Output::new(r.value).export(Expr::String(r.export_name.into())),
                     );
                 }
             }
@@ -364,15 +364,15 @@ fn check_duplicate_exports(env: &str, drafts: &[Draft<'_>], errors: &mut Vec<Err
                 continue;
             };
             let here = format!("{}/Outputs/{name}", d.stack.name());
-            if let Some(first) = seen.get(export) {
+            if let Some(first) = seen.get(export.as_str()) {
                 errors.push(Error::DuplicateExport {
                     env: env.to_owned(),
-                    name: export.clone(),
+                    name: export.to_string(),
                     first: first.clone(),
                     second: here,
                 });
             } else {
-                seen.insert(export.clone(), here);
+                seen.insert(export.to_string(), here);
             }
         }
     }

@@ -153,7 +153,7 @@ impl Resolver<'_, '_> {
                 value,
             });
         self.record_dependency(owner, r, attribute, consumer);
-        Some(Expr::import_value(Expr::String(export_name)))
+        Some(Expr::import_value(Expr::String(export_name.into())))
     }
 
     /// Records that this stack deploys after `owner`, whose `r` (`attribute`) `consumer` uses.

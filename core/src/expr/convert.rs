@@ -4,19 +4,19 @@ use super::*;
 
 impl From<&str> for Expr {
     fn from(s: &str) -> Self {
-        Expr::String(s.to_owned())
+        Expr::str(s)
     }
 }
 
 impl From<String> for Expr {
     fn from(s: String) -> Self {
-        Expr::String(s)
+        Expr::String(s.into())
     }
 }
 
 impl From<&String> for Expr {
     fn from(s: &String) -> Self {
-        Expr::String(s.clone())
+        Expr::str(s)
     }
 }
 
@@ -80,7 +80,7 @@ fn literal(v: serde_json::Value) -> Expr {
             serde_json::Value::Null => Expr::Pseudo(Pseudo::NoValue),
             serde_json::Value::Bool(b) => Expr::Bool(b),
             serde_json::Value::Number(n) => Expr::Number(n),
-            serde_json::Value::String(s) => Expr::String(s),
+            serde_json::Value::String(s) => Expr::String(s.into()),
             serde_json::Value::Array(a) => Expr::List(a.into_iter().map(literal).collect()),
             serde_json::Value::Object(o) => {
                 Expr::Map(o.into_iter().map(|(k, v)| (k, literal(v))).collect())

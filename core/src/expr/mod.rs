@@ -8,6 +8,7 @@ mod references;
 mod render;
 mod uses;
 
+pub use compact_str::CompactString;
 pub use map::ExprMap;
 pub use references::{ConditionRef, MappingRef, Pseudo, RefKind, Reference, StackKey};
 pub use render::sub_placeholders;
@@ -19,8 +20,8 @@ pub use uses::Use;
 /// result stays a plain string). Nothing here is ever encoded into a string token.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
-    /// A string literal.
-    String(String),
+    /// A string literal (up to 24 bytes stored inline: most tag values and names).
+    String(CompactString),
     /// A number literal.
     Number(serde_json::Number),
     /// A boolean literal.
@@ -124,8 +125,8 @@ pub enum Expr {
 
 impl Expr {
     /// A string literal.
-    pub fn str(s: impl Into<String>) -> Expr {
-        Expr::String(s.into())
+    pub fn str(s: impl AsRef<str>) -> Expr {
+        Expr::String(CompactString::new(s.as_ref()))
     }
 
     /// `{"Ref": logical_id}` to a resource or parameter named by hand (for raw resources
@@ -167,8 +168,10 @@ impl Expr {
             push(&mut out, part.into());
         }
         match out.len() {
-            0 => Expr::String(String::new()),
-            1 => out.pop().unwrap_or_else(|| Expr::String(String::new())),
+            0 => Expr::String(CompactString::default()),
+            1 => out
+                .pop()
+                .unwrap_or_else(|| Expr::String(CompactString::default())),
             _ => Expr::Concat(out),
         }
     }
@@ -188,7 +191,7 @@ impl Expr {
                     _ => None,
                 })
                 .collect();
-            return Expr::String(strings.join(delimiter));
+            return Expr::String(strings.join(delimiter).into());
         }
         Expr::Join {
             delimiter: delimiter.into(),
@@ -232,7 +235,7 @@ impl Expr {
     /// `Fn::GetAZs` for the stack's own region.
     pub fn get_azs() -> Expr {
         Expr::GetAzs {
-            region: Box::new(Expr::String(String::new())),
+            region: Box::new(Expr::String(CompactString::default())),
         }
     }
 

@@ -433,7 +433,7 @@ impl Builder<'_, '_> {
 /// `HTTPS/443` for a listener with literal protocol and port.
 fn listener_label(r: &ResourceDef) -> Vec<String> {
     let text = |k: &str| match r.properties.get(k) {
-        Some(Expr::String(s)) => Some(s.clone()),
+        Some(Expr::String(s)) => Some(s.to_string()),
         Some(Expr::Number(n)) => Some(n.to_string()),
         _ => None,
     };

@@ -215,7 +215,7 @@ impl<'a> Nodes<'a> {
                 },
                 Use::Import(Expr::String(name)) => self
                     .exports
-                    .get(name)
+                    .get(name.as_str())
                     .and_then(|(sj, id)| self.node_of(*sj, id))
                     .map(Target::Node),
                 _ => None,

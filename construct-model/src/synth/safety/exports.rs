@@ -86,7 +86,7 @@ pub(super) fn keep(
                     "Kept by stackforge: still imported by {who}; remove after {who} is deployed without it"
                 )),
                 value,
-                export_name: Some(Expr::String(export.to_owned())),
+                export_name: Some(Expr::str(export)),
                 condition: decl.decl.condition.clone(),
             },
         );

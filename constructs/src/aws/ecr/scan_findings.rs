@@ -93,7 +93,7 @@ impl ScanFindingsAlert {
         if let Expr::Map(p) = &mut pattern {
             if let Some(Expr::Map(d)) = p.get_mut("detail") {
                 d.insert(
-                    "repository-name".to_owned(),
+                    "repository-name",
                     Expr::List(vec![repository.name().into()]),
                 );
             }

@@ -165,27 +165,27 @@ impl Statement {
     fn to_expr(&self) -> Expr {
         let mut m = ExprMap::new();
         if let Some(sid) = &self.sid {
-            m.insert("Sid".to_owned(), Expr::str(sid));
+            m.insert("Sid", Expr::str(sid));
         }
         let effect = match self.effect {
             Effect::Allow => "Allow",
             Effect::Deny => "Deny",
         };
-        m.insert("Effect".to_owned(), Expr::str(effect));
+        m.insert("Effect", Expr::str(effect));
         if let Some(p) = &self.principal {
-            m.insert("Principal".to_owned(), p.to_expr());
+            m.insert("Principal", p.to_expr());
         }
         m.insert(
-            "Action".to_owned(),
+            "Action",
             one_or_many(self.actions.iter().map(Expr::str).collect()),
         );
         // Trust policies name no resource.
         if !self.resources.is_empty() {
-            m.insert("Resource".to_owned(), one_or_many(self.resources.clone()));
+            m.insert("Resource", one_or_many(self.resources.clone()));
         }
         if !self.conditions.is_empty() {
             m.insert(
-                "Condition".to_owned(),
+                "Condition",
                 Expr::Map(
                     self.conditions
                         .iter()

@@ -127,7 +127,7 @@ fn missing_required_property() {
     assert!(problem.contains("required"), "{problem}");
     // AWS::NoValue removes the property.
     let mut p = ExprMap::new();
-    p.insert("VpcId".to_owned(), Expr::no_value());
+    p.insert("VpcId", Expr::no_value());
     assert_eq!(check("AWS::EC2::Subnet", p)[0].property, "VpcId");
 }
 
@@ -277,25 +277,19 @@ fn intrinsics_are_accepted_anywhere() {
     let condition = ConditionRef::new(stack.clone(), "IsProd");
     let map = MappingRef::new(stack, "Tenancy");
     let mut p = ExprMap::new();
-    p.insert("CidrBlock".to_owned(), Expr::local_ref("CidrParam"));
+    p.insert("CidrBlock", Expr::local_ref("CidrParam"));
     p.insert(
-        "EnableDnsSupport".to_owned(),
+        "EnableDnsSupport",
         Expr::if_(&condition, true, Expr::no_value()),
     );
-    p.insert(
-        "InstanceTenancy".to_owned(),
-        Expr::find_in_map(&map, "a", "b"),
-    );
-    p.insert(
-        "Ipv4NetmaskLength".to_owned(),
-        Expr::select(0, Expr::get_azs()),
-    );
-    p.insert("Tags".to_owned(), Expr::local_ref("TagList"));
+    p.insert("InstanceTenancy", Expr::find_in_map(&map, "a", "b"));
+    p.insert("Ipv4NetmaskLength", Expr::select(0, Expr::get_azs()));
+    p.insert("Tags", Expr::local_ref("TagList"));
     assert_eq!(check("AWS::EC2::VPC", p), []);
     let mut p = ExprMap::new();
-    p.insert("VpcId".to_owned(), Expr::import_value("net-VpcId"));
+    p.insert("VpcId", Expr::import_value("net-VpcId"));
     p.insert(
-        "Tags".to_owned(),
+        "Tags",
         Expr::list([Expr::map([
             ("Key", Expr::str("a")),
             ("Value", Expr::region()),
