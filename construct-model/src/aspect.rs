@@ -68,6 +68,8 @@ impl Aspect for Tags {
                         _ => None,
                     })
                     .collect();
+                // Sized once: a list grown by pushes has room for four, then eight tags.
+                items.reserve_exact(self.tags.len());
                 for (k, v) in &self.tags {
                     if !existing.iter().any(|e| e == k) {
                         items.push(Expr::map([("Key", Expr::str(k)), ("Value", Expr::str(v))]));

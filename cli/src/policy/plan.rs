@@ -32,14 +32,19 @@ pub(crate) enum Origin {
     Resource {
         scope: usize,
         template: usize,
-        id: String,
+        /// Its position in the template's resources (a plan holds one origin per resource
+        /// and rule file: an index instead of a copy of the logical ID).
+        resource: usize,
     },
     /// A template (finding keys are its logical IDs).
     Template { scope: usize, template: usize },
     /// A scope's merged document, with the template and logical ID of each resource key.
     Scope {
         scope: usize,
-        keys: HashMap<String, (usize, String)>,
+        // Boxed: there is one such origin per scope and file, and one `Resource` origin per
+        // resource and file, which an inline map would make three times as large.
+        #[allow(clippy::box_collection)]
+        keys: Box<HashMap<String, (usize, String)>>,
     },
 }
 
@@ -99,9 +104,20 @@ impl Plan {
                 let Some(m) = m else { continue };
                 let (doc, keys) = m.finish();
                 if let Some(d) = files[f].document(&doc) {
-                    plan.add(f, d, Origin::Scope { scope: s, keys });
+                    plan.add(
+                        f,
+                        d,
+                        Origin::Scope {
+                            scope: s,
+                            keys: Box::new(keys),
+                        },
+                    );
                 }
             }
+        }
+        // Equal documents were merged one origin at a time: the room doubled as they came.
+        for unit in &mut plan.units {
+            unit.origins.shrink_to_fit();
         }
         plan
     }
@@ -154,12 +170,12 @@ fn prepare(index: &Index<'_>, s: usize, t: usize, files: &[RuleFile]) -> Prepare
         }
         match &file.projection {
             Some(reads) => {
-                for (id, r) in resources.into_iter().flatten() {
+                for (position, r) in resources.into_iter().flatten().map(|(_, r)| r).enumerate() {
                     if file.reads(r) {
                         let origin = Origin::Resource {
                             scope: s,
                             template: t,
-                            id: id.clone(),
+                            resource: position,
                         };
                         out.units.push((f, project(r, reads).to_string(), origin));
                     }
@@ -302,17 +318,17 @@ mod tests {
     #[test]
     fn equal_documents_of_a_file_are_one_unit() {
         let mut plan = Plan::default();
-        let o = |id: &str| Origin::Resource {
+        let o = |resource: usize| Origin::Resource {
             scope: 0,
             template: 0,
-            id: id.into(),
+            resource,
         };
-        plan.add(0, "{}".into(), o("A"));
-        plan.add(0, "{}".into(), o("B"));
-        plan.add(1, "{}".into(), o("C"));
-        plan.add(0, "{\"x\":1}".into(), o("D"));
+        plan.add(0, "{}".into(), o(0));
+        plan.add(0, "{}".into(), o(1));
+        plan.add(1, "{}".into(), o(2));
+        plan.add(0, "{\"x\":1}".into(), o(3));
         assert_eq!(plan.units.len(), 3);
-        assert_eq!(plan.units[0].origins, vec![o("A"), o("B")]);
+        assert_eq!(plan.units[0].origins, vec![o(0), o(1)]);
         assert_eq!(plan.units[1].file, 1);
     }
 }

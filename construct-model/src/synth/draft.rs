@@ -70,6 +70,9 @@ impl App {
                 }
             }
             add_suppressions(stack, &r.path, &mut metadata);
+            // Every stack's drafts are alive at synth's peak: no room for entries never added
+            // (generated code grows the map one property at a time).
+            properties.shrink_to_fit();
 
             let mut depends_on = Vec::new();
             for target in &r.options().depends_on {

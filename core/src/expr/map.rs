@@ -109,6 +109,12 @@ impl ExprMap {
         self.entries.reserve_exact(additional);
     }
 
+    /// Frees the room reserved for entries not inserted (a map grown one insert at a time
+    /// has room for four, then eight).
+    pub fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+    }
+
     /// The place of `key`, to read or fill in.
     pub fn entry(&mut self, key: impl AsRef<str>) -> Entry<'_> {
         let key = CompactString::new(key.as_ref());
@@ -257,7 +263,13 @@ impl<K: AsRef<str>> FromIterator<(K, Expr)> for ExprMap {
 impl<K: AsRef<str>> Extend<(K, Expr)> for ExprMap {
     fn extend<I: IntoIterator<Item = (K, Expr)>>(&mut self, iter: I) {
         let iter = iter.into_iter();
-        self.entries.reserve(iter.size_hint().0);
+        // Exactly, into an empty map: `reserve` rounds up to four entries, and most maps are
+        // built whole (a tag's two entries took the room of four).
+        if self.entries.is_empty() {
+            self.entries.reserve_exact(iter.size_hint().0);
+        } else {
+            self.entries.reserve(iter.size_hint().0);
+        }
         for (k, v) in iter {
             self.insert(k, v);
         }
